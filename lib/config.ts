@@ -1,0 +1,226 @@
+/**
+ * The monitor's configuration: one JSON file, validated once, every problem reported together
+ * with the property it concerns. Defaults live in the schema below and in the README table.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { FAILURE_CLASSES, type FailureClass } from './result.ts';
+
+/** The config file used when `--config` is not given, relative to the working directory. */
+export const DEFAULT_CONFIG_FILE = 'flp-monitor.config.json';
+
+/** Owners from the contract; a config's `owners` overrides any of them. */
+export const DEFAULT_OWNERS: Record<FailureClass, string> = {
+  infrastructure: 'PLSP',
+  sync: 'PLSP',
+  application: 'KiAP',
+  release: 'KiAP',
+  monitor: 'monitor-owner',
+};
+
+/** The contract's selectors; a deployment whose markup differs overrides them in `journey.selectors`. */
+export const DEFAULT_SELECTORS = {
+  root: '[data-testid="forloebsplan"]',
+  patientHeader: '[data-testid="patient-header"]',
+  diagnoses: '[data-testid="diagnoses"]',
+  diagnosis: '[data-testid="diagnosis"]',
+  labResults: '[data-testid="lab-results"]',
+  labResult: '[data-testid="lab-result"]',
+  sourceFreshness: '[data-testid="source-freshness"]',
+  appError: '[data-testid="app-error"]',
+  createPlan: '[data-testid="create-plan"]',
+  planSaved: '[data-testid="plan-saved"]',
+  printPlan: '[data-testid="print-plan"]',
+} as const;
+
+const httpUrl = (what: string) =>
+  z
+    .string({ error: `must be a URL string (${what})` })
+    .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), {
+      message: `must be an http:// or https:// URL (${what})`,
+    });
+
+const positiveInt = (what: string) =>
+  z.number({ error: `must be a number (${what})` }).int(`must be a whole number (${what})`).positive(`must be greater than 0 (${what})`);
+
+const hostPort = z
+  .string({ error: 'must be a "host:port" string' })
+  .regex(/^[^:\s]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:8753"');
+
+const ownersShape = Object.fromEntries(FAILURE_CLASSES.map((c) => [c, z.string().min(1, 'must name an owner').optional()])) as Record<
+  FailureClass,
+  z.ZodOptional<z.ZodString>
+>;
+
+export const configSchema = z.strictObject({
+  /** Names the deployment in metrics and reports (`prod`, `staging`, `sandbox`). */
+  environment: z.string({ error: 'must be a string naming the environment, e.g. "prod"' }).min(1, 'must not be empty'),
+  target: z.strictObject({
+    baseUrl: httpUrl('the load balancer users go through'),
+    nodes: z
+      .array(
+        z.strictObject({
+          name: z.string({ error: 'must be a string naming the node' }).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"'),
+          url: httpUrl('the node reached directly'),
+        }),
+        { error: 'must be a list of { name, url }' },
+      )
+      .min(1, 'must list at least one node'),
+    /** The version every node must report; when absent, nodes need only agree with each other. */
+    expectedVersion: z.string().min(1).optional(),
+    /** PEM file of extra certificate authorities to trust (a private CA for internal hosts). */
+    caFile: z.string().min(1).optional(),
+    /** DNS servers to resolve target names with instead of the system resolver ("host:port"). */
+    dnsServers: z.array(hostPort).min(1).optional(),
+  }),
+  journey: z.strictObject({
+    enabled: z.boolean().default(true),
+    clinic: z.string({ error: 'must be a string (the clinic number the LPS passes)' }).regex(/^\d+$/, 'must be digits'),
+    cpr: z.string({ error: 'must be a string (the test patient CPR)' }).regex(/^\d{10}$/, 'must be 10 digits'),
+    lpsSystem: z.string({ error: 'must be a string (the LPS system name)' }).min(1),
+    selectors: z
+      .strictObject(Object.fromEntries(Object.keys(DEFAULT_SELECTORS).map((k) => [k, z.string().min(1).optional()])) as Record<
+        keyof typeof DEFAULT_SELECTORS,
+        z.ZodOptional<z.ZodString>
+      >)
+      .default({}),
+  }),
+  sync: z
+    .array(
+      z.strictObject({
+        source: z.string({ error: 'must be a string naming the source, e.g. "lab"' }).regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, "_" or "-"'),
+        url: httpUrl('the source status endpoint'),
+        maxLagMinutes: z.number({ error: 'must be a number of minutes' }).positive('must be greater than 0'),
+      }),
+      { error: 'must be a list of { source, url, maxLagMinutes }' },
+    )
+    .default([]),
+  timeouts: z
+    .strictObject({
+      /** One HTTP request, first byte to last. */
+      requestMs: positiveInt('milliseconds').default(5000),
+      /** One journey step. */
+      stepMs: positiveInt('milliseconds').default(10000),
+    })
+    .default({ requestMs: 5000, stepMs: 10000 }),
+  schedule: z
+    .strictObject({
+      journeySeconds: positiveInt('seconds').default(300),
+      syncSeconds: positiveInt('seconds').default(60),
+      nodesSeconds: positiveInt('seconds').default(60),
+    })
+    .default({ journeySeconds: 300, syncSeconds: 60, nodesSeconds: 60 }),
+  retry: z
+    .strictObject({
+      /** Extra attempts for a failure that may be transient; 1 means one immediate retry. */
+      retries: z.number().int().min(0).max(3).default(1),
+    })
+    .default({ retries: 1 }),
+  owners: z.strictObject(ownersShape, { error: `keys must be failure classes: ${FAILURE_CLASSES.join(', ')}` }).default({}),
+  store: z.strictObject({ dir: z.string().min(1).default('.flp-monitor/') }).default({ dir: '.flp-monitor/' }),
+  artifacts: z.strictObject({ dir: z.string().min(1).default('.flp-monitor/artifacts') }).default({ dir: '.flp-monitor/artifacts' }),
+  /** When present, `npm start` runs the bundled sandbox on the ports the target URLs name. */
+  sandbox: z
+    .strictObject({
+      adminPort: z.number().int().min(1).max(65535),
+      version: z.string().min(1).default('2026.4.1'),
+    })
+    .optional(),
+});
+
+export type RawConfig = z.input<typeof configSchema>;
+type Parsed = z.output<typeof configSchema>;
+
+/** A validated config with defaults applied, owners complete and file paths absolute. */
+export interface Config extends Omit<Parsed, 'owners' | 'journey'> {
+  owners: Record<FailureClass, string>;
+  journey: Omit<Parsed['journey'], 'selectors'> & { selectors: Record<keyof typeof DEFAULT_SELECTORS, string> };
+  /** The file the config came from, or null when it was built in memory. */
+  file: string | null;
+}
+
+/** Bad config: `problems` lists every one, each starting with the property it concerns. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(file: string | null, problems: string[]) {
+    super(`${file ? `config ${file}` : 'config'} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+function describePath(p: PropertyKey[]): string {
+  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('') || '(root)';
+}
+
+/** Validates a parsed JSON value; relative paths are taken from `baseDir`. Throws ConfigError. */
+export function parseConfig(raw: unknown, options: { file?: string | null; baseDir?: string } = {}): Config {
+  const file = options.file ?? null;
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const where = issue.path.length ? `${describePath(issue.path)}.` : '';
+        const hint = issue.path.at(-1) === 'owners' ? ` (failure classes are ${FAILURE_CLASSES.join(', ')})` : '';
+        return issue.keys.map((k) => `${where}${k}: unknown property${hint}`).join('\n  - ');
+      }
+      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+      return `${describePath(issue.path)}: ${message}`;
+    });
+    throw new ConfigError(file, problems);
+  }
+  const parsed = result.data;
+  const extra = crossCheck(parsed);
+  if (extra.length) throw new ConfigError(file, extra);
+  const baseDir = options.baseDir ?? (file ? path.dirname(file) : process.cwd());
+  const abs = (p: string) => path.resolve(baseDir, p);
+  const selectors = { ...DEFAULT_SELECTORS } as Record<keyof typeof DEFAULT_SELECTORS, string>;
+  for (const [k, v] of Object.entries(parsed.journey.selectors)) if (v) selectors[k as keyof typeof DEFAULT_SELECTORS] = v;
+  return {
+    ...parsed,
+    file,
+    owners: { ...DEFAULT_OWNERS, ...(Object.fromEntries(Object.entries(parsed.owners).filter(([, v]) => v)) as Partial<Record<FailureClass, string>>) },
+    journey: { ...parsed.journey, selectors },
+    target: { ...parsed.target, caFile: parsed.target.caFile ? abs(parsed.target.caFile) : undefined },
+    store: { dir: abs(parsed.store.dir) },
+    artifacts: { dir: abs(parsed.artifacts.dir) },
+  };
+}
+
+function crossCheck(c: Parsed): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  c.target.nodes.forEach((n, i) => {
+    if (seen.has(n.name)) problems.push(`target.nodes[${i}].name: "${n.name}" is also the name of target.nodes[${seen.get(n.name)}]`);
+    seen.set(n.name, i);
+  });
+  const sources = new Map<string, number>();
+  c.sync.forEach((s, i) => {
+    if (sources.has(s.source)) problems.push(`sync[${i}].source: "${s.source}" is listed twice (also sync[${sources.get(s.source)}])`);
+    sources.set(s.source, i);
+  });
+  if (c.timeouts.requestMs > c.timeouts.stepMs)
+    problems.push(`timeouts.requestMs: ${c.timeouts.requestMs} is longer than timeouts.stepMs (${c.timeouts.stepMs}); a step must outlast its requests`);
+  return problems;
+}
+
+/** Reads and validates a config file. Throws ConfigError naming the file and every problem. */
+export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Config> {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+    throw new ConfigError(absolute, [`(file): cannot read ${absolute}: ${why}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(absolute, [`(file): not valid JSON: ${(err as Error).message}`]);
+  }
+  return parseConfig(raw, { file: absolute });
+}
