@@ -1,0 +1,15 @@
+/**
+ * Who produced an error response: the gateway in front of the application, or the application
+ * itself. The signals are HTTP's own: 502 and 504 are gateway statuses by definition; a 503 is
+ * the application's only when it answers in its own media type (JSON), otherwise it is the
+ * proxy's maintenance or no-backend page.
+ */
+export type ResponseOrigin = 'proxy' | 'app' | 'unknown';
+
+export function responseOrigin(status: number, contentType: string | undefined): ResponseOrigin {
+  const json = /\bjson\b/i.test(contentType ?? '');
+  if (status === 502 || status === 504) return 'proxy';
+  if (status === 503) return json ? 'app' : 'proxy';
+  if (status >= 400) return json ? 'app' : 'unknown';
+  return 'app';
+}
