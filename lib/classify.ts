@@ -1,0 +1,102 @@
+/**
+ * The one place that turns evidence into a failure class, and a run's results into a verdict.
+ * It reads signals a real target gives (socket and TLS codes, status codes with the response's
+ * origin, page errors, timestamps), never texts only our sandbox prints.
+ */
+import type { ClassifiedResult, Evidence, FailureClass, ProbeKind, ProbeResult, Verdict } from './result.ts';
+
+/**
+ * Contract precedence, root cause first: when one run sees several classes, the first in this
+ * list is reported and the others are taken as its symptoms. `monitor` comes last: a failure of
+ * flp-monitor itself says nothing about FLP, so any real finding outranks it.
+ */
+export const PRECEDENCE: readonly FailureClass[] = ['infrastructure', 'release', 'sync', 'application', 'monitor'];
+
+/** Chromium net errors that mean the network or hosting, not the application. */
+const CHROMIUM_INFRA = /^net::ERR_(NAME_NOT_RESOLVED|NAME_RESOLUTION_FAILED|CONNECTION_|ADDRESS_UNREACHABLE|EMPTY_RESPONSE|TIMED_OUT|INTERNET_DISCONNECTED|SSL_|CERT_|TUNNEL_CONNECTION_FAILED|SOCKET_|NETWORK_)/;
+
+/** The class one piece of evidence points at, given the kind of probe that saw it. */
+export function classifyEvidence(evidence: Evidence, kind: ProbeKind): FailureClass {
+  switch (evidence.type) {
+    case 'network':
+    case 'tls':
+    case 'database-down':
+      return 'infrastructure';
+    case 'timeout':
+      // No byte at all: nothing behind the address answered (hosting). A slow step with
+      // answers flowing is the application being slow.
+      return evidence.phase === 'step' ? 'application' : 'infrastructure';
+    case 'http-status':
+      // A sync status endpoint that errors is the sync service's failure, whoever relayed it.
+      if (kind === 'sync') return 'sync';
+      return evidence.origin === 'proxy' ? 'infrastructure' : 'application';
+    case 'bad-response':
+      return kind === 'sync' ? 'sync' : 'application';
+    case 'request-failed':
+      return evidence.failure && CHROMIUM_INFRA.test(evidence.failure) ? 'infrastructure' : 'application';
+    case 'page-error':
+    case 'missing-element':
+    case 'app-error-shown':
+      return 'application';
+    case 'sync-failed':
+    case 'sync-stale':
+    case 'sync-malformed':
+      return 'sync';
+    case 'version-drift':
+      return 'release';
+    case 'monitor':
+      return 'monitor';
+  }
+}
+
+export function rank(c: FailureClass): number {
+  return PRECEDENCE.indexOf(c);
+}
+
+/** The highest-precedence class among the given ones, or null when the list is empty. */
+export function rootClass(classes: Iterable<FailureClass>): FailureClass | null {
+  let best: FailureClass | null = null;
+  for (const c of classes) if (best === null || rank(c) < rank(best)) best = c;
+  return best;
+}
+
+/**
+ * A failed result whose evidence names nothing (a probe bug) is blamed on the monitor rather
+ * than on FLP: we never page an organisation without evidence.
+ */
+export function classifyResult(result: ProbeResult): FailureClass | null {
+  if (result.ok) return null;
+  return rootClass(result.evidence.map((e) => classifyEvidence(e, result.kind))) ?? 'monitor';
+}
+
+export function classify(result: ProbeResult, owners: Record<FailureClass, string>): ClassifiedResult {
+  const cls = classifyResult(result);
+  return {
+    ...result,
+    class: cls,
+    owner: cls ? owners[cls] : null,
+    summary: result.ok ? (result.error ?? 'ok') : (result.error ?? `${result.probe} failed`),
+  };
+}
+
+/**
+ * The verdict over the latest result of every probe: the root class by precedence, its owner,
+ * and one line naming the failing probes of that class with their evidence, then the other
+ * failing probes (by precedence, most often symptoms of the root cause).
+ */
+export function verdictOf(results: readonly ClassifiedResult[], owners: Record<FailureClass, string>): Verdict {
+  const failed = results.filter((r) => !r.ok && r.class);
+  const cls = rootClass(failed.map((r) => r.class as FailureClass));
+  if (!cls) {
+    const retried = results.filter((r) => r.attempts > 1).length;
+    const note = retried ? ` (${retried} passed on retry)` : '';
+    return { ok: true, class: null, owner: null, summary: `all ${results.length} checks passed${note}` };
+  }
+  const owner = owners[cls];
+  const root = failed.filter((r) => r.class === cls);
+  const others = failed.filter((r) => r.class !== cls);
+  const shown = root.slice(0, 2).map((r) => r.summary);
+  const more = root.length > 2 ? `; +${root.length - 2} more ${cls}` : '';
+  const also = others.length ? `; also failing: ${others.map((r) => `${r.probe} (${r.class})`).join(', ')}` : '';
+  return { ok: false, class: cls, owner, summary: `${cls} (${owner}): ${shown.join('; ')}${more}${also}` };
+}
