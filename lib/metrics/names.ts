@@ -1,0 +1,39 @@
+/**
+ * Metric names, units and dimension keys: the one module both the probes' sinks and the CDK
+ * stack import. Units are in the names. Every distinct combination of dimension values is a
+ * billed custom metric in CloudWatch, so dimensions are few and chosen per metric.
+ */
+
+export const DEFAULT_NAMESPACE = 'FLP/Synthetics';
+
+export const DIMENSIONS = {
+  environment: 'Environment',
+  probe: 'Probe',
+  step: 'Step',
+  source: 'Source',
+  node: 'Node',
+  failureClass: 'FailureClass',
+} as const;
+
+export type DimensionKey = (typeof DIMENSIONS)[keyof typeof DIMENSIONS];
+
+export type MetricUnit = 'Count' | 'Milliseconds' | 'Seconds' | 'None';
+
+export const METRICS = {
+  /** 1 when a probe run passed, 0 when it failed. Dimensions: Environment, Probe. */
+  success: { name: 'Success', unit: 'Count' },
+  /** Wall time of a probe run, retries included. Dimensions: Environment, Probe. */
+  duration: { name: 'DurationMillis', unit: 'Milliseconds' },
+  /** Wall time of one journey step. Dimensions: Environment, Probe, Step. */
+  stepDuration: { name: 'StepDurationMillis', unit: 'Milliseconds' },
+  /** 1 per failed probe run, by its class. Dimensions: Environment, FailureClass. */
+  failures: { name: 'FailureCount', unit: 'Count' },
+  /** Age of a sync source's last success. Dimensions: Environment, Source. */
+  syncLag: { name: 'SyncLagSeconds', unit: 'Seconds' },
+  /** Days until a node's TLS certificate expires. Dimensions: Environment, Node. */
+  certDaysLeft: { name: 'CertDaysLeft', unit: 'None' },
+  /** 1 every time a scheduled run completes, whatever it found. Dimensions: Environment. */
+  heartbeat: { name: 'Heartbeat', unit: 'Count' },
+} as const satisfies Record<string, { name: string; unit: MetricUnit }>;
+
+export type MetricName = (typeof METRICS)[keyof typeof METRICS]['name'];

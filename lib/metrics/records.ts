@@ -1,0 +1,83 @@
+/**
+ * A probe run as metric data points: what the CloudWatch sink publishes and the local store
+ * appends. One function, so local reports and CloudWatch see the same numbers.
+ */
+import type { ClassifiedResult, FailureClass } from '../result.ts';
+import { DEFAULT_NAMESPACE, DIMENSIONS, METRICS, type MetricUnit } from './names.ts';
+
+export interface MetricRecord {
+  type: 'metric';
+  timestamp: string;
+  namespace: string;
+  name: string;
+  unit: MetricUnit;
+  value: number;
+  dimensions: Record<string, string>;
+}
+
+/** The outcome of one probe run, kept beside its metrics for incident and SLA reports. */
+export interface ResultRecord {
+  type: 'result';
+  timestamp: string;
+  environment: string;
+  probe: string;
+  kind: ClassifiedResult['kind'];
+  ok: boolean;
+  class: FailureClass | null;
+  owner: string | null;
+  summary: string;
+  durationMs: number;
+  attempts: number;
+  steps: { name: string; status: string; durationMs: number }[];
+  version?: string;
+  artifacts: string[];
+}
+
+export type StoreRecord = MetricRecord | ResultRecord;
+
+export function metricRecords(result: ClassifiedResult, environment: string, namespace = DEFAULT_NAMESPACE): MetricRecord[] {
+  const timestamp = result.startedAt;
+  const env = { [DIMENSIONS.environment]: environment };
+  const probe = { ...env, [DIMENSIONS.probe]: result.probe };
+  const point = (m: { name: string; unit: MetricUnit }, value: number, dimensions: Record<string, string>): MetricRecord => ({
+    type: 'metric',
+    timestamp,
+    namespace,
+    name: m.name,
+    unit: m.unit,
+    value,
+    dimensions,
+  });
+  const out = [point(METRICS.success, result.ok ? 1 : 0, probe), point(METRICS.duration, result.durationMs, probe)];
+  if (result.kind === 'journey') {
+    for (const s of result.steps) if (s.status !== 'skipped') out.push(point(METRICS.stepDuration, s.durationMs, { ...probe, [DIMENSIONS.step]: s.name }));
+  }
+  if (result.class) out.push(point(METRICS.failures, 1, { ...env, [DIMENSIONS.failureClass]: result.class }));
+  const o = result.observations;
+  if (result.kind === 'sync' && o.source && o.lagSeconds !== undefined) out.push(point(METRICS.syncLag, o.lagSeconds, { ...env, [DIMENSIONS.source]: o.source }));
+  if (result.kind === 'node' && o.node && o.certDaysLeft !== undefined) out.push(point(METRICS.certDaysLeft, o.certDaysLeft, { ...env, [DIMENSIONS.node]: o.node }));
+  return out;
+}
+
+export function heartbeatRecord(environment: string, timestamp: string, namespace = DEFAULT_NAMESPACE): MetricRecord {
+  return { type: 'metric', timestamp, namespace, name: METRICS.heartbeat.name, unit: METRICS.heartbeat.unit, value: 1, dimensions: { [DIMENSIONS.environment]: environment } };
+}
+
+export function resultRecord(result: ClassifiedResult, environment: string): ResultRecord {
+  return {
+    type: 'result',
+    timestamp: result.startedAt,
+    environment,
+    probe: result.probe,
+    kind: result.kind,
+    ok: result.ok,
+    class: result.class,
+    owner: result.owner,
+    summary: result.summary,
+    durationMs: result.durationMs,
+    attempts: result.attempts,
+    steps: result.steps.map((s) => ({ name: s.name, status: s.status, durationMs: s.durationMs })),
+    ...(result.observations.version ? { version: result.observations.version } : {}),
+    artifacts: result.artifacts,
+  };
+}
