@@ -1,0 +1,97 @@
+/**
+ * `flp-monitor`: the command line. Exit codes: 0 all passed, 1 a failure was found, 2 bad usage
+ * or config (or the monitor could not start).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, DEFAULT_CONFIG_FILE } from '../config.ts';
+import { UsageError } from './errors.ts';
+import { runCommand } from './run.ts';
+import { startCommand } from './start.ts';
+import { sandboxClear, sandboxFault, sandboxStart, sandboxStatus } from './sandbox.ts';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+
+export async function main(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+  const out = io.out ?? ((s: string) => process.stdout.write(s));
+  const err = io.err ?? ((s: string) => process.stderr.write(s));
+  let code: number = EXIT.ok;
+  const configOption = () => new Option('-c, --config <file>', 'config file').default(DEFAULT_CONFIG_FILE);
+
+  const program = new Command('flp-monitor')
+    .description('Synthetic transaction monitor for forløbsplaner (FLP): journeys, data sync, servers, and who owns a failure.')
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: err })
+    .showHelpAfterError('(run flp-monitor --help for usage)');
+
+  program
+    .command('run')
+    .description('run every probe against the configured target (on its schedule, or once with --once)')
+    .addOption(configOption())
+    .option('--once', 'run every probe once, print the verdict and exit (0 passed, 1 failure found)')
+    .option('--json', 'print exactly one JSON document on stdout (with --once)')
+    .action(async (opts: { config: string; once?: boolean; json?: boolean }) => {
+      if (opts.json && !opts.once) throw new UsageError('--json needs --once');
+      code = await runCommand(opts, { out, err });
+    });
+
+  program
+    .command('start')
+    .description('start the bundled sandbox (when the config has a "sandbox" section) and monitor it on schedule, with a live status table')
+    .addOption(configOption())
+    .action(async (opts: { config: string }) => {
+      code = await startCommand(opts, { out, err });
+    });
+
+  const sandbox = program.command('sandbox').description('the bundled reference FLP target');
+  sandbox
+    .command('start')
+    .description('run the sandbox in the foreground on the ports the config names')
+    .addOption(configOption())
+    .action(async (opts: { config: string }) => {
+      code = await sandboxStart(opts, { out, err });
+    });
+  sandbox
+    .command('fault <name>')
+    .description('switch a fault on in the running sandbox (see "sandbox status" for the names)')
+    .addOption(configOption())
+    .option('--node <name>', 'the node the fault concerns (node-down, version-drift, dns)')
+    .option('--source <name>', 'the sync source the fault concerns (sync-*, page-stale)')
+    .option('--ms <n>', 'delay in milliseconds (slow)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`--ms must be a whole number of milliseconds, not "${v}"`);
+      return n;
+    })
+    .action(async (name: string, opts: { config: string; node?: string; source?: string; ms?: number }) => {
+      code = await sandboxFault(name, opts, { out, err });
+    });
+  sandbox
+    .command('clear')
+    .description('switch every fault off')
+    .addOption(configOption())
+    .action(async (opts: { config: string }) => {
+      code = await sandboxClear(opts, { out, err });
+    });
+  sandbox
+    .command('status')
+    .description('list the active faults and the fault names')
+    .addOption(configOption())
+    .action(async (opts: { config: string }) => {
+      code = await sandboxStatus(opts, { out, err });
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof ConfigError || e instanceof UsageError) {
+      err(`flp-monitor: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    err(`flp-monitor: unexpected failure: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.usage;
+  }
+}

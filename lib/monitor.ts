@@ -1,0 +1,163 @@
+/**
+ * The composition root of a monitor process: builds the real context (resolver, HTTP client,
+ * browser, store) from the config once, runs probe groups with retry, classifies, keeps the
+ * latest result of every probe, and writes every result to the store. The CLI's `run --once`
+ * and the scheduled `start` both use it.
+ */
+import { classify, verdictOf } from './classify.ts';
+import type { Config } from './config.ts';
+import { systemClock, type Clock, type HttpClient, type Logger, type ProbeContext, type Resolve } from './context.ts';
+import { createHttpClient } from './http.ts';
+import { silentLogger } from './logger.ts';
+import { heartbeatRecord, metricRecords, resultRecord, type StoreRecord } from './metrics/records.ts';
+import { redact } from './privacy.ts';
+import { createResolver } from './resolver.ts';
+import { withRetry } from './retry.ts';
+import type { ClassifiedResult, ProbeResult, RunReport, Verdict } from './result.ts';
+import { BrowserProvider } from './browser.ts';
+import { probeJourney } from '../probes/journey/forloebsplan.ts';
+import { probeLoadBalancer, probeNode } from '../probes/node.ts';
+import { checkRelease } from '../probes/release.ts';
+import { probeSync } from '../probes/sync.ts';
+
+/** The probe groups, each on its own schedule. */
+export const PROBE_GROUPS = ['journey', 'sync', 'nodes'] as const;
+export type ProbeGroup = (typeof PROBE_GROUPS)[number];
+
+/** Where results go besides the monitor's memory (the local store, CloudWatch). */
+export interface ResultSink {
+  write(records: readonly StoreRecord[]): Promise<void>;
+}
+
+export interface MonitorDeps {
+  clock?: Clock;
+  logger?: Logger;
+  resolve?: Resolve;
+  http?: HttpClient;
+  sinks?: ResultSink[];
+  /** Supply a browser provider (tests reuse one across monitors); otherwise one is made lazily. */
+  browser?: BrowserProvider;
+}
+
+export class Monitor {
+  readonly config: Config;
+  readonly #ctx: ProbeContext;
+  readonly #sinks: ResultSink[];
+  readonly #latest = new Map<string, ClassifiedResult>();
+  readonly #ownsBrowser: boolean;
+  #browser: BrowserProvider | null;
+  #browserRules = '';
+
+  constructor(config: Config, deps: MonitorDeps = {}) {
+    this.config = config;
+    const resolve = deps.resolve ?? createResolver(config.target.dnsServers);
+    this.#ctx = {
+      clock: deps.clock ?? systemClock,
+      logger: deps.logger ?? silentLogger,
+      resolve,
+      http: deps.http ?? createHttpClient({ resolve, caFile: config.target.caFile }),
+    };
+    this.#sinks = deps.sinks ?? [];
+    this.#browser = deps.browser ?? null;
+    this.#ownsBrowser = !deps.browser;
+  }
+
+  /** Which groups this config runs (the journey can be switched off). */
+  groups(): ProbeGroup[] {
+    return PROBE_GROUPS.filter((g) => g !== 'journey' || this.config.journey.enabled);
+  }
+
+  /** Runs one probe group now, records and returns its classified results. */
+  async runGroup(group: ProbeGroup): Promise<ClassifiedResult[]> {
+    const raw = await this.#probe(group);
+    const classified = raw.map((r) => classify(redact(r), this.config.owners));
+    for (const r of classified) this.#latest.set(r.probe, r);
+    await this.#record(classified);
+    return classified;
+  }
+
+  /** Runs every group concurrently once; the verdict covers exactly this run. */
+  async runOnce(): Promise<RunReport> {
+    const started = this.#ctx.clock.now();
+    const t0 = performance.now();
+    const groups = await Promise.all(this.groups().map((g) => this.runGroup(g)));
+    const results = groups.flat();
+    const verdict = verdictOf(results, this.config.owners);
+    return { ok: verdict.ok, verdict, startedAt: started.toISOString(), durationMs: Math.round(performance.now() - t0), results };
+  }
+
+  /** The latest result of every probe seen so far, in a stable order. */
+  latest(): ClassifiedResult[] {
+    const order = (r: ClassifiedResult) => ['journey', 'node', 'release', 'sync'].indexOf(r.kind);
+    return [...this.#latest.values()].sort((a, b) => order(a) - order(b) || a.probe.localeCompare(b.probe));
+  }
+
+  verdict(): Verdict {
+    return verdictOf(this.latest(), this.config.owners);
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsBrowser) await this.#browser?.close();
+  }
+
+  async #probe(group: ProbeGroup): Promise<ProbeResult[]> {
+    const { config } = this;
+    const requestMs = config.timeouts.requestMs;
+    const retry = (intervalSeconds: number, attempt: () => Promise<ProbeResult>) =>
+      // A retry never starts after half the group's interval: the next scheduled run is the better retry.
+      withRetry(attempt, { retries: config.retry.retries, maxRetryTimeMs: (intervalSeconds * 1000) / 2 });
+    switch (group) {
+      case 'sync':
+        return Promise.all(config.sync.map((s) => retry(config.schedule.syncSeconds, () => probeSync(s, this.#ctx, { requestMs }))));
+      case 'nodes': {
+        const results = await Promise.all([
+          retry(config.schedule.nodesSeconds, () => probeLoadBalancer(config.target.baseUrl, this.#ctx, { requestMs })),
+          ...config.target.nodes.map((n) => retry(config.schedule.nodesSeconds, () => probeNode(n, this.#ctx, { requestMs }))),
+        ]);
+        return [...results, checkRelease(results, config.target.expectedVersion, this.#ctx.clock.now())];
+      }
+      case 'journey': {
+        const browser = await this.#browserFor();
+        return [await retry(config.schedule.journeySeconds, () => probeJourney(config, { ...this.#ctx, browser, artifactsDir: config.artifacts.dir }))];
+      }
+    }
+  }
+
+  /**
+   * With a configured DNS server, Chromium must reach the target at the address that server
+   * gives (it cannot be told to use another resolver), so the browser is started with that
+   * mapping and restarted when the answer changes.
+   */
+  async #browserFor(): Promise<BrowserProvider> {
+    if (!this.#ownsBrowser && this.#browser) return this.#browser;
+    const rules: Record<string, string> = {};
+    if (this.config.target.dnsServers) {
+      const host = new URL(this.config.target.baseUrl).hostname;
+      try {
+        const [first] = await this.#ctx.resolve(host);
+        if (first) rules[host] = first.address;
+      } catch {
+        // The journey resolves the name itself and reports the failure as its evidence.
+      }
+    }
+    const key = JSON.stringify(rules);
+    if (!this.#browser || key !== this.#browserRules) {
+      await this.#browser?.close();
+      this.#browser = new BrowserProvider({ hostResolverRules: rules });
+      this.#browserRules = key;
+    }
+    return this.#browser;
+  }
+
+  async #record(results: readonly ClassifiedResult[]): Promise<void> {
+    if (!this.#sinks.length) return;
+    const env = this.config.environment;
+    const records: StoreRecord[] = results.flatMap((r) => [...metricRecords(r, env), resultRecord(r, env)]);
+    records.push(heartbeatRecord(env, this.#ctx.clock.now().toISOString()));
+    await Promise.all(
+      this.#sinks.map((s) =>
+        s.write(records).catch((err: Error) => this.#ctx.logger.error('could not write results to a sink', { error: err.message })),
+      ),
+    );
+  }
+}
