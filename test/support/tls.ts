@@ -3,6 +3,7 @@
  * `caFile`), leaves valid, expired, self-signed or for another host, and servers that use them.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,6 @@ export async function listen<S extends Server>(server: S): Promise<RunningServer
 }
 
 /** An HTTPS server on loopback presenting `leaf`. */
-export function startHttpsServer(leaf: KeyPairPem, handler: https.RequestListener): Promise<RunningServer<https.Server>> {
+export function startHttpsServer(leaf: KeyPairPem, handler: http.RequestListener): Promise<RunningServer<https.Server>> {
   return listen(https.createServer({ cert: leaf.certPem, key: leaf.keyPem }, handler));
 }

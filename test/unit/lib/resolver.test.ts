@@ -18,9 +18,11 @@ async function dnsResponder(zone: Zone, { silent = false } = {}) {
     queries.push(`${question.type} ${question.name}`);
     if (silent) return;
     const entry = zone[question.name.toLowerCase()];
-    const type = question.type === 'AAAA' ? 'AAAA' : 'A';
     const rcode = entry ? (entry.rcode ?? 0) : 3; // 3: NXDOMAIN
-    const answers = (entry?.[type] ?? []).map((data) => ({ type, name: question.name, ttl: 60, class: 'IN' as const, data }));
+    const answers: packet.Answer[] =
+      question.type === 'AAAA'
+        ? (entry?.AAAA ?? []).map((data) => ({ type: 'AAAA', name: question.name, ttl: 60, data }))
+        : (entry?.A ?? []).map((data) => ({ type: 'A', name: question.name, ttl: 60, data }));
     const reply = packet.encode({
       id: query.id,
       type: 'response',
