@@ -87,8 +87,11 @@ function round(ms: number): number {
 export function errorEvidence(err: unknown, url: string): Evidence {
   const e = err as NodeJS.ErrnoException;
   const code = typeof e?.code === 'string' && e.code ? e.code : 'ERR_UNKNOWN';
-  const message = e instanceof Error ? e.message : String(err);
-  if (code in CERT_ERRORS || /^ERR_(SSL|TLS|OSSL)_/.test(code)) return { type: 'tls', url, code, message };
+  const message = (e instanceof Error ? e.message : String(err)).trim();
+  // OpenSSL's message is a stack of internal locations; its `reason` is the readable part.
+  const reason = (err as { reason?: unknown })?.reason;
+  if (code in CERT_ERRORS || /^ERR_(SSL|TLS|OSSL)_/.test(code))
+    return { type: 'tls', url, code, message: typeof reason === 'string' && reason ? reason : message };
   return { type: 'network', url, code, message };
 }
 
