@@ -5,9 +5,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE } from '../config.ts';
 import { UsageError } from './errors.ts';
-import { runCommand } from './run.ts';
-import { startCommand } from './start.ts';
-import { sandboxClear, sandboxFault, sandboxStart, sandboxStatus } from './sandbox.ts';
+
+// Command modules load on demand: `sandbox fault` need not load Playwright, nor `run` the sandbox.
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -32,7 +31,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     .option('--json', 'print exactly one JSON document on stdout (with --once)')
     .action(async (opts: { config: string; once?: boolean; json?: boolean }) => {
       if (opts.json && !opts.once) throw new UsageError('--json needs --once');
-      code = await runCommand(opts, { out, err });
+      code = await (await import('./run.ts')).runCommand(opts, { out, err });
     });
 
   program
@@ -40,7 +39,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     .description('start the bundled sandbox (when the config has a "sandbox" section) and monitor it on schedule, with a live status table')
     .addOption(configOption())
     .action(async (opts: { config: string }) => {
-      code = await startCommand(opts, { out, err });
+      code = await (await import('./start.ts')).startCommand(opts, { out, err });
     });
 
   const sandbox = program.command('sandbox').description('the bundled reference FLP target');
@@ -49,7 +48,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     .description('run the sandbox in the foreground on the ports the config names')
     .addOption(configOption())
     .action(async (opts: { config: string }) => {
-      code = await sandboxStart(opts, { out, err });
+      code = await (await import('./sandbox.ts')).sandboxStart(opts, { out, err });
     });
   sandbox
     .command('fault <name>')
@@ -63,21 +62,21 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
       return n;
     })
     .action(async (name: string, opts: { config: string; node?: string; source?: string; ms?: number }) => {
-      code = await sandboxFault(name, opts, { out, err });
+      code = await (await import('./sandbox.ts')).sandboxFault(name, opts, { out, err });
     });
   sandbox
     .command('clear')
     .description('switch every fault off')
     .addOption(configOption())
     .action(async (opts: { config: string }) => {
-      code = await sandboxClear(opts, { out, err });
+      code = await (await import('./sandbox.ts')).sandboxClear(opts, { out, err });
     });
   sandbox
     .command('status')
     .description('list the active faults and the fault names')
     .addOption(configOption())
     .action(async (opts: { config: string }) => {
-      code = await sandboxStatus(opts, { out, err });
+      code = await (await import('./sandbox.ts')).sandboxStatus(opts, { out, err });
     });
 
   try {
