@@ -1,0 +1,35 @@
+/**
+ * Chromium's `net::ERR_…` failures, turned into the evidence the rest of the monitor reads.
+ * Name resolution and refused connections get Node's codes so that every probe names them
+ * alike; other network failures keep Chromium's code.
+ */
+import type { Evidence } from '../../lib/result.ts';
+
+const NODE_CODES: Record<string, string> = {
+  'net::ERR_NAME_NOT_RESOLVED': 'ENOTFOUND',
+  'net::ERR_NAME_RESOLUTION_FAILED': 'ENOTFOUND',
+  'net::ERR_CONNECTION_REFUSED': 'ECONNREFUSED',
+};
+
+const NETWORK =
+  /^net::ERR_(CONNECTION_\w+|EMPTY_RESPONSE|ADDRESS_UNREACHABLE|ADDRESS_INVALID|INTERNET_DISCONNECTED|NETWORK_\w+|SOCKET_\w+|TIMED_OUT|TUNNEL_CONNECTION_FAILED|PROXY_CONNECTION_FAILED|INVALID_HTTP_RESPONSE|RESPONSE_HEADERS_TRUNCATED|INCOMPLETE_CHUNKED_ENCODING|HTTP2_\w+)$/;
+const TLS = /^net::ERR_(CERT_\w+|SSL_\w+|BAD_SSL_CLIENT_AUTH_CERT)$/;
+
+/** The `net::ERR_…` code in an error message or failure text, if there is one. */
+export function chromiumNetCode(text: string): string | undefined {
+  return /net::ERR_[A-Z0-9_]+/.exec(text)?.[0];
+}
+
+/**
+ * Evidence for a navigation or request that failed with `text` (Playwright's error message or
+ * `request.failure().errorText`), or `undefined` when it names no network or TLS failure.
+ */
+export function chromiumFailureEvidence(text: string, url: string): Extract<Evidence, { type: 'network' | 'tls' }> | undefined {
+  const code = chromiumNetCode(text);
+  if (!code) return undefined;
+  if (TLS.test(code)) return { type: 'tls', url, code, message: code };
+  const nodeCode = NODE_CODES[code];
+  if (nodeCode) return { type: 'network', url, code: nodeCode, message: code };
+  if (NETWORK.test(code)) return { type: 'network', url, code, message: code };
+  return undefined;
+}
