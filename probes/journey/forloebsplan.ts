@@ -184,6 +184,9 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
     } catch (err) {
       const found = chromiumFailureEvidence(errorLine(err), launchUrl);
       if (found) throw new StepFailure(`GET /lps/launch failed: ${describeChromiumFailure(found)}`, [found], { cause: err });
+      const code = chromiumNetCode(errorLine(err));
+      // Other browser refusals (an unsafe port, a bad URL) say more about our config than about FLP.
+      if (code) throw new StepFailure(`GET /lps/launch failed: ${code}`, [], { cause: err });
       throw err;
     }
     if (!response) throw new StepFailure('GET /lps/launch gave no response', [{ type: 'bad-response', url: launchUrl, problem: 'no response to the launch' }]);
@@ -381,6 +384,8 @@ async function keepArtifacts(
     return kept;
   }
   try {
+    // A navigation still waiting for its server would hold the screenshot back: stop it first.
+    await withTimeout(page.evaluate(() => window.stop()), 1_000).catch(() => undefined);
     await page.screenshot({ path: path.join(dir, 'screenshot.png'), fullPage: true, timeout: ARTIFACT_TIMEOUT_MS });
     kept.push(`${folder}/screenshot.png`);
   } catch (err) {
