@@ -1,0 +1,171 @@
+/**
+ * One FLP application node: the LPS launch, the app page and script, the JSON API and the
+ * health endpoint, with the application-level faults applied. Every node shares the World
+ * (one database), so a plan created on one node can be printed and deleted on another.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, sendJson, sendText } from './http-util.ts';
+import { ALL_SECTIONS, appShellHtml, clientScript, landingHtml } from './page.ts';
+import { buildOverview, maskCpr } from './patient.ts';
+import { buildPdf } from './pdf.ts';
+import { syncStatus } from './sync.ts';
+import { LB_MARK_HEADER, type World } from './world.ts';
+
+const CLINIC = /^\d+$/;
+const CPR = /^\d{10}$/;
+const HOUR = 3_600_000;
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+
+function methodNotAllowed(res: ServerResponse, allow: string): void {
+  sendJson(res, 405, { error: `method not allowed; use ${allow}` }, { allow });
+}
+
+/** Returns the request handler of node `node`. */
+export function createNodeApp(world: World, node: string): (req: IncomingMessage, res: ServerResponse) => void {
+  const health: Handler = (req, res) => {
+    const version = world.versionOf(node);
+    if (world.faults.has('db-down')) return sendJson(res, 503, { status: 'degraded', version, node, db: 'down' });
+    sendJson(res, 200, { status: 'ok', version, node, db: 'ok' });
+  };
+
+  const launch: Handler = (req, res, url) => {
+    const clinic = url.searchParams.get('clinic') ?? '';
+    const cpr = url.searchParams.get('cpr') ?? '';
+    const system = url.searchParams.get('system') ?? '';
+    const problems: string[] = [];
+    if (!CLINIC.test(clinic)) problems.push('clinic must be digits');
+    if (!CPR.test(cpr)) problems.push('cpr must be 10 digits');
+    if (!system.trim()) problems.push('system must name the LPS system');
+    if (problems.length) return sendJson(res, 400, { error: `bad launch: ${problems.join('; ')}` });
+    const location = `/app/patient/${cpr}?clinic=${encodeURIComponent(clinic)}`;
+    res.writeHead(303, { location, 'content-length': 0, 'cache-control': 'no-store' });
+    res.end();
+  };
+
+  const overview = async (res: ServerResponse, url: URL, cpr: string): Promise<void> => {
+    const slow = world.faults.find('slow');
+    if (slow?.ms) await world.delay(slow.ms);
+    if (world.faults.has('db-down')) return sendJson(res, 503, { error: 'database unavailable' });
+    if (world.faults.has('api-500')) return sendJson(res, 500, { error: 'internal server error' });
+    const clinic = url.searchParams.get('clinic') ?? '';
+    if (!CLINIC.test(clinic)) return sendJson(res, 400, { error: 'clinic must be digits' });
+    const now = new Date();
+    const sources = world.sources.map((source) => ({
+      source,
+      syncedAt: world.faults.has('page-stale', { source })
+        ? new Date(now.getTime() - 10 * HOUR).toISOString()
+        : syncStatus(world, source, now).lastSuccessfulSync,
+    }));
+    sendJson(res, 200, buildOverview(cpr, clinic, sources, now));
+  };
+
+  const createPlan = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let body: unknown;
+    try {
+      const raw = await readBody(req);
+      body = JSON.parse(raw.toString('utf8') || 'null');
+    } catch (err) {
+      return sendJson(res, 400, { error: `body must be JSON { clinic, cpr }: ${(err as Error).message}` });
+    }
+    if (world.faults.has('db-down')) return sendJson(res, 503, { error: 'database unavailable' });
+    const { clinic, cpr } = (body ?? {}) as { clinic?: unknown; cpr?: unknown };
+    if (typeof clinic !== 'string' || !CLINIC.test(clinic)) return sendJson(res, 400, { error: 'clinic must be a string of digits' });
+    if (typeof cpr !== 'string' || !CPR.test(cpr)) return sendJson(res, 400, { error: 'cpr must be a string of 10 digits' });
+    if (world.faults.has('create-fails')) return sendJson(res, 500, { error: 'could not save the plan' });
+    const plan = world.createPlan(clinic, cpr, new Date());
+    sendJson(res, 201, { id: plan.id, clinic: plan.clinic, createdAt: plan.createdAt }, { location: `/api/plans/${plan.id}` });
+  };
+
+  const planPdf = (res: ServerResponse, id: string): void => {
+    const plan = world.plans.get(id);
+    if (!plan) return sendJson(res, 404, { error: `no plan ${id}` });
+    if (world.faults.has('print-not-pdf')) {
+      return sendText(res, 200, 'text/html; charset=utf-8', '<!doctype html><html><head><title>Udskrift</title></head><body><h1>Udskriftstjenesten svarer ikke</h1><p>Prøv igen senere.</p></body></html>');
+    }
+    const pdf = buildPdf('Forløbsplan', [
+      `Patient: CPR ${maskCpr(plan.cpr)}`,
+      `Klinik: ${plan.clinic}`,
+      `Oprettet: ${plan.createdAt}`,
+      `Plan-id: ${plan.id}`,
+      'Diagnoser: Type 2-diabetes, hypertension, KOL',
+      'Næste kontrol: årskontrol om 12 måneder',
+    ]);
+    sendText(res, 200, 'application/pdf', pdf, { 'content-disposition': `inline; filename="forloebsplan-${plan.id}.pdf"` });
+  };
+
+  const api: Handler = async (req, res, url) => {
+    const path = url.pathname;
+    let m: RegExpExecArray | null;
+    if ((m = /^\/api\/patients\/([^/]+)\/overview$/.exec(path))) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET');
+      const cpr = decodeURIComponent(m[1] ?? '');
+      if (!CPR.test(cpr)) return sendJson(res, 400, { error: 'cpr must be 10 digits' });
+      return overview(res, url, cpr);
+    }
+    if (path === '/api/plans') {
+      if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
+      return createPlan(req, res);
+    }
+    if ((m = /^\/api\/plans\/([^/]+)\/pdf$/.exec(path))) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET');
+      if (world.faults.has('db-down')) return sendJson(res, 503, { error: 'database unavailable' });
+      return planPdf(res, decodeURIComponent(m[1] ?? ''));
+    }
+    if ((m = /^\/api\/plans\/([^/]+)$/.exec(path))) {
+      if (world.faults.has('db-down')) return sendJson(res, 503, { error: 'database unavailable' });
+      const id = decodeURIComponent(m[1] ?? '');
+      if (req.method === 'DELETE') {
+        if (!world.deletePlan(id)) return sendJson(res, 404, { error: `no plan ${id}` });
+        res.writeHead(204, { 'cache-control': 'no-store' });
+        res.end();
+        return;
+      }
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        const plan = world.plans.get(id);
+        if (!plan) return sendJson(res, 404, { error: `no plan ${id}` });
+        return sendJson(res, 200, { id: plan.id, clinic: plan.clinic, createdAt: plan.createdAt });
+      }
+      return methodNotAllowed(res, 'GET, DELETE');
+    }
+    sendJson(res, 404, { error: `no such endpoint: ${path}` });
+  };
+
+  const handle: Handler = async (req, res, url) => {
+    const path = url.pathname;
+    if (path === '/health') return req.method === 'GET' || req.method === 'HEAD' ? health(req, res, url) : methodNotAllowed(res, 'GET');
+    if (path.startsWith('/api/')) return api(req, res, url);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET');
+    if (path === '/lps/launch') return launch(req, res, url);
+    if (/^\/app\/patient\/[^/]+$/.test(path)) return sendText(res, 200, 'text/html; charset=utf-8', appShellHtml());
+    if (path === '/app/app.js') {
+      const script = clientScript({
+        sections: world.faults.has('missing-section') ? ALL_SECTIONS.filter((s) => s !== 'diagnoses') : ALL_SECTIONS,
+        goalsWidget: world.faults.has('js-error'),
+      });
+      return sendText(res, 200, 'text/javascript; charset=utf-8', script);
+    }
+    if (path === '/favicon.ico') {
+      res.writeHead(204, { 'cache-control': 'max-age=86400' });
+      res.end();
+      return;
+    }
+    if (path === '/') return sendText(res, 200, 'text/html; charset=utf-8', landingHtml(world.versionOf(node)));
+    sendJson(res, 404, { error: `no such page: ${path}` });
+  };
+
+  return (req, res) => {
+    if (req.headers[LB_MARK_HEADER] === world.lbToken) delete req.headers[LB_MARK_HEADER];
+    else world.record(req);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://node.invalid');
+    } catch {
+      return sendJson(res, 400, { error: 'bad request target' });
+    }
+    Promise.resolve(handle(req, res, url)).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: `unexpected: ${(err as Error).message}` });
+      else res.destroy();
+    });
+  };
+}
