@@ -384,8 +384,11 @@ async function keepArtifacts(
     return kept;
   }
   try {
-    // A navigation still waiting for its server would hold the screenshot back: stop it first.
-    await withTimeout(page.evaluate(() => window.stop()), 1_000).catch(() => undefined);
+    // A navigation still waiting for its server holds a screenshot back: stop loading first.
+    await withTimeout(
+      context.newCDPSession(page).then((cdp) => cdp.send('Page.stopLoading').finally(() => cdp.detach().catch(() => undefined))),
+      1_000,
+    ).catch(() => undefined);
     await page.screenshot({ path: path.join(dir, 'screenshot.png'), fullPage: true, timeout: ARTIFACT_TIMEOUT_MS });
     kept.push(`${folder}/screenshot.png`);
   } catch (err) {
