@@ -3,6 +3,7 @@
  * It reads signals a real target gives (socket and TLS codes, status codes with the response's
  * origin, page errors, timestamps), never texts only our sandbox prints.
  */
+import { passSummary } from './summary.ts';
 import type { ClassifiedResult, Evidence, FailureClass, ProbeKind, ProbeResult, Verdict } from './result.ts';
 
 /**
@@ -75,7 +76,7 @@ export function classify(result: ProbeResult, owners: Record<FailureClass, strin
     ...result,
     class: cls,
     owner: cls ? owners[cls] : null,
-    summary: result.ok ? (result.error ?? 'ok') : (result.error ?? `${result.probe} failed`),
+    summary: result.ok ? passSummary(result) : (result.error ?? `${result.probe} failed`),
   };
 }
 
