@@ -95,6 +95,12 @@ export function errorEvidence(err: unknown, url: string): Evidence {
   return { type: 'network', url, code, message };
 }
 
+function asErrno(err: unknown, code: string): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException = err instanceof Error ? err : new Error(String(err));
+  if (typeof e.code !== 'string' || !e.code) e.code = code;
+  return e;
+}
+
 function describeName(name: tls.Certificate | undefined): string {
   if (!name) return '';
   return Object.entries(name)
@@ -206,28 +212,43 @@ function send(rawUrl: string, o: HttpRequestOptions, env: Env): Promise<HttpResp
     signal?.addEventListener('abort', onAbort, { once: true });
 
     const lookup: net.LookupFunction = (host, lookupOptions, callback) => {
-      env.resolve(host).then(
-        (addresses) => {
+      const resolveAndConnect = async () => {
+        let addresses: Awaited<ReturnType<Resolve>>;
+        try {
+          addresses = await env.resolve(host);
+        } catch (err) {
           timings.dnsMs = at();
-          const wanted = lookupOptions.family === 4 || lookupOptions.family === 6 ? addresses.filter((a) => a.family === lookupOptions.family) : addresses;
-          const first = wanted[0];
-          if (!first) {
-            const err: NodeJS.ErrnoException = new Error(`${host} has no usable address`);
-            err.code = 'ENOTFOUND';
-            return callback(err, '', 0);
-          }
-          if (lookupOptions.all) callback(null, wanted);
-          else callback(null, first.address, first.family);
-        },
-        (err: unknown) => {
-          timings.dnsMs = at();
-          callback(err as NodeJS.ErrnoException, '', 0);
-        },
-      );
+          return callback(asErrno(err, 'ERR_RESOLVE'), '', 0);
+        }
+        timings.dnsMs = at();
+        const family = lookupOptions.family;
+        const wanted = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
+        const first = wanted[0];
+        if (!first) return callback(asErrno(new Error(`${host} has no usable address`), 'ENOTFOUND'), '', 0);
+        if (lookupOptions.all) callback(null, wanted);
+        else callback(null, first.address, first.family);
+      };
+      // A resolver that throws instead of rejecting, or a connect that throws, still ends as evidence.
+      resolveAndConnect().catch((err: unknown) => fail(errorEvidence(err, rawUrl)));
     };
 
     const common = { host: hostname, port, lookup, autoSelectFamily: false };
-    if (secure) {
+    try {
+      socket = connect();
+      socket.once('connect', () => {
+        timings.connectMs = at();
+      });
+      socket.on('error', (err) => fail(errorEvidence(err, rawUrl)));
+    } catch (err) {
+      fail(errorEvidence(err, rawUrl));
+    }
+
+    function connect(): net.Socket {
+      if (!secure) {
+        const s = net.connect(common);
+        s.once('connect', () => write(s));
+        return s;
+      }
       const s = tls.connect({
         ...common,
         servername: net.isIP(hostname) ? undefined : hostname,
@@ -236,7 +257,6 @@ function send(rawUrl: string, o: HttpRequestOptions, env: Env): Promise<HttpResp
         rejectUnauthorized: false,
         ALPNProtocols: ['http/1.1'],
       });
-      socket = s;
       s.once('secureConnect', () => {
         timings.tlsMs = at();
         certificate = peerCertificate(s, env.now());
@@ -244,14 +264,8 @@ function send(rawUrl: string, o: HttpRequestOptions, env: Env): Promise<HttpResp
         if (rejected) return fail(rejected);
         write(s);
       });
-    } else {
-      socket = net.connect(common);
-      socket.once('connect', () => write(socket as net.Socket));
+      return s;
     }
-    socket.once('connect', () => {
-      timings.connectMs = at();
-    });
-    socket.on('error', (err) => fail(errorEvidence(err, rawUrl)));
 
     function write(conn: net.Socket) {
       if (settled) return;
@@ -273,8 +287,10 @@ function send(rawUrl: string, o: HttpRequestOptions, env: Env): Promise<HttpResp
         const status = res.statusCode ?? 0;
         const headers = flattenHeaders(res.headers);
         const tooLarge = () => fail({ type: 'bad-response', url: rawUrl, problem: `body larger than ${maxBody} bytes` });
+        // A HEAD, 204 or 304 declares the length of a body it does not send.
+        const bodiless = (o.method ?? 'GET') === 'HEAD' || status === 204 || status === 304;
         const declared = Number(res.headers['content-length']);
-        if (Number.isFinite(declared) && declared > maxBody) return tooLarge();
+        if (!bodiless && Number.isFinite(declared) && declared > maxBody) return tooLarge();
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {

@@ -54,7 +54,11 @@ export function createResolver(dnsServers?: string[], options: ResolverOptions =
   }
 
   const resolver = new dns.promises.Resolver({ timeout: options.timeoutMs ?? 2000, tries: options.tries ?? 2 });
-  resolver.setServers(dnsServers);
+  try {
+    resolver.setServers(dnsServers);
+  } catch (err) {
+    throw new Error(`dnsServers must be IP addresses with an optional port ("127.0.0.1:53", "[::1]:53"): ${(err as Error).message}`, { cause: err });
+  }
 
   return async (hostname) => {
     const ip = literal(hostname);

@@ -200,6 +200,28 @@ describe('http client over plain HTTP', () => {
     expect(res.evidence).toMatchObject({ type: 'timeout', phase: 'first-byte' });
   });
 
+  it('turns a resolver that throws instead of rejecting into network evidence', async () => {
+    const client = createHttpClient({
+      resolve: () => {
+        throw new Error('resolver bug');
+      },
+    });
+
+    const res = failure(await client.request('http://flp.sandbox.test:8700/', { timeoutMs: 2000 }));
+
+    expect(res.evidence).toEqual({ type: 'network', url: 'http://flp.sandbox.test:8700/', code: 'ERR_RESOLVE', message: 'resolver bug' });
+  });
+
+  it('accepts a HEAD answer that declares a length beyond the body limit', async () => {
+    const { port } = await serve(http.createServer((_req, res) => res.writeHead(200, { 'content-length': 5000 }).end()));
+    const client = createHttpClient({ resolve: loopbackResolve() });
+
+    const res = response(await client.request(`http://flp.sandbox.test:${port}/`, { timeoutMs: 2000, method: 'HEAD', maxBodyBytes: 1000 }));
+
+    expect(res.status).toBe(200);
+    expect(res.body.length).toBe(0);
+  });
+
   it('reports a failing resolver as network evidence with its code', async () => {
     const client = createHttpClient({ resolve: loopbackResolve() });
 

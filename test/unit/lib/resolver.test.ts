@@ -91,6 +91,10 @@ describe('createResolver with configured DNS servers', () => {
     expect(dnsServer.queries).toEqual([]);
   });
 
+  it('refuses a DNS server given by name, saying it must be an address', () => {
+    expect(() => createResolver(['ns1.example.test:53'])).toThrow(/dnsServers must be IP addresses/);
+  });
+
   it('rejects with ETIMEOUT when the server never answers', async () => {
     const mute = await dnsResponder({}, { silent: true });
     try {
