@@ -25,7 +25,12 @@ export interface HttpClientOptions {
   resolve: Resolve;
   /** PEM file with extra certificate authorities to trust besides the public roots (a private CA). Read once, now. */
   caFile?: string;
-  /** Wall clock in epoch milliseconds, for phase timings and a certificate's days left. Default: a monotonic clock aligned to epoch. */
+  /**
+   * Clock in epoch milliseconds, for phase timings and a certificate's days left. Default: a
+   * monotonic clock aligned to the epoch (`performance.timeOrigin + performance.now()`).
+   * Timings are in ms from the start of the request, to 0.1 ms; `dnsMs` is absent when the
+   * URL's host is an IP address (nothing to resolve), `tlsMs` for plain HTTP.
+   */
   now?: () => number;
 }
 
@@ -217,9 +222,12 @@ function send(rawUrl: string, o: HttpRequestOptions, env: Env): Promise<HttpResp
         try {
           addresses = await env.resolve(host);
         } catch (err) {
+          if (settled) return;
           timings.dnsMs = at();
           return callback(asErrno(err, 'ERR_RESOLVE'), '', 0);
         }
+        // Past the deadline the result is already out; leave its timings alone.
+        if (settled) return;
         timings.dnsMs = at();
         const family = lookupOptions.family;
         const wanted = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
