@@ -33,7 +33,7 @@ export const JOURNEY_STEPS = ['launch', 'overview', 'create-plan', 'print', 'cle
 /** Extra time Playwright's own waits get past the step budget, so the runner's timeout decides first. */
 const PLAYWRIGHT_SLACK_MS = 1_000;
 /** How long to wait for a contract element that has not appeared once the page has rendered. */
-const SECTION_GRACE_MS = 1_000;
+const SECTION_GRACE_MS = 500;
 /** Upper bound for taking the screenshot and writing the trace of a failed run. */
 const ARTIFACT_TIMEOUT_MS = 5_000;
 

@@ -1,0 +1,214 @@
+/**
+ * The journey probe in real Chromium against the sandbox: the healthy path, then one test per
+ * fault a clinic would see in the browser, asserting the steps and the evidence it records.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BrowserProvider } from '../../lib/browser.ts';
+import { parseConfig, type Config } from '../../lib/config.ts';
+import type { HttpClient, Logger } from '../../lib/context.ts';
+import type { Evidence, ProbeResult } from '../../lib/result.ts';
+import { createResolver } from '../../lib/resolver.ts';
+import { probeJourney, type JourneyContext } from '../../probes/journey/forloebsplan.ts';
+import { startSandbox, type FaultName, type FaultParams, type Sandbox } from '../../sandbox/index.ts';
+
+const STEP_MS = 3_000;
+const CPR = '2512489996';
+
+let dir: string;
+let sandbox: Sandbox;
+let config: Config;
+let browser: BrowserProvider;
+let ctx: JourneyContext;
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const noHttp: HttpClient = {
+  request: () => Promise.reject(new Error('the journey goes through the browser, not the HTTP client')),
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'flp-journey-'));
+  sandbox = await startSandbox({ certDir: path.join(dir, 'certs') });
+  config = parseConfig(
+    {
+      environment: 'test',
+      target: { baseUrl: sandbox.baseUrl, nodes: sandbox.nodes, dnsServers: [sandbox.dnsServer] },
+      journey: { clinic: '012345', cpr: CPR, lpsSystem: 'test-journal' },
+      sync: sandbox.sync.map((s) => ({ ...s, maxLagMinutes: s.source === 'lab' ? 120 : 1440 })),
+      timeouts: { requestMs: 2_000, stepMs: STEP_MS },
+      artifacts: { dir: 'artifacts' },
+    },
+    { baseDir: dir },
+  );
+  // Chromium reaches the sandbox's name through a resolver rule, the probe checks it through the sandbox DNS.
+  browser = new BrowserProvider({ hostResolverRules: { [new URL(sandbox.baseUrl).hostname]: '127.0.0.1' } });
+  ctx = {
+    clock: { now: () => new Date() },
+    http: noHttp,
+    resolve: createResolver([sandbox.dnsServer], { timeoutMs: 1_000, tries: 1 }),
+    logger: quiet,
+    browser,
+    artifactsDir: config.artifacts.dir,
+  };
+});
+
+afterEach(() => sandbox.clearFaults());
+
+afterAll(async () => {
+  await browser?.close();
+  await sandbox?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function journeyWith(fault?: FaultName, params?: FaultParams): Promise<ProbeResult> {
+  if (fault) sandbox.setFault(fault, params);
+  return probeJourney(config, ctx);
+}
+
+const statuses = (r: ProbeResult) => Object.fromEntries(r.steps.map((s) => [s.name, s.status]));
+const ofType = <T extends Evidence['type']>(r: ProbeResult, type: T) => r.evidence.filter((e): e is Extract<Evidence, { type: T }> => e.type === type);
+
+describe('the journey against a healthy FLP', () => {
+  it('passes all five steps quickly, leaves no plan behind and marks every request synthetic', async () => {
+    // given a healthy sandbox
+    const before = sandbox.stats();
+    // when
+    const result = await journeyWith();
+    // then
+    expect(result.error).toBeNull();
+    expect(result.ok).toBe(true);
+    expect(result).toMatchObject({ probe: 'journey', kind: 'journey', target: sandbox.baseUrl, attempts: 1 });
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+      ['launch', 'passed'],
+      ['overview', 'passed'],
+      ['create-plan', 'passed'],
+      ['print', 'passed'],
+      ['cleanup', 'passed'],
+    ]);
+    expect(result.durationMs).toBeLessThan(10_000);
+    expect(result.steps.reduce((sum, s) => sum + s.durationMs, 0)).toBeLessThanOrEqual(result.durationMs);
+    expect(result.evidence).toEqual([]);
+    expect(result.artifacts).toEqual([]);
+    expect(result.observations.planId).toMatch(/\S/);
+    const after = sandbox.stats();
+    expect(after.livePlans).toBe(0);
+    expect(after.plansCreated - before.plansCreated).toBe(1);
+    expect(after.nonSyntheticRequests).toEqual([]);
+    expect(after.requests).toBeGreaterThan(before.requests);
+  });
+
+  it('reuses one warm browser across runs and launches a new one after it was closed', async () => {
+    const first = await browser.get();
+    expect(await browser.get()).toBe(first);
+    await browser.close();
+    const second = await browser.get();
+    expect(second).not.toBe(first);
+    expect(second.isConnected()).toBe(true);
+    expect((await journeyWith()).ok).toBe(true);
+  });
+
+  it('times each step by its own wall time: a slow overview API shows in the overview step only', async () => {
+    const result = await journeyWith('slow', { ms: 1_000 });
+    expect(result.ok).toBe(true);
+    const time = Object.fromEntries(result.steps.map((s) => [s.name, s.durationMs]));
+    expect(time.overview).toBeGreaterThanOrEqual(1_000);
+    expect(time.overview).toBeLessThan(STEP_MS);
+    expect(time['create-plan']).toBeLessThan(1_000);
+    expect(time.print).toBeLessThan(1_000);
+  });
+});
+
+describe('the journey against a faulty FLP', () => {
+  it('fails the overview when the API answers 500, and keeps a screenshot and a trace named by time, never by the patient', async () => {
+    const result = await journeyWith('api-500');
+    expect(result.ok).toBe(false);
+    expect(statuses(result)).toEqual({ launch: 'passed', overview: 'failed', 'create-plan': 'skipped', print: 'skipped', cleanup: 'skipped' });
+    expect(ofType(result, 'request-failed')).toEqual([expect.objectContaining({ method: 'GET', status: 500, url: expect.stringContaining('/overview') })]);
+    expect(ofType(result, 'app-error-shown')).toHaveLength(1);
+    expect(result.error).toMatch(/^overview failed: .*answered 500/);
+    expect(result.error).not.toContain(CPR);
+
+    expect(result.artifacts).toEqual([
+      expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z-journey\/screenshot\.png$/),
+      expect.stringMatching(/^\d{4}-.*-journey\/trace\.zip$/),
+    ]);
+    for (const file of result.artifacts) {
+      expect(file).not.toContain(CPR);
+      const full = path.join(config.artifacts.dir, file);
+      expect(existsSync(full)).toBe(true);
+      expect(statSync(full).size).toBeGreaterThan(1_000);
+    }
+  });
+
+  it('reports a section missing from the page', async () => {
+    const result = await journeyWith('missing-section');
+    expect(statuses(result).overview).toBe('failed');
+    expect(ofType(result, 'missing-element')).toEqual([expect.objectContaining({ selector: '[data-testid="diagnoses"]' })]);
+    expect(result.error).toBe('overview failed: missing the diagnoses section');
+  });
+
+  it('reports an uncaught JS error on the page, though every step passed', async () => {
+    const result = await journeyWith('js-error');
+    expect(result.steps.every((s) => s.status === 'passed')).toBe(true);
+    expect(result.ok).toBe(false);
+    expect(ofType(result, 'page-error')).toEqual([{ type: 'page-error', message: expect.stringContaining('goals') }]);
+    expect(result.error).toMatch(/the page threw an uncaught error/);
+    expect(sandbox.stats().livePlans).toBe(0);
+  });
+
+  it('fails plan creation when POST /api/plans answers 500, and has nothing to clean up', async () => {
+    const result = await journeyWith('create-fails');
+    expect(statuses(result)).toEqual({ launch: 'passed', overview: 'passed', 'create-plan': 'failed', print: 'skipped', cleanup: 'skipped' });
+    expect(ofType(result, 'request-failed')).toEqual([expect.objectContaining({ method: 'POST', status: 500 })]);
+    expect(result.error).toBe('create-plan failed: POST /api/plans answered 500');
+    expect(sandbox.stats().livePlans).toBe(0);
+  });
+
+  it('fails print when the PDF is not a PDF, and still deletes the plan', async () => {
+    const result = await journeyWith('print-not-pdf');
+    expect(statuses(result)).toEqual({ launch: 'passed', overview: 'passed', 'create-plan': 'passed', print: 'failed', cleanup: 'passed' });
+    expect(ofType(result, 'bad-response')).toEqual([expect.objectContaining({ url: expect.stringContaining('/pdf'), problem: expect.stringContaining('not application/pdf') })]);
+    expect(result.observations.planId).toBeDefined();
+    expect(sandbox.stats().livePlans).toBe(0);
+  });
+
+  it('records stale data on the page as a sync finding while every step passes', async () => {
+    const result = await journeyWith('page-stale', { source: 'lab' });
+    expect(result.steps.every((s) => s.status === 'passed')).toBe(true);
+    expect(result.ok).toBe(false);
+    const [stale] = ofType(result, 'sync-stale');
+    expect(stale).toMatchObject({ source: 'lab', where: 'page', maxLagMinutes: 120 });
+    expect(stale?.lagSeconds).toBeGreaterThan(120 * 60);
+    expect(result.error).toMatch(/^overview: the page shows lab data .* old \(limit 120 min\)$/);
+  });
+
+  it('reports a 502 from the load balancer as the proxy answering', async () => {
+    const result = await journeyWith('lb-502');
+    expect(statuses(result).launch).toBe('failed');
+    expect(ofType(result, 'http-status')).toEqual([expect.objectContaining({ status: 502, origin: 'proxy', server: 'nginx' })]);
+    expect(result.error).toMatch(/^launch failed: GET \/lps\/launch answered 502 from a proxy/);
+  });
+
+  it('reports a load balancer that never answers as a first-byte timeout on the launch', async () => {
+    const started = Date.now();
+    const result = await journeyWith('lb-hang');
+    expect(statuses(result)).toEqual({ launch: 'failed', overview: 'skipped', 'create-plan': 'skipped', print: 'skipped', cleanup: 'skipped' });
+    const [timeout] = ofType(result, 'timeout');
+    expect(timeout).toMatchObject({ phase: 'first-byte', url: expect.stringContaining('/lps/launch') });
+    expect(timeout?.afterMs).toBeGreaterThanOrEqual(STEP_MS - 50);
+    expect(result.steps[0]?.durationMs).toBeLessThan(STEP_MS + 500);
+    expect(Date.now() - started).toBeLessThan(STEP_MS + 5_000);
+  });
+
+  it('reports a name the DNS does not resolve as a network failure before the browser goes anywhere', async () => {
+    const before = sandbox.stats().requests;
+    const result = await journeyWith('dns');
+    expect(statuses(result).launch).toBe('failed');
+    expect(ofType(result, 'network')).toEqual([expect.objectContaining({ code: 'ENOTFOUND' })]);
+    expect(result.error).toMatch(/^launch failed: flp\.sandbox\.test does not resolve/);
+    expect(sandbox.stats().requests).toBe(before);
+  });
+});
