@@ -19,8 +19,8 @@ async function call(adminUrl: string, method: string, path: string, body?: unkno
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    const why = cause?.code ?? ((err as Error).name === 'TimeoutError' ? `no answer within ${TIMEOUT_MS} ms` : (err as Error).message);
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = (err as Error).name === 'TimeoutError' ? `no answer within ${TIMEOUT_MS} ms` : (cause?.code ?? cause?.message ?? (err as Error).message);
     throw new Error(`the sandbox admin server at ${adminUrl} is not reachable (${why}); is the sandbox running?`, { cause: err });
   }
   if (!res.ok) {

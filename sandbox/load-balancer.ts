@@ -48,6 +48,8 @@ export interface LoadBalancer {
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** Destroys connections held open by `lb-hang`. */
   releaseHung(): void;
+  /** Releases hung connections and the pooled connections to the nodes. */
+  close(): void;
 }
 
 function forwardHeaders(headers: IncomingHttpHeaders, token: string, bodyLength: number): Record<string, string | string[]> {
@@ -61,6 +63,9 @@ function forwardHeaders(headers: IncomingHttpHeaders, token: string, bodyLength:
 export function createLoadBalancer(world: World, backends: readonly Backend[]): LoadBalancer {
   let next = 0;
   const hung = new Set<Socket>();
+  // Pooled connections to the nodes; a node that goes down destroys its end, and a request
+  // that meets a connection closed under it is retried on the next node.
+  const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false, maxSockets: 64 });
 
   /** One attempt: resolves 'retry' when the node could not be reached, otherwise after answering. */
   function attempt(backend: Backend, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<'done' | 'retry'> {
@@ -73,7 +78,7 @@ export function createLoadBalancer(world: World, backends: readonly Backend[]): 
         headers: forwardHeaders(req.headers, world.lbToken, body.length),
         servername: `${backend.name}.${world.domain}`,
         rejectUnauthorized: false,
-        agent: false,
+        agent,
       });
       let answered = false;
       upstream.setTimeout(UPSTREAM_TIMEOUT_MS, () => {
@@ -108,6 +113,11 @@ export function createLoadBalancer(world: World, backends: readonly Backend[]): 
       });
       upstream.end(body);
     });
+  }
+
+  function releaseHung(): void {
+    for (const s of hung) s.destroy();
+    hung.clear();
   }
 
   async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -150,9 +160,10 @@ export function createLoadBalancer(world: World, backends: readonly Backend[]): 
       }
       void proxy(req, res);
     },
-    releaseHung() {
-      for (const s of hung) s.destroy();
-      hung.clear();
+    releaseHung,
+    close() {
+      releaseHung();
+      agent.destroy();
     },
   };
 }

@@ -108,7 +108,9 @@ const CLIENT_SCRIPT = String.raw`
   }
 
   function errorPanel(title, message) {
-    return el('div', { 'data-testid': 'app-error', role: 'alert', class: 'card error' }, el('h2', {}, title), el('p', {}, message));
+    // Messages may quote a URL with the CPR in it; the page never shows a full CPR.
+    var safe = String(message).replace(/(\d{6})\d{4}/g, '$1-xxxx');
+    return el('div', { 'data-testid': 'app-error', role: 'alert', class: 'card error' }, el('h2', {}, title), el('p', {}, safe));
   }
 
   function ago(iso) {

@@ -144,6 +144,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         issueCertificate(null, { ...names, notBefore: new Date(now - DAY), notAfter: new Date(now + 90 * DAY) }),
       ]);
       const server = https.createServer({ cert: valid.certPem, key: valid.keyPem }, createNodeApp(world, spec.name));
+      // Longer than the load balancer keeps an idle pooled connection, so it rarely meets a closing one.
+      server.keepAliveTimeout = 65_000;
       return { name: spec.name, server, sockets: trackSockets(server), port: spec.port ?? 0, up: false, tls: 'valid' as TlsMode, leaves: { valid, expired, untrusted } };
     }),
   );
@@ -172,7 +174,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   let pending: Promise<unknown>[] = [];
 
   const closeAll = async () => {
-    lb.releaseHung();
+    lb.close();
     for (const t of world.timers) clearTimeout(t);
     world.timers.clear();
     await Promise.all([
