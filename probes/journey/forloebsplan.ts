@@ -14,7 +14,7 @@ import { SYNTHETIC_HEADER, SYNTHETIC_HEADER_VALUE, type ProbeContext } from '../
 import { describeNetworkCode, describeStatus, formatAge } from '../../lib/format.ts';
 import { maskCpr, redact } from '../../lib/privacy.ts';
 import { responseOrigin } from '../../lib/response-origin.ts';
-import type { Evidence, ProbeResult, StepResult } from '../../lib/result.ts';
+import type { Evidence, ProbeResult } from '../../lib/result.ts';
 import { chromiumFailureEvidence, chromiumNetCode } from './chromium-errors.ts';
 import { SKIPPED, StepFailure, errorLine, runSteps, type StepContext, type StepDefinition } from './runner.ts';
 
@@ -86,16 +86,15 @@ export async function probeJourney(config: Config, ctx: JourneyContext): Promise
   }
 }
 
-async function openContext(browser: BrowserProvider): Promise<BrowserContext> {
+async function openContext(provider: BrowserProvider): Promise<BrowserContext> {
   const options = { extraHTTPHeaders: { [SYNTHETIC_HEADER]: SYNTHETIC_HEADER_VALUE }, viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' as const };
+  const browser = await provider.get();
   try {
-    return await (await browser.get()).newContext(options);
+    return await browser.newContext(options);
   } catch (err) {
-    // The warm browser may have died between runs; one fresh launch, then give up.
-    const again = await browser.get().catch(() => {
-      throw err;
-    });
-    return again.newContext(options);
+    // The warm browser may have died since it was handed out: one fresh launch, then give up.
+    if (browser.isConnected()) throw err;
+    return (await provider.get()).newContext(options);
   }
 }
 
@@ -351,13 +350,13 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
   const lines = outcome.failures.length
     ? outcome.failures.map((f) => `${f.step} failed: ${f.error}`)
     : findings.map((f) => `${f.step}: ${f.message}`);
-  const steps: StepResult[] = outcome.steps.map((st) => (st.error ? { ...st, error: maskCpr(st.error) } : st));
+  // The caller masks the CPR in the whole result; the log line leaves before that.
   if (!ok) ctx.logger.warn(`journey failed: ${maskCpr(lines.join('; '))}`, { artifacts });
   return {
     ok,
-    steps,
+    steps: outcome.steps,
     evidence,
-    error: ok ? null : maskCpr(lines.join('; ')),
+    error: ok ? null : lines.join('; '),
     observations: planId ? { planId } : {},
     artifacts,
   };
