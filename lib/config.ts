@@ -44,9 +44,10 @@ const httpUrl = (what: string) =>
 const positiveInt = (what: string) =>
   z.number({ error: `must be a number (${what})` }).int(`must be a whole number (${what})`).positive(`must be greater than 0 (${what})`);
 
-const hostPort = z
-  .string({ error: 'must be a "host:port" string' })
-  .regex(/^[^:\s]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:8753"');
+// Node's resolver takes addresses only: a DNS server named by a host name would need DNS itself.
+const dnsServer = z
+  .string({ error: 'must be an "address:port" string' })
+  .regex(/^(\d{1,3}\.){3}\d{1,3}(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'must be an IP address with an optional port, e.g. "127.0.0.1:8753" or "[::1]:53"');
 
 const ownersShape = Object.fromEntries(FAILURE_CLASSES.map((c) => [c, z.string().min(1, 'must name an owner').optional()])) as Record<
   FailureClass,
@@ -71,8 +72,8 @@ export const configSchema = z.strictObject({
     expectedVersion: z.string().min(1).optional(),
     /** PEM file of extra certificate authorities to trust (a private CA for internal hosts). */
     caFile: z.string().min(1).optional(),
-    /** DNS servers to resolve target names with instead of the system resolver ("host:port"). */
-    dnsServers: z.array(hostPort).min(1).optional(),
+    /** DNS servers (IP addresses, optional port) to resolve target names with instead of the system resolver. */
+    dnsServers: z.array(dnsServer).min(1).optional(),
   }),
   journey: z.strictObject({
     enabled: z.boolean().default(true),
@@ -157,7 +158,7 @@ function describePath(p: PropertyKey[]): string {
 /** Validates a parsed JSON value; relative paths are taken from `baseDir`. Throws ConfigError. */
 export function parseConfig(raw: unknown, options: { file?: string | null; baseDir?: string } = {}): Config {
   const file = options.file ?? null;
-  const result = configSchema.safeParse(raw);
+  const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       if (issue.code === 'unrecognized_keys') {

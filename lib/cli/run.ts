@@ -2,9 +2,10 @@
  * `flp-monitor run`: every probe against the configured target, once (`--once`) or on the
  * configured schedule until Ctrl-C.
  */
+import path from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { findChromium } from '../browser.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger, type LogLevel } from '../logger.ts';
 import { LocalStore } from '../metrics/local-store.ts';
 import { Monitor } from '../monitor.ts';
 import { reportJson, resultsTable, verdictLine } from './output.ts';
@@ -19,9 +20,17 @@ export interface Io {
 export function cliMonitor(config: Config): Monitor {
   const store = new LocalStore(config.store.dir);
   return new Monitor(config, {
-    logger: createLogger(process.env.FLP_LOG_LEVEL === 'debug' ? 'debug' : 'warn'),
+    logger: createLogger(logLevel(process.env.FLP_LOG_LEVEL)),
     sinks: [{ write: (records) => store.append(records) }],
   });
+}
+
+/**
+ * Logs stay off the screen unless asked for (`FLP_LOG_LEVEL=info`): the table, the live view and
+ * the JSON document already carry every finding, and stray lines would tear the live view.
+ */
+function logLevel(value: string | undefined): LogLevel {
+  return value === 'debug' || value === 'info' || value === 'warn' || value === 'error' ? value : 'error';
 }
 
 /** Fails early, with one sentence saying what to run, when the journey needs a browser and there is none. */
@@ -44,7 +53,10 @@ export async function runCommand(opts: { config: string; once?: boolean; json?: 
   try {
     const report = await monitor.runOnce();
     if (opts.json) io.out(`${reportJson(report)}\n`);
-    else io.out(`${resultsTable(report.results, process.stdout.columns ?? 160)}\n\n${verdictLine(report.verdict)} (${(report.durationMs / 1000).toFixed(1)} s)\n`);
+    else {
+      const evidence = report.results.filter((r) => r.artifacts.length).map((r) => `evidence of ${r.probe}: ${r.artifacts.map((a) => path.join(config.artifacts.dir, a)).join(', ')}`);
+      io.out(`${resultsTable(report.results, process.stdout.columns ?? 160)}\n\n${verdictLine(report.verdict)} (${(report.durationMs / 1000).toFixed(1)} s)\n${evidence.map((l) => `${l}\n`).join('')}`);
+    }
     return report.ok ? 0 : 1;
   } finally {
     await monitor.close();

@@ -132,3 +132,13 @@ describe('config errors on the command line', () => {
     expect((await runCli(['run', '--twice'])).code).toBe(2);
   });
 });
+
+describe('config: DNS servers', () => {
+  it('accepts IP addresses with ports and rejects a DNS server given by name', () => {
+    const target = (dnsServers: string[]) => ({ ...(rawConfig().target as object), dnsServers });
+    expect(parseConfig(rawConfig({ target: target(['127.0.0.1:8753', '[::1]:53', '10.0.0.2']) })).target.dnsServers).toHaveLength(3);
+    expect(problemsOf(rawConfig({ target: target(['ns1.example.test:53']) }))).toEqual([
+      'target.dnsServers[0]: must be an IP address with an optional port, e.g. "127.0.0.1:8753" or "[::1]:53"',
+    ]);
+  });
+});
