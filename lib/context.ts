@@ -45,7 +45,7 @@ export type HttpResponse = {
 export type HttpFailure = {
   ok: false;
   url: string;
-  /** Why no usable response: network, tls, timeout or bad-response evidence. */
+  /** Why no usable response: network, tls, timeout or bad-response evidence; monitor when our own shutdown aborted it. */
   evidence: Evidence;
   timings: PhaseTimings;
   certificate?: PeerCertificate;
