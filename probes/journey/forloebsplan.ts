@@ -304,7 +304,7 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
     const pdfPath = new URL(url).pathname;
     const answer = await fetchFromPage(page, context, url, 'GET', s.remainingMs());
     if ('error' in answer) throw await requestFailure('GET', url, answer.error, evidence);
-    if (answer.status >= 400) throw new StepFailure(`GET ${pdfPath} answered ${answer.status}`); // recorded by the response listener
+    if (answer.status >= 400) throw new StepFailure(`GET ${pdfPath} answered ${answer.status}`, unseenStatus('GET', url, answer));
     const problems = [
       answer.status !== 200 && `answered ${answer.status}, not 200`,
       !/^application\/pdf\b/i.test(answer.contentType) && `content-type ${answer.contentType || '(none)'}, not application/pdf`,
@@ -319,7 +319,7 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
   const cleanup = step('cleanup', async (s) => {
     if (!planId && postedPlan) {
       // The POST went out but its answer came late (or the confirmation never showed): wait for it.
-      const late = await Promise.race([postedPlan, sleep(Math.max(0, s.remainingMs() - 1_000)).then(() => null)]);
+      const late = await Promise.race([postedPlan, sleep(Math.max(0, s.remainingMs() - 1_000), { unref: true }).then(() => null)]);
       if (late) planId = late.id;
     }
     if (!planId) return SKIPPED;
@@ -327,7 +327,7 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
     const answer = await fetchFromPage(page, context, url, 'DELETE', s.remainingMs());
     if ('error' in answer) throw await requestFailure('DELETE', url, answer.error, evidence);
     if (answer.status !== 204) {
-      const extra: Evidence[] = answer.status < 400 ? [{ type: 'bad-response', url, problem: `answered ${answer.status}, not 204` }] : [];
+      const extra: Evidence[] = answer.status < 400 ? [{ type: 'bad-response', url, problem: `answered ${answer.status}, not 204` }] : unseenStatus('DELETE', url, answer);
       throw new StepFailure(`DELETE ${new URL(url).pathname} answered ${answer.status}: the synthetic plan may be left behind`, extra);
     }
   });
@@ -426,7 +426,8 @@ async function requestFailure(method: string, url: string, error: string, eviden
   return new StepFailure(`${method} ${new URL(url).pathname} failed: ${found ? describeChromiumFailure(found) : reason}`, found ? [found] : seen ? [] : [{ type: 'request-failed', url, method, failure: reason }]);
 }
 
-type FetchAnswer = { status: number; contentType: string; head: string } | { error: string };
+/** `viaPage` false: the page could not send it, the context's request API did (and no page listener saw it). */
+type FetchAnswer = { status: number; contentType: string; head: string; viaPage: boolean } | { error: string };
 
 /**
  * Sends a request from inside the page, so that it goes the way the application's own
@@ -443,7 +444,7 @@ async function fetchFromPage(page: Page, context: BrowserContext, url: string, m
         try {
           const r = await fetch(url, { method, credentials: 'include', cache: 'no-store', signal: controller.signal });
           const bytes = new Uint8Array(await r.arrayBuffer()).slice(0, 8);
-          return { status: r.status, contentType: r.headers.get('content-type') ?? '', head: String.fromCharCode(...bytes) };
+          return { status: r.status, contentType: r.headers.get('content-type') ?? '', head: String.fromCharCode(...bytes), viaPage: true };
         } catch (err) {
           return { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
         } finally {
@@ -456,7 +457,7 @@ async function fetchFromPage(page: Page, context: BrowserContext, url: string, m
     try {
       const r = await context.request.fetch(url, { method, headers: { [SYNTHETIC_HEADER]: SYNTHETIC_HEADER_VALUE }, timeout: timeoutMs, failOnStatusCode: false });
       const body = await r.body();
-      return { status: r.status(), contentType: r.headers()['content-type'] ?? '', head: body.subarray(0, 8).toString('latin1') };
+      return { status: r.status(), contentType: r.headers()['content-type'] ?? '', head: body.subarray(0, 8).toString('latin1'), viaPage: false };
     } catch (err) {
       return { error: errorLine(err) };
     }
@@ -474,8 +475,16 @@ async function planIdFrom(response: Response): Promise<PlanSource> {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function sleep(ms: number, options: { unref?: boolean } = {}): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    if (options.unref) timer.unref();
+  });
+}
+
+/** Evidence for a failed status the page's response listener did not see (sent outside the page). */
+function unseenStatus(method: string, url: string, answer: { status: number; viaPage: boolean }): Evidence[] {
+  return answer.viaPage ? [] : [{ type: 'request-failed', url, method, status: answer.status }];
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
