@@ -41,6 +41,12 @@ const httpUrl = (what: string) =>
       message: `must be an http:// or https:// URL (${what})`,
     });
 
+const isoTime = z
+  .string({ error: 'must be an ISO 8601 time string' })
+  .refine((v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)), {
+    message: 'must be an ISO 8601 time with a zone, e.g. "2026-12-01T22:00:00+01:00"',
+  });
+
 const positiveInt = (what: string) =>
   z.number({ error: `must be a number (${what})` }).int(`must be a whole number (${what})`).positive(`must be greater than 0 (${what})`);
 
@@ -121,6 +127,65 @@ export const configSchema = z.strictObject({
   owners: z.strictObject(ownersShape, { error: `keys must be failure classes: ${FAILURE_CLASSES.join(', ')}` }).default({}),
   store: z.strictObject({ dir: z.string().min(1).default('.flp-monitor/') }).default({ dir: '.flp-monitor/' }),
   artifacts: z.strictObject({ dir: z.string().min(1).default('.flp-monitor/artifacts') }).default({ dir: '.flp-monitor/artifacts' }),
+  /** Thresholds of the alarm policy (lib/alarm-policy.ts) that a deployment tunes. */
+  alarms: z
+    .strictObject({
+      /** A journey step slower than this (Maximum over the journey interval) is an application warning. Default: half of timeouts.stepMs. */
+      stepLatencyMs: positiveInt('milliseconds').optional(),
+      /** Warn when a node's TLS certificate expires within this many days. */
+      certWarningDays: positiveInt('days').default(21),
+      /** Consecutive failing intervals before a class alarm fires (CloudWatch datapoints to alarm, of as many periods). */
+      datapointsToAlarm: z.number().int().min(1).max(10).default(2),
+    })
+    .default({ certWarningDays: 21, datapointsToAlarm: 2 }),
+  /** Planned maintenance (Europe/Copenhagen time): alarms are suppressed and SLA reports leave it out. */
+  maintenance: z
+    .strictObject({
+      windows: z
+        .array(
+          z.strictObject({
+            start: isoTime,
+            end: isoTime,
+            reason: z.string().min(1, 'must say why'),
+          }),
+        )
+        .default([]),
+      weekly: z
+        .array(
+          z.strictObject({
+            day: z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { error: 'must be mon, tue, wed, thu, fri, sat or sun' }),
+            start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time "HH:MM"'),
+            durationMinutes: positiveInt('minutes'),
+            reason: z.string().min(1, 'must say why'),
+          }),
+        )
+        .default([]),
+    })
+    .default({ windows: [], weekly: [] }),
+  /** The AWS deployment (cdk/). */
+  aws: z
+    .strictObject({
+      /** CloudWatch namespace of every metric. */
+      namespace: z.string().min(1).default('FLP/Synthetics'),
+      /** Deploy into this VPC when FLP is reachable only from inside (private subnets with a NAT or endpoints). */
+      vpc: z
+        .strictObject({
+          vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, 'must be a VPC id, "vpc-…"'),
+          subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'must be a subnet id, "subnet-…"')).min(1),
+          securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'must be a security group id, "sg-…"')).default([]),
+          availabilityZones: z.array(z.string().min(1)).min(1),
+        })
+        .optional(),
+      /** Secrets Manager secret (name) holding journey credentials, read at run time; never in the template. */
+      journeySecretName: z.string().min(1).optional(),
+      /** Days failure artifacts (screenshots, traces) are kept in S3. */
+      artifactsRetentionDays: positiveInt('days').default(30),
+      /** Memory of the journey function (Chromium wants at least 1536). */
+      journeyMemoryMb: z.number().int().min(1024).max(10240).default(2048),
+      /** Memory of the sync and node functions. */
+      httpMemoryMb: z.number().int().min(128).max(10240).default(256),
+    })
+    .default({ namespace: 'FLP/Synthetics', artifactsRetentionDays: 30, journeyMemoryMb: 2048, httpMemoryMb: 256 }),
   /** When present, `npm start` runs the bundled sandbox on the ports the target URLs name. */
   sandbox: z
     .strictObject({
@@ -200,6 +265,9 @@ function crossCheck(c: Parsed): string[] {
   c.sync.forEach((s, i) => {
     if (sources.has(s.source)) problems.push(`sync[${i}].source: "${s.source}" is listed twice (also sync[${sources.get(s.source)}])`);
     sources.set(s.source, i);
+  });
+  c.maintenance.windows.forEach((w, i) => {
+    if (Date.parse(w.end) <= Date.parse(w.start)) problems.push(`maintenance.windows[${i}].end: ${w.end} is not after start ${w.start}`);
   });
   if (c.timeouts.requestMs > c.timeouts.stepMs)
     problems.push(`timeouts.requestMs: ${c.timeouts.requestMs} is longer than timeouts.stepMs (${c.timeouts.stepMs}); a step must outlast its requests`);
