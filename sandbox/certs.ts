@@ -3,7 +3,8 @@
  * expired or self-signed) that Node's `tls` and Chromium accept or reject exactly as they
  * would a real host's. ECDSA P-256 keys, SHA-256 signatures.
  */
-import './reflect-shim.ts';
+// @peculiar/x509 (through tsyringe) needs the Reflect metadata API at load time.
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import type * as X509 from '@peculiar/x509';

@@ -34,6 +34,8 @@ export const METRICS = {
   certDaysLeft: { name: 'CertDaysLeft', unit: 'None' },
   /** 1 every time a scheduled run completes, whatever it found. Dimensions: Environment. */
   heartbeat: { name: 'Heartbeat', unit: 'Count' },
+  /** 1 while a planned maintenance window is open (published with the heartbeat). Dimensions: Environment. */
+  maintenance: { name: 'MaintenanceWindow', unit: 'Count' },
 } as const satisfies Record<string, { name: string; unit: MetricUnit }>;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS]['name'];
