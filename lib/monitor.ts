@@ -9,7 +9,8 @@ import type { Config } from './config.ts';
 import { systemClock, type Clock, type HttpClient, type Logger, type ProbeContext, type Resolve } from './context.ts';
 import { createHttpClient } from './http.ts';
 import { silentLogger } from './logger.ts';
-import { heartbeatRecord, metricRecords, resultRecord, type StoreRecord } from './metrics/records.ts';
+import { heartbeatRecord, maintenanceRecord, metricRecords, resultRecord, type StoreRecord } from './metrics/records.ts';
+import { activeWindow } from './maintenance.ts';
 import { redact } from './privacy.ts';
 import { createResolver } from './resolver.ts';
 import { withRetry } from './retry.ts';
@@ -152,8 +153,10 @@ export class Monitor {
   async #record(results: readonly ClassifiedResult[]): Promise<void> {
     if (!this.#sinks.length) return;
     const env = this.config.environment;
-    const records: StoreRecord[] = results.flatMap((r) => [...metricRecords(r, env), resultRecord(r, env)]);
-    records.push(heartbeatRecord(env, this.#ctx.clock.now().toISOString()));
+    const ns = this.config.aws.namespace;
+    const now = this.#ctx.clock.now();
+    const records: StoreRecord[] = results.flatMap((r) => [...metricRecords(r, env, ns), resultRecord(r, env)]);
+    records.push(heartbeatRecord(env, now.toISOString(), ns), maintenanceRecord(env, now.toISOString(), !!activeWindow(this.config.maintenance, now), ns));
     await Promise.all(
       this.#sinks.map((s) =>
         s.write(records).catch((err: Error) => this.#ctx.logger.error('could not write results to a sink', { error: err.message })),

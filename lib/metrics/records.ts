@@ -35,7 +35,7 @@ export interface ResultRecord {
 
 export type StoreRecord = MetricRecord | ResultRecord;
 
-export function metricRecords(result: ClassifiedResult, environment: string, namespace = DEFAULT_NAMESPACE): MetricRecord[] {
+export function metricRecords(result: ClassifiedResult, environment: string, namespace: string = DEFAULT_NAMESPACE): MetricRecord[] {
   const timestamp = result.startedAt;
   const env = { [DIMENSIONS.environment]: environment };
   const probe = { ...env, [DIMENSIONS.probe]: result.probe };
@@ -59,8 +59,13 @@ export function metricRecords(result: ClassifiedResult, environment: string, nam
   return out;
 }
 
-export function heartbeatRecord(environment: string, timestamp: string, namespace = DEFAULT_NAMESPACE): MetricRecord {
+export function heartbeatRecord(environment: string, timestamp: string, namespace: string = DEFAULT_NAMESPACE): MetricRecord {
   return { type: 'metric', timestamp, namespace, name: METRICS.heartbeat.name, unit: METRICS.heartbeat.unit, value: 1, dimensions: { [DIMENSIONS.environment]: environment } };
+}
+
+/** 1 while a planned maintenance window is open, 0 otherwise: what the maintenance alarm watches. */
+export function maintenanceRecord(environment: string, timestamp: string, open: boolean, namespace = DEFAULT_NAMESPACE): MetricRecord {
+  return { type: 'metric', timestamp, namespace, name: METRICS.maintenance.name, unit: METRICS.maintenance.unit, value: open ? 1 : 0, dimensions: { [DIMENSIONS.environment]: environment } };
 }
 
 export function resultRecord(result: ClassifiedResult, environment: string): ResultRecord {
