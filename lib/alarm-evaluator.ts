@@ -148,6 +148,11 @@ export class RecentMetrics {
     }
   }
 
+  /** How far back the slowest alarm looks. */
+  get windowMs(): number {
+    return this.#keepMs;
+  }
+
   get records(): readonly MetricRecord[] {
     return this.#records;
   }

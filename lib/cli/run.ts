@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { findChromium } from '../browser.ts';
 import { createLogger, type LogLevel } from '../logger.ts';
 import { LocalStore } from '../metrics/local-store.ts';
-import { Monitor } from '../monitor.ts';
+import { Monitor, type ResultSink } from '../monitor.ts';
 import { reportJson, resultsTable, verdictLine } from './output.ts';
 import { runSchedule } from './schedule.ts';
 
@@ -17,11 +17,11 @@ export interface Io {
 }
 
 /** A monitor wired for a CLI process: real probes, results appended to the local store. */
-export function cliMonitor(config: Config): Monitor {
+export function cliMonitor(config: Config, extraSinks: ResultSink[] = []): Monitor {
   const store = new LocalStore(config.store.dir);
   return new Monitor(config, {
     logger: createLogger(logLevel(process.env.FLP_LOG_LEVEL)),
-    sinks: [{ write: (records) => store.append(records) }],
+    sinks: [{ write: (records) => store.append(records) }, ...extraSinks],
   });
 }
 

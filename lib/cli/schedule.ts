@@ -5,6 +5,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
+import { alarmPolicy } from '../alarm-policy.ts';
+import { evaluatePolicy, RecentMetrics, type CompositeStatus, type Evaluation } from '../alarm-evaluator.ts';
+import { LocalStore } from '../metrics/local-store.ts';
 import type { Monitor, ProbeGroup } from '../monitor.ts';
 import { resultsTable, verdictLine } from './output.ts';
 import { cliMonitor, type Io } from './run.ts';
@@ -24,7 +27,14 @@ function intervalOf(config: Config, group: ProbeGroup): number {
 }
 
 export async function runSchedule(config: Config, io: Io, options: ScheduleOptions): Promise<number> {
-  const monitor = cliMonitor(config);
+  // The production alarm policy at the schedule's own pace (no 60 s floor), evaluated over
+  // what this process writes, seeded with the store's recent past.
+  const policy = alarmPolicy(config, { minPeriodSeconds: 1 });
+  const recent = new RecentMetrics(policy);
+  const history = await new LocalStore(config.store.dir).read({ from: new Date(Date.now() - recent.windowMs) });
+  recent.add(history.records, new Date());
+  const monitor = cliMonitor(config, [{ write: async (records) => recent.add(records, new Date()) }]);
+  let lastStates = new Map<string, string>();
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   if (!options.signal) {
@@ -34,6 +44,7 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
   const live = options.live ?? !!process.stdout.isTTY;
   const render = (group: ProbeGroup, monitorNow: Monitor) => {
     const time = new Date().toLocaleTimeString('en-GB', { hour12: false });
+    const evaluation = evaluatePolicy(policy, recent.records, new Date());
     if (live) {
       const v = monitorNow.verdict();
       const lines = [
@@ -44,11 +55,20 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
         '',
         resultsTable(monitorNow.latest(), process.stdout.columns ?? 160),
         '',
+        ...alarmLines(evaluation),
+        '',
         `schedule: journey every ${config.schedule.journeySeconds} s, sync every ${config.schedule.syncSeconds} s, nodes every ${config.schedule.nodesSeconds} s · store ${config.store.dir} · Ctrl-C to stop`,
       ];
       io.out(`\x1b[H\x1b[2J${lines.join('\n')}\n`);
     } else {
       io.out(`${time} ${group.padEnd(7)} ${verdictLine(monitorNow.verdict())}\n`);
+      // Plain output says when an alarm changes state, as SNS would.
+      const states = new Map(evaluation.composites.map((c) => [c.spec.id, stateWord(c)]));
+      for (const c of evaluation.composites) {
+        const now = states.get(c.spec.id)!;
+        if (now !== (lastStates.get(c.spec.id) ?? 'OK')) io.out(`${time} alarm   ${describeComposite(c)}\n`);
+      }
+      lastStates = states;
     }
   };
   if (!live) for (const h of options.header ?? []) io.out(`${h}\n`);
@@ -78,6 +98,24 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
     await monitor.close();
   }
   return 0;
+}
+
+function stateWord(c: CompositeStatus): string {
+  return c.state === 'ALARM' ? (c.suppressedBy.length ? 'SUPPRESSED' : 'ALARM') : 'OK';
+}
+
+function describeComposite(c: CompositeStatus): string {
+  const word = stateWord(c);
+  const why = c.state === 'ALARM' ? ` (${c.firing.join(', ')})` : '';
+  const held = c.suppressedBy.length ? `, suppressed by ${c.suppressedBy.join(', ')}` : '';
+  return `${word} ${c.spec.id} → ${c.spec.owner}: ${c.spec.title}${why}${held}`;
+}
+
+/** The alarm section of the live view: what would page whom right now. */
+function alarmLines(e: Evaluation): string[] {
+  const active = e.composites.filter((c) => c.state === 'ALARM');
+  if (!active.length) return ['alarms: none (local evaluation of the production alarm policy)'];
+  return ['alarms (local evaluation of the production alarm policy):', ...active.map((c) => `  ${describeComposite(c)}`)];
 }
 
 function colour(ok: boolean, text: string): string {

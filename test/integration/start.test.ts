@@ -87,6 +87,9 @@ describe('npm start', () => {
     const line = await waitForOutput(proc, /FAIL infrastructure \/ PLSP: [^\n]*database down[^\n]*/, 5_000, seen);
     expect(Date.now() - injectedAt).toBeLessThan(2_500); // nodes run every second
     expect(line).toMatch(/flp-\d database down/);
+    // The production alarm policy, evaluated locally, pages PLSP for the hosting.
+    await waitForOutput(proc, /alarm +ALARM infrastructure-page → PLSP: [^\n]*infrastructure-failures/, 6_000, seen);
+    expect(seen.text).not.toMatch(/alarm +ALARM (application|sync)-page/);
 
     await main(['sandbox', 'clear', '--config', configFile], { out: () => {}, err: () => {} });
     seen.text = '';

@@ -1,0 +1,80 @@
+/**
+ * The production alarm policy, evaluated locally over what real probe runs against the
+ * sandbox publish: a fault raises exactly the alarm of its class, and the alarms its class
+ * suppresses are held back.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { alarmPolicy } from '../../lib/alarm-policy.ts';
+import { evaluatePolicy, paging, RecentMetrics } from '../../lib/alarm-evaluator.ts';
+import { parseConfig } from '../../lib/config.ts';
+import { Monitor } from '../../lib/monitor.ts';
+import type { FaultName } from '../../sandbox/index.ts';
+import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
+
+// Longer than one run of every probe (the journey with a retry), so each run stays in its period.
+const PERIOD_S = 4;
+let fx: SandboxFixture;
+
+beforeAll(async () => {
+  fx = await startSandboxFixture({ schedule: { journeySeconds: PERIOD_S, syncSeconds: PERIOD_S, nodesSeconds: PERIOD_S } });
+});
+afterAll(async () => {
+  await fx?.sandbox.close();
+});
+beforeEach(() => fx.sandbox.clearFaults());
+
+/** Runs every probe in `periods` consecutive alarm periods and evaluates the policy after. */
+async function alarmsAfter(fault: FaultName, options: { journey: boolean; periods?: number }) {
+  const config = parseConfig({ ...fx.raw, journey: { ...(fx.raw.journey as object), enabled: options.journey } }, { file: fx.configFile });
+  const policy = alarmPolicy(config, { minPeriodSeconds: 1 });
+  const recent = new RecentMetrics(policy);
+  const monitor = new Monitor(config, { sinks: [{ write: async (r) => recent.add(r, new Date()) }] });
+  fx.sandbox.setFault(fault);
+  try {
+    const periodMs = PERIOD_S * 1000;
+    for (let i = 0; i < (options.periods ?? 2); i++) {
+      // Start each run at the beginning of a period of its own, as a schedule would.
+      await sleep(periodMs - (Date.now() % periodMs) + 20);
+      await monitor.runOnce();
+    }
+    return evaluatePolicy(policy, recent.records, new Date());
+  } finally {
+    await monitor.close();
+  }
+}
+
+const firing = (e: ReturnType<typeof evaluatePolicy>) => e.composites.filter((c) => c.state === 'ALARM').map((c) => c.spec.id);
+const pages = (e: ReturnType<typeof evaluatePolicy>) => paging(e).map((c) => `${c.spec.id}:${c.spec.owner}`);
+
+describe('local evaluator over real probe runs', () => {
+  it('db-down pages PLSP for the hosting and holds back the application alarm it causes', async () => {
+    const e = await alarmsAfter('db-down', { journey: true });
+    expect(pages(e)).toEqual(['infrastructure-page:PLSP']);
+    const app = e.composites.find((c) => c.spec.id === 'application-page')!;
+    expect(app.state).toBe('ALARM');
+    expect(app.suppressedBy).toEqual(['infrastructure-failures']);
+  });
+
+  it('api-500 pages KiAP for the application and nobody else', async () => {
+    const e = await alarmsAfter('api-500', { journey: true });
+    expect(pages(e)).toEqual(['application-page:KiAP']);
+    expect(firing(e)).toEqual(['application-page']);
+  });
+
+  it('a failed lab sync pages PLSP for the sync, naming the failing and the lagging source', async () => {
+    const e = await alarmsAfter('sync-failed', { journey: false });
+    expect(pages(e)).toEqual(['sync-page:PLSP']);
+    expect(e.composites.find((c) => c.spec.id === 'sync-page')!.firing.sort()).toEqual(['sync-failures', 'sync-lag-lab']);
+  });
+
+  it('a node on another version pages KiAP for the release', async () => {
+    const e = await alarmsAfter('version-drift', { journey: false });
+    expect(pages(e)).toEqual(['release-page:KiAP']);
+  });
+
+  it('a transient connection error that a retry clears raises no alarm', async () => {
+    const e = await alarmsAfter('transient', { journey: false });
+    expect(firing(e)).toEqual([]);
+  });
+});
