@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 
 /** Static fake credentials and the region every test client uses. */
 export const FAKE_AWS = {
@@ -22,7 +23,10 @@ export interface RecordedRequest {
   /** Path and query as sent (path-style S3: `/<bucket>/<key>`). */
   path: string;
   headers: http.IncomingHttpHeaders;
+  /** The body as the service reads it: a gzip-encoded body (the SDK compresses PutMetricData above 10 KiB) is decoded. */
   body: Buffer;
+  /** Bytes on the wire, before any decoding. */
+  wireBytes: number;
   service: FakeService;
   /** `PutMetricData`, `GetSecretValue`, `PutObject`, … */
   operation: string;
@@ -160,9 +164,10 @@ export class FakeAws {
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const wire = Buffer.concat(chunks);
+    const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(wire) : wire;
     const { service, operation } = identify(req);
-    const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '/', headers: req.headers, body, service, operation };
+    const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '/', headers: req.headers, body, wireBytes: wire.length, service, operation };
     if (String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json')) {
       try {
         recorded.json = JSON.parse(body.toString('utf8'));
