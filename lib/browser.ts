@@ -129,6 +129,11 @@ export class BrowserProvider {
       headless: this.#options.headless ?? true,
       args: this.args,
       timeout: this.#options.launchTimeoutMs ?? 30_000,
+      // The monitor decides when the browser goes: on Ctrl-C it lets a journey in flight finish
+      // (or abandons it unrecorded) instead of having Playwright kill Chromium under it.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
     });
     browser.on('disconnected', () => {
       if (this.#browser === browser) this.#browser = null;

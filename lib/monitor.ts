@@ -48,13 +48,14 @@ export class Monitor {
   readonly #ownsBrowser: boolean;
   #browser: BrowserProvider | null;
   #browserRules = '';
+  #closing = false;
 
   constructor(config: Config, deps: MonitorDeps = {}) {
     this.config = config;
     const resolve = deps.resolve ?? createResolver(config.target.dnsServers);
     this.#ctx = {
       clock: deps.clock ?? systemClock,
-      logger: deps.logger ?? silentLogger,
+      logger: this.#quietWhenClosing(deps.logger ?? silentLogger),
       resolve,
       http: deps.http ?? createHttpClient({ resolve, caFile: config.target.caFile }),
     };
@@ -72,6 +73,8 @@ export class Monitor {
   async runGroup(group: ProbeGroup): Promise<ClassifiedResult[]> {
     const raw = await this.#probe(group);
     const classified = raw.map((r) => classify(redact(r), this.config.owners));
+    // A run cut short by our own shutdown says nothing about FLP: keep it out of the record.
+    if (this.#closing) return classified;
     for (const r of classified) this.#latest.set(r.probe, r);
     await this.#record(classified);
     return classified;
@@ -97,8 +100,20 @@ export class Monitor {
     return verdictOf(this.latest(), this.config.owners);
   }
 
+  /** Stops the monitor: runs still in flight finish unrecorded, and the browser it started closes. */
   async close(): Promise<void> {
+    this.#closing = true;
     if (this.#ownsBrowser) await this.#browser?.close();
+  }
+
+  /** Probes interrupted by our own shutdown would log their interruption as failures; they are not. */
+  #quietWhenClosing(logger: Logger): Logger {
+    const gate =
+      (fn: Logger['info']): Logger['info'] =>
+      (message, fields) => {
+        if (!this.#closing) fn(message, fields);
+      };
+    return { debug: gate(logger.debug), info: gate(logger.info), warn: gate(logger.warn), error: gate(logger.error) };
   }
 
   async #probe(group: ProbeGroup): Promise<ProbeResult[]> {
