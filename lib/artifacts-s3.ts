@@ -1,0 +1,106 @@
+/**
+ * Failure artifacts (screenshot, trace) copied to S3, where on-call finds them: the key is
+ * `<environment>/<path relative to the artifacts directory>`, the pattern the alarm
+ * descriptions name. Used by the Lambda handlers, whose local disk (/tmp) does not outlive
+ * the container.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.zip': 'application/zip',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.pdf': 'application/pdf',
+};
+
+/** The S3 key of an artifact: `<environment>/<relative path>` with `/` separators. */
+export function artifactKey(environment: string, relativePath: string): string {
+  const rel = relativePath.split(path.sep).join('/').replace(/^\/+/, '');
+  if (rel.split('/').includes('..')) throw new Error(`artifact path "${relativePath}" leaves the artifacts directory`);
+  return `${environment}/${rel}`;
+}
+
+export interface UploadedArtifact {
+  /** The path relative to the artifacts directory, as the probe reported it. */
+  path: string;
+  key: string;
+  /** `s3://<bucket>/<key>` */
+  uri: string;
+}
+
+export interface ArtifactUploadResult {
+  uploaded: UploadedArtifact[];
+  /** Artifacts that could not be uploaded, each with one line saying why. */
+  failed: { path: string; error: string }[];
+}
+
+export interface S3ArtifactStoreOptions {
+  client: S3Client;
+  bucket: string;
+}
+
+export class S3ArtifactStore {
+  readonly #client: S3Client;
+  readonly bucket: string;
+
+  constructor(options: S3ArtifactStoreOptions) {
+    this.#client = options.client;
+    this.bucket = options.bucket;
+  }
+
+  /**
+   * Uploads each artifact (paths relative to `artifactsDir`) under `<environment>/`. Never throws
+   * for one artifact: a missing file or a refused upload is reported in `failed`.
+   */
+  async upload(environment: string, artifactsDir: string, relativePaths: readonly string[]): Promise<ArtifactUploadResult> {
+    const result: ArtifactUploadResult = { uploaded: [], failed: [] };
+    await Promise.all(
+      relativePaths.map(async (rel) => {
+        try {
+          const key = artifactKey(environment, rel);
+          // Whole files, not streams: a screenshot or trace is a few MB, and a streamed body would need chunked signing.
+          const body = await readFile(path.join(artifactsDir, rel));
+          await this.#client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: key,
+              Body: body,
+              ContentType: CONTENT_TYPES[path.extname(rel).toLowerCase()] ?? 'application/octet-stream',
+            }),
+          );
+          result.uploaded.push({ path: rel, key, uri: `s3://${this.bucket}/${key}` });
+        } catch (err) {
+          const e = err as Error & { $metadata?: { httpStatusCode?: number } };
+          const status = e.$metadata?.httpStatusCode;
+          result.failed.push({ path: rel, error: `${e.name}${status ? ` (HTTP ${status})` : ''}: ${e.message}` });
+        }
+      }),
+    );
+    // Keep the order the probe reported them in.
+    const order = (p: string) => relativePaths.indexOf(p);
+    result.uploaded.sort((a, b) => order(a.path) - order(b.path));
+    return result;
+  }
+}
+
+export interface CreateS3ArtifactStoreOptions {
+  region: string;
+  bucket: string;
+  /** Only for tests against a loopback fake; implies path-style addressing (no bucket host name to resolve). */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+export function createS3ArtifactStore(options: CreateS3ArtifactStoreOptions): S3ArtifactStore {
+  const client = new S3Client({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
+  return new S3ArtifactStore({ client, bucket: options.bucket });
+}
