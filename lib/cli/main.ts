@@ -42,6 +42,16 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
       code = await (await import('./start.ts')).startCommand(opts, { out, err });
     });
 
+  program
+    .command('alarms')
+    .description('list the alarm policy of the config (as deployed), or --evaluate it over the local store now')
+    .addOption(configOption())
+    .option('--markdown', 'print a Markdown table (the README\'s)')
+    .option('--evaluate', 'each alarm\'s state over the local store now; exit 1 when something would page')
+    .action(async (opts: { config: string; markdown?: boolean; evaluate?: boolean }) => {
+      code = await (await import('./alarms.ts')).alarmsCommand(opts, { out, err });
+    });
+
   const sandbox = program.command('sandbox').description('the bundled reference FLP target');
   sandbox
     .command('start')

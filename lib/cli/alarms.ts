@@ -1,0 +1,68 @@
+/**
+ * `flp-monitor alarms`: the alarm policy of a config as people read it (a table, or Markdown for
+ * the README), and with `--evaluate` each alarm's state over the local store right now.
+ */
+import { alarmPolicy, type AlarmSpec } from '../alarm-policy.ts';
+import { evaluatePolicy } from '../alarm-evaluator.ts';
+import { loadConfig } from '../config.ts';
+import { LocalStore } from '../metrics/local-store.ts';
+import type { MetricRecord } from '../metrics/records.ts';
+import { renderTable, type Column } from './output.ts';
+import type { Io } from './run.ts';
+
+const SYMBOL = { GreaterThanOrEqualToThreshold: '≥', GreaterThanThreshold: '>', LessThanThreshold: '<', LessThanOrEqualToThreshold: '≤' } as const;
+
+function dims(a: AlarmSpec): string {
+  return Object.entries(a.metric.dimensions)
+    .filter(([k]) => k !== 'Environment')
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+const COLUMNS: Column<AlarmSpec>[] = [
+  { header: 'alarm', value: (a) => a.id },
+  { header: 'class', value: (a) => a.class },
+  { header: 'owner', value: (a) => a.owner },
+  { header: 'severity', value: (a) => a.severity },
+  { header: 'metric', value: (a) => `${a.metric.statistic} of ${a.metric.name}${dims(a) ? ` (${dims(a)})` : ''}` },
+  { header: 'fires when', value: (a) => `${SYMBOL[a.comparison]} ${a.threshold} in ${a.datapointsToAlarm} of ${a.evaluationPeriods} periods of ${a.periodSeconds} s` },
+  { header: 'missing data', value: (a) => a.treatMissingData },
+];
+
+/** The policy as a Markdown table: what the README's "Metrics and alarms" section shows. */
+export function policyMarkdown(alarms: readonly AlarmSpec[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    `| ${COLUMNS.map((c) => c.header).join(' | ')} |`,
+    `|${COLUMNS.map(() => '---').join('|')}|`,
+    ...alarms.map((a) => `| ${COLUMNS.map((c) => esc(c.value(a))).join(' | ')} |`),
+  ].join('\n');
+}
+
+export async function alarmsCommand(opts: { config: string; markdown?: boolean; evaluate?: boolean }, io: Io): Promise<number> {
+  const config = await loadConfig(opts.config);
+  if (opts.evaluate) {
+    // Over the local store the policy runs at the schedule's own pace, as under `npm start`.
+    const policy = alarmPolicy(config, { minPeriodSeconds: 1 });
+    const now = new Date();
+    const from = new Date(now.getTime() - Math.max(...policy.alarms.map((a) => a.periodSeconds * (a.evaluationPeriods + 1))) * 1000);
+    const { records, skipped } = await new LocalStore(config.store.dir).read({ from });
+    const metrics = records.filter((r): r is MetricRecord => r.type === 'metric');
+    const e = evaluatePolicy(policy, metrics, now);
+    io.out(`${renderTable(e.alarms, [
+      { header: 'alarm', value: (a) => a.spec.id },
+      { header: 'state', value: (a) => a.state },
+      { header: 'owner', value: (a) => a.spec.owner },
+      { header: 'why', value: (a) => a.reason },
+    ])}\n`);
+    const active = e.composites.filter((c) => c.state === 'ALARM');
+    io.out(
+      `\n${active.length ? active.map((c) => `${c.suppressedBy.length ? 'SUPPRESSED' : 'PAGING'} ${c.spec.id} → ${c.spec.owner} (${c.firing.join(', ')})${c.suppressedBy.length ? ` by ${c.suppressedBy.join(', ')}` : ''}`).join('\n') : 'nothing would page'}\n`,
+    );
+    if (skipped.length) io.err(`flp-monitor: skipped ${skipped.length} broken line(s) in the store (first: ${skipped[0]!.file}:${skipped[0]!.line}, ${skipped[0]!.reason})\n`);
+    return active.some((c) => !c.suppressedBy.length) ? 1 : 0;
+  }
+  const policy = alarmPolicy(config, { minPeriodSeconds: 60 });
+  io.out(`${opts.markdown ? policyMarkdown(policy.alarms) : renderTable(policy.alarms, COLUMNS)}\n`);
+  return 0;
+}
