@@ -162,6 +162,32 @@ export const configSchema = z.strictObject({
         .default([]),
     })
     .default({ windows: [], weekly: [] }),
+  /** The post-release canary (`flp-monitor canary`). */
+  canary: z
+    .strictObject({
+      /** A step whose median or p95 exceeds its baseline by more than this factor is a regression. */
+      latencyRegressionRatio: z.number().min(1, 'must be at least 1').default(1.5),
+      /** Days of history before the release to take the latency baseline from. */
+      baselineDays: positiveInt('days').default(7),
+      /** Fewer baseline samples than this and the latency check says so instead of judging. */
+      minBaselineSamples: positiveInt('samples').default(5),
+    })
+    .default({ latencyRegressionRatio: 1.5, baselineDays: 7, minBaselineSamples: 5 }),
+  /** The availability report (`flp-monitor sla`). */
+  sla: z
+    .strictObject({
+      /** The availability PLSP promises, in percent. */
+      targetPercent: z.number().min(0).max(100).default(99.5),
+      /** When set, availability counts only these hours (Copenhagen time); otherwise all hours. */
+      serviceHours: z
+        .strictObject({
+          days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { error: 'must be mon, tue, wed, thu, fri, sat or sun' })).min(1),
+          start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time "HH:MM"'),
+          end: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'must be a local time "HH:MM" (24:00 allowed)'),
+        })
+        .optional(),
+    })
+    .default({ targetPercent: 99.5 }),
   /** The AWS deployment (cdk/). */
   aws: z
     .strictObject({
