@@ -4,6 +4,8 @@
  * same `BrowserProvider` the CLI uses, so the journey runs unchanged. Kept warm across
  * invocations like any provider.
  */
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Browser } from 'playwright';
 import type { Config } from './config.ts';
 import type { Resolve } from './context.ts';
@@ -100,8 +102,7 @@ export class LambdaBrowserProvider extends BrowserProvider {
  * there) and returns a provider for it. WebGL is switched off: the journey needs none.
  */
 export async function createLambdaBrowser(options: { chromium?: LambdaChromium; launchTimeoutMs?: number } = {}): Promise<LambdaBrowserProvider> {
-  // Imported here, not at the top: the HTTP probe functions have no Chromium layer and never load it.
-  const chromium: LambdaChromium = options.chromium ?? (await import('@sparticuz/chromium')).default;
+  const chromium = options.chromium ?? (await loadLambdaChromium());
   chromium.setGraphicsMode = false;
   const executablePath = await chromium.executablePath();
   return new LambdaBrowserProvider({
@@ -109,6 +110,23 @@ export async function createLambdaBrowser(options: { chromium?: LambdaChromium; 
     extraArgs: chromium.args,
     ...(options.launchTimeoutMs ? { launchTimeoutMs: options.launchTimeoutMs } : {}),
   });
+}
+
+/**
+ * Loads `@sparticuz/chromium` here, not at the top, so the HTTP probe functions (no Chromium
+ * layer) never need it. An ES module import does not search NODE_PATH, which is how a Lambda
+ * layer's `/opt/nodejs/node_modules` is found; so when the import fails, `require` (which does)
+ * gets the package's CommonJS build.
+ */
+export async function loadLambdaChromium(): Promise<LambdaChromium> {
+  try {
+    return (await import('@sparticuz/chromium')).default;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
+    const required = createRequire(path.join(process.cwd(), 'index.js'))('@sparticuz/chromium') as LambdaChromium | { default: LambdaChromium };
+    return 'default' in required ? required.default : required;
+  }
 }
 
 /**
