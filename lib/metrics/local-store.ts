@@ -88,7 +88,7 @@ export class LocalStore {
           return;
         }
         if (!isStoreRecord(rec)) {
-          skipped.push({ file, line: i + 1, reason: 'not a metric or result record' });
+          skipped.push({ file, line: i + 1, reason: 'not a metric, result or release record' });
           return;
         }
         const t = Date.parse(rec.timestamp);
@@ -107,5 +107,6 @@ function isStoreRecord(v: unknown): v is StoreRecord {
   if (typeof r.timestamp !== 'string' || Number.isNaN(Date.parse(r.timestamp))) return false;
   if (r.type === 'metric') return typeof r.name === 'string' && typeof r.value === 'number' && !!r.dimensions && typeof r.dimensions === 'object';
   if (r.type === 'result') return typeof r.probe === 'string' && typeof r.ok === 'boolean';
+  if (r.type === 'release') return typeof r.version === 'string' && (r.verdict === 'pass' || r.verdict === 'fail');
   return false;
 }

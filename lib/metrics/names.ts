@@ -13,6 +13,8 @@ export const DIMENSIONS = {
   source: 'Source',
   node: 'Node',
   failureClass: 'FailureClass',
+  /** The released version (the Release metric only: about four values a year). */
+  version: 'Version',
 } as const;
 
 export type DimensionKey = (typeof DIMENSIONS)[keyof typeof DIMENSIONS];
@@ -36,6 +38,12 @@ export const METRICS = {
   heartbeat: { name: 'Heartbeat', unit: 'Count' },
   /** 1 while a planned maintenance window is open (published with the heartbeat). Dimensions: Environment. */
   maintenance: { name: 'MaintenanceWindow', unit: 'Count' },
+  /**
+   * One point per post-release canary: 1 when it passed, 0 when it failed, so dashboards and
+   * reports can mark the release. Dimensions: Environment, Version (a metric per release, about
+   * four a year, each published once).
+   */
+  release: { name: 'Release', unit: 'Count' },
 } as const satisfies Record<string, { name: string; unit: MetricUnit }>;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS]['name'];

@@ -33,7 +33,19 @@ export interface ResultRecord {
   artifacts: string[];
 }
 
-export type StoreRecord = MetricRecord | ResultRecord;
+/** A release as the post-release canary judged it: what reports and dashboards mark. */
+export interface ReleaseRecord {
+  type: 'release';
+  /** When the canary started. */
+  timestamp: string;
+  environment: string;
+  version: string;
+  verdict: 'pass' | 'fail';
+  /** The canary's one-line verdict. */
+  summary: string;
+}
+
+export type StoreRecord = MetricRecord | ResultRecord | ReleaseRecord;
 
 export function metricRecords(result: ClassifiedResult, environment: string, namespace: string = DEFAULT_NAMESPACE): MetricRecord[] {
   const timestamp = result.startedAt;
@@ -84,5 +96,23 @@ export function resultRecord(result: ClassifiedResult, environment: string): Res
     steps: result.steps.map((s) => ({ name: s.name, status: s.status, durationMs: s.durationMs })),
     ...(result.observations.version ? { version: result.observations.version } : {}),
     artifacts: result.artifacts,
+  };
+}
+
+/** A release and the canary's verdict on it, for the local store (CloudWatch gets {@link releaseMetricRecord}). */
+export function releaseRecord(release: Omit<ReleaseRecord, 'type'>): ReleaseRecord {
+  return { type: 'release', ...release };
+}
+
+/** The same release as a metric point: 1 when the canary passed, 0 when it failed. */
+export function releaseMetricRecord(release: Omit<ReleaseRecord, 'type' | 'summary'>, namespace: string = DEFAULT_NAMESPACE): MetricRecord {
+  return {
+    type: 'metric',
+    timestamp: release.timestamp,
+    namespace,
+    name: METRICS.release.name,
+    unit: METRICS.release.unit,
+    value: release.verdict === 'pass' ? 1 : 0,
+    dimensions: { [DIMENSIONS.environment]: release.environment, [DIMENSIONS.version]: release.version },
   };
 }
