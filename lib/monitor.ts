@@ -15,8 +15,8 @@ import { redact } from './privacy.ts';
 import { createResolver } from './resolver.ts';
 import { withRetry } from './retry.ts';
 import type { ClassifiedResult, ProbeResult, RunReport, Verdict } from './result.ts';
-import { BrowserProvider } from './browser.ts';
-import { probeJourney } from '../probes/journey/forloebsplan.ts';
+// The journey (Playwright) loads only when a journey runs: the sync and node functions never need it.
+import type { BrowserProvider } from './browser.ts';
 import { probeLoadBalancer, probeNode } from '../probes/node.ts';
 import { checkRelease } from '../probes/release.ts';
 import { probeSync } from '../probes/sync.ts';
@@ -134,6 +134,7 @@ export class Monitor {
       }
       case 'journey': {
         const browser = await this.#browserFor();
+        const { probeJourney } = await import('../probes/journey/forloebsplan.ts');
         return [await retry(config.schedule.journeySeconds, () => probeJourney(config, { ...this.#ctx, browser, artifactsDir: config.artifacts.dir }))];
       }
     }
@@ -159,6 +160,7 @@ export class Monitor {
     const key = JSON.stringify(rules);
     if (!this.#browser || key !== this.#browserRules) {
       await this.#browser?.close();
+      const { BrowserProvider } = await import('./browser.ts');
       this.#browser = new BrowserProvider({ hostResolverRules: rules });
       this.#browserRules = key;
     }
