@@ -52,6 +52,20 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
       code = await (await import('./alarms.ts')).alarmsCommand(opts, { out, err });
     });
 
+  program
+    .command('canary')
+    .description('after a release: run every probe a few times, check versions, probe results and journey latency against the baseline; exit 1 when the release failed')
+    .addOption(configOption())
+    .option('--expect-version <version>', 'the version every node must run after the release (required)')
+    .option('--runs <n>', 'run every probe this many times (default 3)')
+    .option('--duration <time>', 'run for this long instead, e.g. 90s, 10m, 1h')
+    .option('--baseline-days <days>', 'days before now the latency baseline is taken from (default canary.baselineDays)')
+    .option('--source <source>', 'where the baseline comes from: local or cloudwatch', 'local')
+    .option('--json', 'print exactly one JSON document on stdout')
+    .action(async (opts: { config: string; expectVersion?: string; runs?: string; duration?: string; baselineDays?: string; source?: string; json?: boolean }) => {
+      code = await (await import('./canary.ts')).canaryCommand(opts, { out, err });
+    });
+
   const sandbox = program.command('sandbox').description('the bundled reference FLP target');
   sandbox
     .command('start')
