@@ -135,6 +135,8 @@ export interface CanaryOptions {
   /** Stops the canary after the run in progress; the verdict covers the runs done. */
   signal?: AbortSignal;
   clock?: Clock;
+  /** Waits between runs when pacing; resolves early when the signal aborts. Default: a timer. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called after each run. */
   onRun?: (run: CanaryRun, progress: CanaryProgress) => void;
 }
@@ -210,7 +212,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryReport> {
         break;
       }
       const wait = next - clock.now().getTime();
-      if (wait > 0) await sleep(wait, undefined, signal ? { signal } : {}).catch(() => undefined);
+      if (wait > 0) await (options.sleep ?? pause)(wait, signal);
       if (signal?.aborted) {
         interrupted = true;
         break;
@@ -274,6 +276,10 @@ export async function recordRelease(report: CanaryReport, config: Config, sinks:
   const records: StoreRecord[] = [releaseRecord({ ...release, summary: report.verdict.summary }), releaseMetricRecord(release, config.aws.namespace)];
   const settled = await Promise.allSettled(sinks.map((s) => s.write(records)));
   return settled.flatMap((s) => (s.status === 'rejected' ? [s.reason instanceof Error ? s.reason : new Error(String(s.reason))] : []));
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return sleep(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 }
 
 function runOf(r: RunReport, run: number): CanaryRun {
@@ -372,7 +378,7 @@ function latencyChecks(config: Config, runs: readonly RunReport[], baseline: Bas
     const c50 = round(percentile(durations, 0.5));
     const c95 = round(percentile(durations, 0.95));
     const judged = base.samples >= baseline.minSamples && base.p50Ms !== null && base.p95Ms !== null;
-    const ratioOf = (c: number | null, b: number | null) => (c === null || b === null || !judged ? null : c / Math.max(b, 1));
+    const ratioOf = (c: number | null, b: number | null) => (c === null || b === null || !judged ? null : Math.round((c / Math.max(b, 1)) * 1000) / 1000);
     const latency: LatencyFigures = {
       canarySamples: durations.length,
       canaryP50Ms: c50,

@@ -88,11 +88,13 @@ export async function canaryCommand(opts: CanaryCommandOptions, io: Io, deps: Ca
   let failed = 0;
   const progress = createProgress(stream, {
     title: `canary ${usage.version}`,
+    width: 20,
     state: () => {
       const elapsed = Date.now() - t0;
       const fraction = plannedRuns ? done / plannedRuns : Math.min(1, elapsed / (durationMs ?? 1));
-      const of = plannedRuns ? `${done}/${plannedRuns} runs` : `${done} runs · ${seconds(elapsed)} of ${seconds(durationMs ?? 0)}`;
-      return { fraction, label: `${of} · ${failed} failed${plannedRuns ? ` · ${seconds(elapsed)}` : ''}` };
+      const runs = `${done} run${done === 1 ? '' : 's'}`;
+      const of = plannedRuns ? `${done}/${plannedRuns} runs · ${seconds(elapsed)}` : `${runs} · ${seconds(elapsed)} of ${seconds(durationMs ?? 0)}`;
+      return { fraction, label: `${of} · ${failed} failed` };
     },
   });
   if (loaded.target.expectedVersion && loaded.target.expectedVersion !== usage.version)

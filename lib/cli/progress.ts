@@ -57,7 +57,7 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions)
     const s = options.state();
     let text = `${options.title} ${renderBar(s.fraction, width)} ${s.label}`;
     // A line longer than the terminal wraps, and `\r` would then redraw only its last part.
-    const columns = stream.columns ?? 80;
+    const columns = stream.columns || 80;
     if (text.length >= columns) text = `${text.slice(0, Math.max(0, columns - 2))}…`;
     stream.write(`${CLEAR}${text}`);
     shown = true;
