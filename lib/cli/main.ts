@@ -66,6 +66,20 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
       code = await (await import('./canary.ts')).canaryCommand(opts, { out, err });
     });
 
+  program
+    .command('sla')
+    .description('availability report for a month or a range: per service, incidents with class and owner, latency, sync lag (Markdown, CSV, HTML or JSON)')
+    .addOption(configOption())
+    .option('--month <YYYY-MM>', 'a calendar month in Copenhagen time')
+    .option('--from <time>', 'start: an ISO 8601 time with zone, or a date (Copenhagen midnight)')
+    .option('--to <time>', 'end (not included): an ISO 8601 time with zone, or a date')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'csv', 'html', 'json']).default('md'))
+    .option('--out <file>', 'write the report to this file instead of stdout')
+    .addOption(new Option('--source <source>', 'where the history comes from').choices(['local', 'cloudwatch']).default('local'))
+    .action(async (opts: { config: string; month?: string; from?: string; to?: string; format?: string; out?: string; source?: string }) => {
+      code = await (await import('./sla.ts')).slaCommand(opts, { out, err });
+    });
+
   const sandbox = program.command('sandbox').description('the bundled reference FLP target');
   sandbox
     .command('start')

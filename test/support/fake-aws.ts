@@ -107,6 +107,7 @@ export class FakeAws {
   readonly secrets = new Map<string, string>();
   readonly #server: http.Server;
   readonly #scripts = new Map<string, ScriptedResponse[]>();
+  readonly #handlers = new Map<string, (request: RecordedRequest) => ScriptedResponse>();
 
   private constructor(server: http.Server) {
     this.#server = server;
@@ -137,6 +138,11 @@ export class FakeAws {
   /** Answers the next calls of `operation` with these responses, one each, in order; after them the default answer. */
   respond(operation: string, ...responses: ScriptedResponse[]): void {
     this.#scripts.set(operation, [...(this.#scripts.get(operation) ?? []), ...responses]);
+  }
+
+  /** Answers every call of `operation` that no script answers with what `handler` returns (e.g. GetMetricData from a data set). */
+  handle(operation: string, handler: (request: RecordedRequest) => ScriptedResponse): void {
+    this.#handlers.set(operation, handler);
   }
 
   /** The recorded requests of one operation. */
@@ -177,7 +183,7 @@ export class FakeAws {
     }
     this.requests.push(recorded);
     const scripted = this.#scripts.get(operation)?.shift();
-    const answer = scripted ?? this.#default(recorded);
+    const answer = scripted ?? this.#handlers.get(operation)?.(recorded) ?? this.#default(recorded);
     if (operation === 'PutObject' && answer.status < 300) {
       const contentType = req.headers['content-type'];
       this.objects.set(decodeURIComponent(recorded.path.split('?')[0]!.slice(1)), { body, ...(contentType ? { contentType } : {}) });

@@ -1,0 +1,87 @@
+/**
+ * The SLA report as one JSON document: every figure of the other formats, times as ISO 8601 in
+ * Copenhagen time with their offset, durations in milliseconds, percentages with three decimals
+ * (null when nothing was measured).
+ */
+import type { SlaReport, Tally } from './compute.ts';
+import { isoLocal } from './time.ts';
+import { definition, pctNumber } from './words.ts';
+
+const round = (ms: number) => Math.round(ms);
+
+function tally(t: Tally) {
+  return { countedMs: round(t.countedMs), upMs: round(t.upMs), downMs: round(t.downMs), missingMs: round(t.missingMs) };
+}
+
+export function reportDocument(report: SlaReport) {
+  const headline = report.services.find((s) => s.id === report.headline);
+  return {
+    environment: report.environment,
+    title: report.title,
+    generatedAt: isoLocal(report.generatedAt),
+    source: report.source,
+    timeZone: 'Europe/Copenhagen',
+    period: {
+      from: isoLocal(report.from),
+      to: isoLocal(report.to),
+      requestedTo: isoLocal(report.requestedTo),
+      periodMs: report.periodMs,
+      serviceHours: report.serviceHours,
+      serviceMs: round(report.serviceMs),
+      maintenanceMs: round(report.maintenanceMs),
+      countedMs: round(report.countedMs),
+    },
+    targetPercent: report.targetPercent,
+    flp: {
+      service: report.headline,
+      availabilityPercent: pctNumber(headline?.availabilityPercent ?? null),
+      unmeasuredPercent: pctNumber(headline?.unmeasuredPercent ?? null),
+      conservativePercent: pctNumber(headline?.conservativePercent ?? null),
+      meetsTarget: headline?.availabilityPercent == null ? null : headline.availabilityPercent >= report.targetPercent,
+    },
+    services: report.services.map((s) => ({
+      id: s.id,
+      label: s.label,
+      kind: s.kind,
+      intervalSeconds: s.intervalSeconds,
+      availabilityPercent: pctNumber(s.availabilityPercent),
+      unmeasuredPercent: pctNumber(s.unmeasuredPercent),
+      conservativePercent: pctNumber(s.conservativePercent),
+      ...tally(s),
+      runs: s.runs,
+      failedRuns: s.failedRuns,
+      incidents: s.incidents,
+    })),
+    downtimeByOwner: report.downtimeByOwner.map((o) => ({ owner: o.owner, journeyMs: round(o.journeyMs), overallMs: round(o.overallMs) })),
+    incidents: report.incidents.map((i) => ({
+      service: i.service,
+      start: isoLocal(i.start),
+      end: isoLocal(i.end),
+      durationMs: i.end - i.start,
+      downtimeMs: round(i.downtimeMs),
+      counted: i.downtimeMs > 0,
+      class: i.class,
+      owner: i.owner,
+      failedRuns: i.failedRuns,
+      summary: i.summary,
+      classes: i.classes.map((c) => ({ ...c, downtimeMs: round(c.downtimeMs) })),
+    })),
+    maintenance: report.maintenance.map((m) => ({ start: isoLocal(m.start), end: isoLocal(m.end), reason: m.reason, recurring: m.recurring, excludedMs: round(m.excludedMs) })),
+    latency: report.latency,
+    syncLag: report.syncLag,
+    days: report.days.map((d) => ({
+      date: d.date,
+      start: isoLocal(d.start),
+      end: isoLocal(d.end),
+      countedMs: round(d.countedMs),
+      services: Object.fromEntries(Object.entries(d.services).map(([k, v]) => [k, tally(v)])),
+    })),
+    resolution: report.resolution,
+    definition: definition(report),
+    notes: report.notes,
+  };
+}
+
+export function renderJson(report: SlaReport): string {
+  return `${JSON.stringify(reportDocument(report), null, 2)}\n`;
+}

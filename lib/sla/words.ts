@@ -1,0 +1,80 @@
+/**
+ * What every rendering of an SLA report says the same way: percentages, durations, the
+ * definition of availability, the period and its service hours.
+ */
+import type { SlaReport, ServiceAvailability } from './compute.ts';
+import { showDuration, showLocal, FLP_TIME_ZONE } from './time.ts';
+
+/**
+ * A percentage with three decimals. A figure below 100 never shows as "100.000": 99.9996 is
+ * written 99.999, so a report never claims a perfect month that was not.
+ */
+export function pct(value: number | null): string {
+  if (value === null) return 'no data';
+  if (value >= 100) return '100 %';
+  const text = value.toFixed(3);
+  return `${text === '100.000' ? '99.999' : text} %`;
+}
+
+/** The same for spreadsheets and JSON: a number with three decimals, empty/null when unknown. */
+export function pctNumber(value: number | null): number | null {
+  if (value === null) return null;
+  if (value >= 100) return 100;
+  const rounded = Math.round(value * 1000) / 1000;
+  return rounded >= 100 ? 99.999 : rounded;
+}
+
+export function minutes(ms: number): number {
+  return Math.round(ms / 600) / 100;
+}
+
+export function duration(ms: number): string {
+  return ms <= 0 ? '0 min' : showDuration(ms);
+}
+
+export function hours(ms: number): string {
+  const h = ms / 3_600_000;
+  return `${Number.isInteger(h) ? h : h.toFixed(2)} h`;
+}
+
+const DAY_NAMES: Record<string, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
+
+export function serviceHoursText(report: SlaReport): string {
+  const h = report.serviceHours;
+  if (!h) return 'all hours';
+  return `service hours ${h.days.map((d) => DAY_NAMES[d]).join(', ')} ${h.start}–${h.end} (${FLP_TIME_ZONE})`;
+}
+
+export function periodText(report: SlaReport): string {
+  const cut = report.to < report.requestedTo ? ` (period not ended: up to ${showLocal(report.to)})` : '';
+  return `${showLocal(report.from)} to ${showLocal(report.to)}, ${hours(report.periodMs)}${cut}`;
+}
+
+export function headlineOf(report: SlaReport): ServiceAvailability {
+  return report.services.find((s) => s.id === report.headline) ?? report.services[0]!;
+}
+
+export function meetsTarget(report: SlaReport): boolean | null {
+  const h = headlineOf(report);
+  return h.availabilityPercent === null ? null : h.availabilityPercent >= report.targetPercent;
+}
+
+export function labelOf(report: SlaReport, serviceId: string): string {
+  return report.services.find((s) => s.id === serviceId)?.label ?? serviceId;
+}
+
+/** The intervals per kind, as the definition states them: "journey every 300 s; sync every 60 s; …". */
+function intervals(report: SlaReport): string {
+  const byKind = new Map<string, number>();
+  for (const s of report.services) byKind.set(s.kind === 'node' || s.kind === 'lb' ? 'nodes and load balancer' : s.kind === 'sync' ? 'sync sources' : 'journey', s.intervalSeconds);
+  return [...byKind].map(([k, v]) => `${k} every ${v} s`).join('; ');
+}
+
+/** The definition of availability, as paragraphs of plain text (renderers add their markup). */
+export function definition(report: SlaReport): string[] {
+  return [
+    `Time is divided into each probe's scheduled intervals (${intervals(report)}). An interval is UP when its probe run passed, DOWN when it failed, and MISSING when no run was recorded (the monitor itself was not running or not publishing). A run counts in the interval it started in; an interval with several runs counts each run's share. MISSING time is never counted as up.`,
+    `Counted time is the period's ${serviceHoursText(report)}, less planned maintenance windows (listed below). Of counted time: availability = up ÷ (up + down), over measured time; unmeasured = missing ÷ counted; conservative = up ÷ counted, which counts missing time as down.`,
+    `The journey (launch from the LPS, overview, create, print and delete a plan) stands for FLP as a whole: it is what a clinic does. A downtime incident is a run of consecutive DOWN intervals of one service; its class and owner are those of most of its down time. Times are ${FLP_TIME_ZONE} with their UTC offset.`,
+  ];
+}
