@@ -30,7 +30,7 @@ export function renderMarkdown(report: SlaReport): string {
     '',
     `**FLP as a whole (the journey): ${pct(h.availabilityPercent)}** of measured time (target ${report.targetPercent} %: ${verdict}) · ${pct(h.unmeasuredPercent)} unmeasured · ${pct(h.conservativePercent)} counting unmeasured time as down`,
     '',
-    `Counted time ${hours(report.countedMs)} = ${hours(report.serviceMs)} in ${serviceHoursText(report)} − ${duration(report.maintenanceMs)} of maintenance.`,
+    `Counted time ${hours(report.countedMs)} = ${hours(report.serviceMs)} (${serviceHoursText(report)}) − ${duration(report.maintenanceMs)} of maintenance.`,
     '',
     '## Availability per service',
     '',

@@ -74,7 +74,7 @@ function intervals(report: SlaReport): string {
 export function definition(report: SlaReport): string[] {
   return [
     `Time is divided into each probe's scheduled intervals (${intervals(report)}). An interval is UP when its probe run passed, DOWN when it failed, and MISSING when no run was recorded (the monitor itself was not running or not publishing). A run counts in the interval it started in; an interval with several runs counts each run's share. MISSING time is never counted as up.`,
-    `Counted time is the period's ${serviceHoursText(report)}, less planned maintenance windows (listed below). Of counted time: availability = up ÷ (up + down), over measured time; unmeasured = missing ÷ counted; conservative = up ÷ counted, which counts missing time as down.`,
+    `Counted time is ${report.serviceHours ? `the period's ${serviceHoursText(report)}` : 'every hour of the period'}, less planned maintenance windows (listed below). Of counted time: availability = up ÷ (up + down), over measured time; unmeasured = missing ÷ counted; conservative = up ÷ counted, which counts missing time as down.`,
     `The journey (launch from the LPS, overview, create, print and delete a plan) stands for FLP as a whole: it is what a clinic does. A downtime incident is a run of consecutive DOWN intervals of one service; its class and owner are those of most of its down time. Times are ${FLP_TIME_ZONE} with their UTC offset.`,
   ];
 }
