@@ -170,12 +170,17 @@ export function serveGetMetricData(fake: FakeAws, records: readonly StoreRecord[
   }
   const server: GetMetricDataServer = { requests: [] };
   const pageSize = options.pageSize ?? 100_800;
+  const answers = new Map<string, { id: string; t: number; v: number }[]>();
   fake.handle('GetMetricData', (request): ScriptedResponse => {
     const req = decodeGetMetricData(request);
     server.requests.push(req);
     const start = req.StartTime.getTime();
     const end = req.EndTime.getTime();
-    const flat: { id: string; t: number; v: number }[] = [];
+    // Pages of one query set are cut from one computed answer, as the service keeps its cursor.
+    const cacheKey = JSON.stringify([req.MetricDataQueries, start, end]);
+    const flat = answers.get(cacheKey) ?? [];
+    if (!answers.has(cacheKey)) answers.set(cacheKey, flat);
+    else return page(req, flat);
     for (const q of req.MetricDataQueries) {
       const m = q.MetricStat.Metric;
       const dims = Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name, d.Value]));
@@ -191,11 +196,14 @@ export function serveGetMetricData(fake: FakeAws, records: readonly StoreRecord[
       }
       for (const [t, values] of [...buckets].sort((a, b) => a[0] - b[0])) flat.push({ id: q.Id, t, v: statistic(q.MetricStat.Stat, values) });
     }
+    return page(req, flat);
+  });
+  const page = (req: DecodedGetMetricData, flat: readonly { id: string; t: number; v: number }[]): ScriptedResponse => {
     const offset = Number(req.NextToken ?? 0);
-    const page = flat.slice(offset, offset + pageSize);
+    const slice = flat.slice(offset, offset + pageSize);
     const more = offset + pageSize < flat.length;
     const results = req.MetricDataQueries.map((q) => {
-      const mine = page.filter((p) => p.id === q.Id);
+      const mine = slice.filter((p) => p.id === q.Id);
       return { Id: q.Id, Label: q.MetricStat.Metric.MetricName, Timestamps: mine.map((p) => p.t / 1000), Values: mine.map((p) => p.v), StatusCode: more ? 'PartialData' : 'Complete' };
     });
     return {
@@ -203,7 +211,7 @@ export function serveGetMetricData(fake: FakeAws, records: readonly StoreRecord[
       headers: { 'content-type': 'application/x-amz-json-1.0' },
       body: { MetricDataResults: results, Messages: [], ...(more ? { NextToken: String(offset + pageSize) } : {}) },
     };
-  });
+  };
   return server;
 }
 
