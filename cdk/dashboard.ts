@@ -1,0 +1,155 @@
+/**
+ * The CloudWatch dashboard: which pages are up, then success and latency per probe and journey
+ * step, sync lag per source, failures by class and certificate days per node. The graphs use
+ * the alarm policy's own metrics (with its thresholds drawn in), so the dashboard shows what
+ * the alarms judge; per-probe graphs search the namespace, since probe names are the probes'.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import type { AlarmPolicy, AlarmSpec } from '../lib/alarm-policy.ts';
+import type { Config } from '../lib/config.ts';
+import { DIMENSIONS, METRICS } from '../lib/metrics/names.ts';
+import { specMetric, type PolicyAlarms } from './alarms.ts';
+import { resourceName } from './probe-functions.ts';
+
+const FULL = 24;
+const HALF = 12;
+const GRAPH_HEIGHT = 6;
+
+export interface MonitorDashboardProps {
+  config: Config;
+  policy: AlarmPolicy;
+  alarms: PolicyAlarms;
+}
+
+/** A SEARCH over one metric of the namespace in this environment, one line per value of `dimension`. */
+export function searchExpression(policy: AlarmPolicy, metricName: string, dimensions: readonly string[], statistic: string, periodSeconds: number): string {
+  const q = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`;
+  const schema = `{${[policy.namespace, ...dimensions].map(q).join(',')}}`;
+  const terms = `MetricName=${q(metricName)} ${DIMENSIONS.environment}=${q(policy.environment)}`;
+  return `SEARCH('${schema} ${terms}', '${statistic}', ${periodSeconds})`;
+}
+
+export class MonitorDashboard extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitorDashboardProps) {
+    super(scope, id);
+    const { config, policy, alarms } = props;
+    const specsOf = (metricName: string) => policy.alarms.filter((a) => a.metric.name === metricName);
+    const lineOf = (spec: AlarmSpec, dimension: string) =>
+      specMetric(policy, spec).with({ label: spec.metric.dimensions[dimension] ?? spec.id });
+    const thresholds = (specs: readonly AlarmSpec[], dimension: string): cloudwatch.HorizontalAnnotation[] => {
+      const distinct = new Map<number, string[]>();
+      for (const s of specs) distinct.set(s.threshold, [...(distinct.get(s.threshold) ?? []), s.metric.dimensions[dimension] ?? s.id]);
+      return [...distinct].map(([value, who]) => ({
+        value,
+        label: distinct.size === 1 ? 'alarm threshold' : `alarm threshold (${who.join(', ')})`,
+        color: cloudwatch.Color.RED,
+      }));
+    };
+    const fastest = Math.min(...policy.alarms.map((a) => a.periodSeconds));
+    const search = (metricName: string, dimension: string, statistic: string, label: string) =>
+      new cloudwatch.MathExpression({
+        expression: searchExpression(policy, metricName, [DIMENSIONS.environment, dimension], statistic, fastest),
+        usingMetrics: {},
+        label,
+        period: Duration.seconds(fastest),
+      });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: resourceName(config.environment, 'monitor'),
+      defaultInterval: Duration.hours(12),
+    });
+
+    const owners = [...new Set(Object.values(config.owners))];
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown:
+          `# flp-monitor: ${config.environment}\n` +
+          `Probing ${config.target.baseUrl} and ${config.target.nodes.length} node(s). ` +
+          `Pages go to each owner's topic (${owners.join(', ')}) and to on-call; infrastructure failures and maintenance windows silence the pages they cause.`,
+        width: FULL,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Pages (composite alarms: owner and on-call are notified)',
+        alarms: [...alarms.composites.values()],
+        width: FULL,
+        height: 3,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Success per probe (1 = passed)',
+        left: [search(METRICS.success.name, DIMENSIONS.probe, 'Average', '')],
+        leftYAxis: { min: 0, max: 1, showUnits: false },
+        width: HALF,
+        height: GRAPH_HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Duration per probe (ms, retries included)',
+        left: [search(METRICS.duration.name, DIMENSIONS.probe, 'Maximum', '')],
+        leftYAxis: { min: 0, showUnits: false },
+        width: HALF,
+        height: GRAPH_HEIGHT,
+      }),
+    );
+
+    const steps = specsOf(METRICS.stepDuration.name);
+    const lags = specsOf(METRICS.syncLag.name);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Journey step duration (ms, slowest per period)',
+        left: steps.map((s) => lineOf(s, DIMENSIONS.step)),
+        leftAnnotations: thresholds(steps, DIMENSIONS.step),
+        leftYAxis: { min: 0, showUnits: false },
+        width: HALF,
+        height: GRAPH_HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Sync lag per source (s since last successful sync)',
+        left: lags.map((s) => lineOf(s, DIMENSIONS.source)),
+        leftAnnotations: thresholds(lags, DIMENSIONS.source),
+        leftYAxis: { min: 0, showUnits: false },
+        width: HALF,
+        height: GRAPH_HEIGHT,
+      }),
+    );
+
+    const failures = specsOf(METRICS.failures.name);
+    const heartbeat = specsOf(METRICS.heartbeat.name);
+    const certs = specsOf(METRICS.certDaysLeft.name);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Failed runs by class, and runs completed (heartbeat)',
+        left: failures.map((s) => lineOf(s, DIMENSIONS.failureClass)),
+        right: heartbeat.map((s) => specMetric(policy, s).with({ label: 'heartbeat' })),
+        stacked: false,
+        leftYAxis: { min: 0, showUnits: false },
+        rightYAxis: { min: 0, showUnits: false },
+        width: HALF,
+        height: GRAPH_HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'TLS certificate days left per node',
+        left: certs.map((s) => lineOf(s, DIMENSIONS.node)),
+        leftAnnotations: thresholds(certs, DIMENSIONS.node),
+        leftYAxis: { min: 0, showUnits: false },
+        width: HALF,
+        height: GRAPH_HEIGHT,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Every alarm of the policy (no actions of their own)',
+        alarms: [...alarms.alarms.values()],
+        width: FULL,
+        height: 4,
+      }),
+    );
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The monitor in AWS: artifacts bucket, probe functions on their schedules, the alarm policy
+ * with its composites, a topic per owner and the dashboard, all from one validated config.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { alarmPolicy, type AlarmPolicy } from '../lib/alarm-policy.ts';
+import type { Config } from '../lib/config.ts';
+import { PolicyAlarms } from './alarms.ts';
+import { ArtifactsBucket } from './artifacts-bucket.ts';
+import { MonitorDashboard } from './dashboard.ts';
+import { ProbeFunctions } from './probe-functions.ts';
+import { ON_CALL, OwnerTopics, ownerSlug } from './topics.ts';
+
+/** CloudWatch standard-resolution alarms take periods in whole minutes. */
+export const MIN_ALARM_PERIOD_SECONDS = 60;
+
+export interface MonitorStackProps extends StackProps {
+  config: Config;
+}
+
+/** The stack's name for an environment: one stack per environment can share an account. */
+export function stackName(environment: string): string {
+  return `FlpMonitor-${environment.replace(/[^A-Za-z0-9-]/g, '-')}`;
+}
+
+export class MonitorStack extends Stack {
+  readonly config: Config;
+  readonly policy: AlarmPolicy;
+  readonly artifacts: ArtifactsBucket;
+  readonly probes: ProbeFunctions;
+  readonly topics: OwnerTopics;
+  readonly alarms: PolicyAlarms;
+  readonly dashboard: MonitorDashboard;
+
+  constructor(scope: Construct, id: string, props: MonitorStackProps) {
+    super(scope, id, { description: `flp-monitor: synthetic monitoring of FLP (${props.config.environment})`, ...props });
+    const { config } = props;
+    this.config = config;
+    this.policy = alarmPolicy(config, { minPeriodSeconds: MIN_ALARM_PERIOD_SECONDS });
+
+    this.artifacts = new ArtifactsBucket(this, 'Artifacts', { retentionDays: config.aws.artifactsRetentionDays });
+    this.probes = new ProbeFunctions(this, 'Probes', { config, namespace: this.policy.namespace, artifactsBucket: this.artifacts.bucket });
+    this.topics = new OwnerTopics(this, 'Topics', { environment: config.environment, owners: Object.values(config.owners) });
+    this.alarms = new PolicyAlarms(this, 'Alarms', { config, policy: this.policy, topics: this.topics, artifactsBucketName: this.artifacts.bucket.bucketName });
+    this.dashboard = new MonitorDashboard(this, 'Dashboard', { config, policy: this.policy, alarms: this.alarms });
+
+    new CfnOutput(this, 'ArtifactsBucketName', { value: this.artifacts.bucket.bucketName, description: 'Failure artifacts (screenshots, traces) under <environment>/<time>-journey/' });
+    for (const [owner, topic] of this.topics.byOwner) {
+      new CfnOutput(this, `TopicArn${pascalCase(ownerSlug(owner))}`, { value: topic.topicArn, description: `SNS topic paging ${owner} for its own failure classes` });
+    }
+    new CfnOutput(this, 'TopicArnOnCall', { value: this.topics.onCall.topicArn, description: `SNS topic of ${ON_CALL}: every unsuppressed page` });
+    for (const [group, logGroup] of Object.entries(this.probes.logGroups)) {
+      new CfnOutput(this, `LogGroup${pascalCase(group)}`, { value: logGroup.logGroupName, description: `Log group of the ${group} function (one JSON line per probe result)` });
+    }
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard' });
+  }
+}
+
+function pascalCase(s: string): string {
+  return s.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
+}

@@ -1,0 +1,373 @@
+/**
+ * One Lambda function per probe group (journey, sync, nodes), each on its own EventBridge
+ * schedule, bundled from `probes/handlers.ts` by esbuild on this machine (no Docker). The
+ * journey runs the Lambda Chromium of `@sparticuz/chromium` from a layer; the HTTP probes are
+ * small arm64 functions. Timeouts are derived from the config so that a probe always reports a
+ * result before Lambda would kill it.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Annotations, AssetHashType, DockerImage, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, LogLevel as EsbuildLogLevel, Charset } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { Config } from '../lib/config.ts';
+import { PROBE_GROUPS, type ProbeGroup } from '../lib/monitor.ts';
+import { JOURNEY_STEPS } from '../probes/journey/forloebsplan.ts';
+import { closureHash, copyPackages, runtimeClosure } from './node-modules.ts';
+
+/** The repository root: cdk/.. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The handlers' module; each group's handler is its `<group>Handler` export. */
+export const HANDLERS_ENTRY = path.join(PROJECT_ROOT, 'probes', 'handlers.ts');
+
+/** Environment variables the handlers read (probes/handlers.ts `HANDLER_ENV`). */
+export const ENV = {
+  config: 'FLP_CONFIG',
+  artifactsBucket: 'FLP_ARTIFACTS_BUCKET',
+  journeySecretArn: 'FLP_JOURNEY_SECRET_ARN',
+} as const;
+
+/** What goes into the Chromium layer, laid out as `nodejs/node_modules/...`. */
+export const CHROMIUM_LAYER_PACKAGES = ['@sparticuz/chromium'] as const;
+/**
+ * Shipped beside each bundle as plain `node_modules` rather than bundled: playwright-core
+ * finds its own package.json and files through `__dirname`, which a single-file bundle breaks
+ * ("Cannot find module '../package.json'"). Every group needs it, because lib/browser.ts
+ * imports it statically.
+ */
+export const UNBUNDLED_PACKAGES = ['playwright', 'playwright-core'] as const;
+/** Kept out of the esbuild bundle: loaded at run time from the layer or from node_modules beside the bundle. */
+export const EXTERNAL_MODULES = [...CHROMIUM_LAYER_PACKAGES, ...UNBUNDLED_PACKAGES];
+
+/** Lambda's limit for all environment variables of a function together (keys and values). */
+const LAMBDA_ENV_LIMIT_BYTES = 4096;
+/** Lambda's longest timeout. */
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+
+/*
+ * The parts of a run the probe's own timeouts do not cover. The function timeout is the probe's
+ * hard bound plus these, so the handler (which stops the probes 3 s before the deadline and
+ * reports a `monitor` failure) always gets to log and publish instead of being killed silently.
+ */
+/** Chromium in a fresh container: unpacking the brotli archives to /tmp, then launching. Per attempt: the Lambda Chromium runs single-process, one browser per attempt. */
+export const BROWSER_START_MS = 15_000;
+/** A failed journey's screenshot and trace (the journey caps this at 5 s). */
+export const ARTIFACT_CAPTURE_MS = 5_000;
+/** After the journey: artifact upload to S3, metric publishing with its retries, the result lines, the handler's 3 s reserve. */
+export const JOURNEY_MARGIN_MS = 15_000;
+/** After the HTTP probes: cold start, metric publishing with its retries, the result lines, the handler's 3 s reserve. */
+export const HTTP_MARGIN_MS = 10_000;
+
+export interface ProbeTiming {
+  /** The longest the probes of this group can take by their own timeouts, retries included. */
+  boundMs: number;
+  /** The function timeout: bound plus margin, whole seconds. */
+  timeoutSeconds: number;
+  /** The config's schedule for this group. */
+  scheduleSeconds: number;
+  /** The EventBridge rate: whole minutes, at least 1 (EventBridge's finest rate). */
+  rateMinutes: number;
+}
+
+const scheduleSeconds = (config: Config, group: ProbeGroup): number =>
+  ({ journey: config.schedule.journeySeconds, sync: config.schedule.syncSeconds, nodes: config.schedule.nodesSeconds })[group];
+
+/**
+ * Timeouts and rates per group, from the config:
+ *
+ * - journey: `(retries + 1) × (steps × timeouts.stepMs + BROWSER_START_MS + ARTIFACT_CAPTURE_MS) + JOURNEY_MARGIN_MS`.
+ *   Every step is bounded by `stepMs` (cleanup is one of the five steps); each attempt may start
+ *   a browser and keep a screenshot and trace.
+ * - sync, nodes: `(retries + 1) × timeouts.requestMs + HTTP_MARGIN_MS`. The probes of a group run
+ *   concurrently and each request is bounded by `requestMs`.
+ */
+export function probeTimings(config: Config): Record<ProbeGroup, ProbeTiming> {
+  const attempts = config.retry.retries + 1;
+  const timing = (group: ProbeGroup, boundMs: number, marginMs: number): ProbeTiming => {
+    const seconds = scheduleSeconds(config, group);
+    return { boundMs, timeoutSeconds: Math.ceil((boundMs + marginMs) / 1000), scheduleSeconds: seconds, rateMinutes: Math.max(1, Math.ceil(seconds / 60)) };
+  };
+  const http = attempts * config.timeouts.requestMs;
+  return {
+    journey: timing('journey', attempts * (JOURNEY_STEPS.length * config.timeouts.stepMs + BROWSER_START_MS + ARTIFACT_CAPTURE_MS), JOURNEY_MARGIN_MS),
+    sync: timing('sync', http, HTTP_MARGIN_MS),
+    nodes: timing('nodes', http, HTTP_MARGIN_MS),
+  };
+}
+
+/**
+ * The config the functions get in `FLP_CONFIG`: the validated config without what only makes
+ * sense on the machine that synthesized it (the file's path, the local store and artifacts
+ * directories, the sandbox). The handler validates it again and puts its paths under /tmp.
+ */
+export function lambdaConfig(config: Config): Record<string, unknown> {
+  const { file: _file, store: _store, artifacts: _artifacts, sandbox: _sandbox, ...rest } = config;
+  return rest;
+}
+
+/**
+ * The Lambda runtime: the newest Node.js this aws-cdk-lib knows, which is what cdk-nag
+ * AwsSolutions-L1 asks for (nodejs24.x with aws-cdk-lib 2.276; the handlers need 20 or newer).
+ * Pinned rather than `determineLatestNodeRuntime`/`NODEJS_LATEST`, so the OS under the
+ * Chromium binary changes only on purpose: when a CDK upgrade knows a newer runtime, L1 fails
+ * synth, and bumping this constant (after checking @sparticuz/chromium supports it) answers it.
+ */
+export const PROBE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+const pascal = (s: string) => s.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
+
+/** Lambda function names: letters, digits, hyphens and underscores, at most 64. */
+export function resourceName(environment: string, suffix: string): string {
+  return `flp-${environment}-${suffix}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+}
+
+/** CloudWatch Logs retention: the smallest allowed value that keeps logs as long as the artifacts. */
+export function logRetention(days: number): logs.RetentionDays {
+  const allowed = Object.values(logs.RetentionDays)
+    .filter((v): v is number => typeof v === 'number' && v > 0)
+    .sort((a, b) => a - b);
+  return (allowed.find((d) => d >= days) ?? logs.RetentionDays.INFINITE) as logs.RetentionDays;
+}
+
+export interface ProbeFunctionsProps {
+  config: Config;
+  /** The CloudWatch namespace the functions may publish to (the alarm policy's). */
+  namespace: string;
+  artifactsBucket: s3.IBucket;
+}
+
+export class ProbeFunctions extends Construct {
+  readonly functions: Partial<Record<ProbeGroup, NodejsFunction>> = {};
+  readonly rules: Partial<Record<ProbeGroup, events.Rule>> = {};
+  readonly logGroups: Partial<Record<ProbeGroup, logs.LogGroup>> = {};
+  readonly chromiumLayer: lambda.LayerVersion | undefined;
+  readonly timings: Record<ProbeGroup, ProbeTiming>;
+  readonly runtime: lambda.Runtime;
+
+  constructor(scope: Construct, id: string, props: ProbeFunctionsProps) {
+    super(scope, id);
+    const { config, namespace, artifactsBucket } = props;
+    this.runtime = PROBE_RUNTIME;
+    this.timings = probeTimings(config);
+    const groups = PROBE_GROUPS.filter((g) => g !== 'journey' || config.journey.enabled);
+
+    if (!existsSync(HANDLERS_ENTRY)) throw new Error(`the Lambda handlers are missing: ${HANDLERS_ENTRY}`);
+    if (config.target.caFile)
+      Annotations.of(this).addWarningV2(
+        'flp:caFileNotShipped',
+        `target.caFile (${config.target.caFile}) is a file on this machine; the functions cannot read it, so probes of hosts signed by that CA fail their TLS check in AWS.`,
+      );
+    if (config.sandbox)
+      Annotations.of(this).addWarningV2(
+        'flp:sandboxConfig',
+        `This config drives the local sandbox (it has a "sandbox" section): its targets are not reachable from AWS. Deploy a config that targets a reachable FLP (cdk deploy -c config=FILE).`,
+      );
+
+    const network = this.#network(config);
+    this.chromiumLayer = groups.includes('journey') ? this.#chromiumLayer() : undefined;
+    const flpConfig = JSON.stringify(lambdaConfig(config));
+    const secret = config.aws.journeySecretName ? secretsmanager.Secret.fromSecretNameV2(this, 'JourneySecret', config.aws.journeySecretName) : undefined;
+
+    for (const group of groups) {
+      const timing = this.timings[group];
+      if (timing.timeoutSeconds > LAMBDA_MAX_TIMEOUT_SECONDS)
+        throw new Error(
+          `timeouts.${group === 'journey' ? 'stepMs' : 'requestMs'}: the ${group} probes may take ${timing.boundMs} ms with retry.retries = ${config.retry.retries}, ` +
+            `more than Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s; lower the timeout or the retries`,
+        );
+      if (timing.rateMinutes * 60 !== timing.scheduleSeconds)
+        Annotations.of(this).addWarningV2(
+          `flp:scheduleRounded:${group}`,
+          `schedule.${group}Seconds = ${timing.scheduleSeconds}: EventBridge runs at most once a minute in whole minutes, so the ${group} probes run every ${timing.rateMinutes} min.`,
+        );
+      if (timing.timeoutSeconds > timing.rateMinutes * 60)
+        Annotations.of(this).addWarningV2(
+          `flp:runsOverlap:${group}`,
+          `The ${group} function may run ${timing.timeoutSeconds} s, longer than its ${timing.rateMinutes} min schedule: a slow run overlaps the next one.`,
+        );
+
+      const journey = group === 'journey';
+      const name = resourceName(config.environment, group);
+      const logGroup = new logs.LogGroup(this, `${pascal(group)}Logs`, {
+        retention: logRetention(config.aws.artifactsRetentionDays),
+        // Logs are evidence of past failures: they outlive the stack like the artifacts bucket.
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      const role = new iam.Role(this, `${pascal(group)}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `flp-monitor ${group} probes (${config.environment}): write own logs, publish metrics to ${namespace}${journey ? ', put failure artifacts' : ''}`,
+      });
+      // An explicit log policy on the function's own log group instead of AWSLambdaBasicExecutionRole (logs:* on every group).
+      logGroup.grantWrite(role);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'PublishProbeMetrics',
+          actions: ['cloudwatch:PutMetricData'],
+          // PutMetricData has no resource-level permissions; the namespace condition is what confines it.
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: `cloudwatch:PutMetricData supports no resource-level permissions, so its Resource must be "*"; the statement is confined by the condition cloudwatch:namespace = "${namespace}".`,
+      });
+      if (network) {
+        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
+        Validations.of(role).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+          reason:
+            'config.aws.vpc places the function in a VPC: Lambda must create and delete its network interfaces (ec2:CreateNetworkInterface and friends, which take no resource scoping). The AWS-maintained policy grants exactly these.',
+        });
+      }
+
+      const environment: Record<string, string> = {
+        [ENV.config]: flpConfig,
+        NODE_OPTIONS: '--enable-source-maps',
+      };
+      if (journey) {
+        environment[ENV.artifactsBucket] = artifactsBucket.bucketName;
+        // Put only, and only under the environment's prefix (lib/artifacts-s3.ts: `<environment>/<run>/...`).
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'PutFailureArtifacts',
+            actions: ['s3:PutObject'],
+            resources: [artifactsBucket.arnForObjects(`${config.environment}/*`)],
+          }),
+        );
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${Stack.of(artifactsBucket).getLogicalId(artifactsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${config.environment}/*]`,
+          reason: `Each failed journey writes new objects under ${config.environment}/<time>-journey/ with names known only at run time; the grant is s3:PutObject alone, on that prefix of the artifacts bucket.`,
+        });
+        if (secret) {
+          // Only the ARN reaches the function; the value is read at run time and never logged.
+          environment[ENV.journeySecretArn] = secret.secretArn;
+          secret.grantRead(role);
+        }
+      }
+      checkEnvironmentSize(group, environment);
+
+      const fn = new NodejsFunction(this, `${pascal(group)}Function`, {
+        functionName: name,
+        description: `flp-monitor: ${group} probes of ${config.target.baseUrl} (${config.environment}), every ${timing.rateMinutes} min`,
+        entry: HANDLERS_ENTRY,
+        handler: `${group}Handler`,
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+        runtime: this.runtime,
+        // The Lambda Chromium is built for x86_64; the HTTP probes run cheaper on Graviton.
+        architecture: journey ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64,
+        memorySize: journey ? config.aws.journeyMemoryMb : config.aws.httpMemoryMb,
+        // Chromium unpacks itself to /tmp (about 200 MB) beside the run's screenshot and trace.
+        ephemeralStorageSize: journey ? Size.mebibytes(1024) : undefined,
+        timeout: Duration.seconds(timing.timeoutSeconds),
+        role,
+        logGroup,
+        environment,
+        layers: journey && this.chromiumLayer ? [this.chromiumLayer] : undefined,
+        // A failed run is not retried by Lambda: the next scheduled run is the better retry, and
+        // a run older than one interval has nothing left to say.
+        retryAttempts: 0,
+        maxEventAge: Duration.seconds(Math.max(60, timing.rateMinutes * 60)),
+        ...(network ? { vpc: network.vpc, vpcSubnets: { subnets: network.subnets }, securityGroups: network.securityGroups } : {}),
+        bundling: {
+          format: OutputFormat.ESM,
+          forceDockerBundling: false,
+          minify: true,
+          sourceMap: true,
+          sourcesContent: false,
+          charset: Charset.UTF8,
+          logLevel: EsbuildLogLevel.ERROR,
+          mainFields: ['module', 'main'],
+          // Bundled CommonJS modules call require(); an ES module has none of its own.
+          banner: "import { createRequire as __flpCreateRequire } from 'node:module'; const require = __flpCreateRequire(import.meta.url);",
+          // Everything else is bundled, the AWS SDK clients included: the versions the tests ran.
+          externalModules: [...EXTERNAL_MODULES],
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_inputDir: string, outputDir: string) => copyCommands(runtimeClosure(UNBUNDLED_PACKAGES, PROJECT_ROOT), outputDir),
+          },
+        },
+      });
+      this.functions[group] = fn;
+      this.logGroups[group] = logGroup;
+
+      this.rules[group] = new events.Rule(this, `${pascal(group)}Schedule`, {
+        ruleName: name,
+        description: `flp-monitor: run the ${group} probes (${config.environment}) every ${timing.rateMinutes} min`,
+        schedule: events.Schedule.rate(Duration.minutes(timing.rateMinutes)),
+        targets: [new targets.LambdaFunction(fn, { retryAttempts: 2, maxEventAge: Duration.seconds(Math.max(60, timing.rateMinutes * 60)) })],
+      });
+    }
+  }
+
+  #network(config: Config): { vpc: ec2.IVpc; subnets: ec2.ISubnet[]; securityGroups: ec2.ISecurityGroup[] | undefined } | undefined {
+    const v = config.aws.vpc;
+    if (!v) return undefined;
+    // Attributes only, no lookups: synth stays offline and needs no account.
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: v.vpcId, availabilityZones: v.availabilityZones });
+    const subnets = v.subnetIds.map((id) => ec2.Subnet.fromSubnetId(this, `Subnet-${id}`, id));
+    const securityGroups = v.securityGroupIds.length
+      ? v.securityGroupIds.map((id) => ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup-${id}`, id, { mutable: false }))
+      : undefined;
+    return { vpc, subnets, securityGroups };
+  }
+
+  /**
+   * The Chromium layer, staged at synth time from node_modules into CDK's asset staging under
+   * the cloud assembly (cdk.out): `nodejs/node_modules/@sparticuz/chromium` and its runtime
+   * dependencies. Staged by a local bundling step, so no Docker is involved; hashed by the
+   * packages' names and versions, so an unchanged layer is neither copied nor uploaded again.
+   */
+  #chromiumLayer(): lambda.LayerVersion {
+    const packages = runtimeClosure(CHROMIUM_LAYER_PACKAGES, PROJECT_ROOT);
+    const chromium = packages.find((p) => p.name === '@sparticuz/chromium')!;
+    return new lambda.LayerVersion(this, 'ChromiumLayer', {
+      description: `@sparticuz/chromium ${chromium.version} (Chromium for Lambda, x86_64) and its dependencies`,
+      compatibleRuntimes: [this.runtime],
+      compatibleArchitectures: [lambda.Architecture.X86_64],
+      code: lambda.Code.fromAsset(chromium.dir, {
+        assetHashType: AssetHashType.CUSTOM,
+        assetHash: closureHash(packages, 'nodejs-layer-v1'),
+        bundling: {
+          // Never pulled: the local step below always succeeds.
+          image: DockerImage.fromRegistry('unused-local-bundling'),
+          local: {
+            tryBundle(outputDir: string): boolean {
+              copyPackages(packages, path.join(outputDir, 'nodejs'));
+              return true;
+            },
+          },
+        },
+      }),
+    });
+  }
+}
+
+/** Shell commands (run by CDK's local bundling) that copy packages to `<outputDir>/node_modules/...`. */
+function copyCommands(packages: ReturnType<typeof runtimeClosure>, outputDir: string): string[] {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  return packages.map((p) => {
+    const to = path.join(outputDir, p.relative);
+    return `mkdir -p ${q(path.dirname(to))} && cp -RL ${q(p.dir)} ${q(to)} && rm -rf ${q(path.join(to, 'node_modules'))}`;
+  });
+}
+
+function checkEnvironmentSize(group: ProbeGroup, environment: Record<string, string>): void {
+  // A token (the bucket name, the secret ARN) renders at deploy time; count it at its longest.
+  const size = Object.entries(environment).reduce((n, [k, v]) => n + k.length + (v.includes('${Token[') ? 200 : Buffer.byteLength(v)), 0);
+  if (size > LAMBDA_ENV_LIMIT_BYTES)
+    throw new Error(
+      `the ${group} function's environment would be ${size} bytes, more than Lambda's ${LAMBDA_ENV_LIMIT_BYTES} (${ENV.config} alone is ${Buffer.byteLength(environment[ENV.config] ?? '')}); shorten the config (fewer selectors overridden, shorter URLs)`,
+    );
+}

@@ -1,0 +1,298 @@
+/**
+ * The stack for the repository's own config (the sandbox: fast schedules, rounded up to a
+ * minute). Every expectation is derived from the config and the alarm policy, never restated.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { alarmName, suppressionPeriods, suppressorId } from '../../cdk/alarms.ts';
+import { ON_CALL } from '../../cdk/topics.ts';
+import { ENV, PROBE_RUNTIME, probeTimings } from '../../cdk/probe-functions.ts';
+import { loadConfigFromEnv } from '../../probes/handlers.ts';
+import { evidenceHint } from '../../lib/alarm-policy.ts';
+import { PROBE_GROUPS } from '../../lib/monitor.ts';
+import { DEFAULT_CONFIG, logicalId, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
+
+let s: Synthesized;
+beforeAll(async () => {
+  s = await synthesize(DEFAULT_CONFIG);
+});
+
+const fnOf = (group: string) => {
+  const fn = s.stack.probes.functions[group as 'journey'];
+  if (!fn) throw new Error(`no ${group} function`);
+  return s.json.Resources[logicalId(s, fn)]!.Properties!;
+};
+
+describe('probe functions', () => {
+  it('deploys one function per probe group on the newest Node.js runtime cdk-nag accepts (nodejs22.x or newer)', () => {
+    const newest = lambda.Runtime.ALL.filter((r) => /^nodejs\d/.test(r.name)).sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })).at(-1)!;
+    expect(resourcesOf(s, 'AWS::Lambda::Function')).toHaveLength(PROBE_GROUPS.length);
+    for (const group of PROBE_GROUPS) {
+      const fn = fnOf(group);
+      expect(fn.Runtime).toBe(PROBE_RUNTIME.name);
+      expect(fn.Runtime).toBe(newest.name);
+      expect(Number(/^nodejs(\d+)/.exec(fn.Runtime)![1])).toBeGreaterThanOrEqual(22);
+      expect(fn.Handler).toBe(`index.${group}Handler`);
+    }
+  });
+
+  it('runs the journey on x86_64 with the configured memory and the HTTP probes small on arm64', () => {
+    const { aws } = s.stack.config;
+    expect(fnOf('journey')).toMatchObject({ Architectures: ['x86_64'], MemorySize: aws.journeyMemoryMb });
+    for (const group of ['sync', 'nodes']) expect(fnOf(group)).toMatchObject({ Architectures: ['arm64'], MemorySize: aws.httpMemoryMb });
+  });
+
+  it('gives every function a timeout above its probes\' own hard bound', () => {
+    const timings = probeTimings(s.stack.config);
+    for (const group of PROBE_GROUPS) {
+      expect(fnOf(group).Timeout * 1000).toBeGreaterThan(timings[group].boundMs);
+      expect(fnOf(group).Timeout).toBe(timings[group].timeoutSeconds);
+    }
+    // The journey's bound covers every step of every attempt.
+    const { retry, timeouts } = s.stack.config;
+    expect(timings.journey.boundMs).toBeGreaterThanOrEqual((retry.retries + 1) * 5 * timeouts.stepMs);
+    expect(timings.sync.boundMs).toBeGreaterThanOrEqual((retry.retries + 1) * timeouts.requestMs);
+  });
+
+  it('attaches the Chromium layer (x86_64) to the journey function only', () => {
+    const layers = resourcesOf(s, 'AWS::Lambda::LayerVersion');
+    expect(layers).toHaveLength(1);
+    const [layerId, layer] = layers[0]!;
+    expect(layer.CompatibleArchitectures).toEqual(['x86_64']);
+    expect(layer.CompatibleRuntimes).toEqual([PROBE_RUNTIME.name]);
+    expect(fnOf('journey').Layers).toEqual([{ Ref: layerId }]);
+    expect(fnOf('sync').Layers).toBeUndefined();
+    expect(fnOf('nodes').Layers).toBeUndefined();
+  });
+
+  it('passes the validated config, which the handler accepts, and the bucket to the journey only', () => {
+    for (const group of PROBE_GROUPS) {
+      const env = fnOf(group).Environment.Variables as Record<string, unknown>;
+      const config = loadConfigFromEnv({ [ENV.config]: env[ENV.config] as string }, '/tmp');
+      expect(config.environment).toBe(s.stack.config.environment);
+      expect(config.target).toEqual(s.stack.config.target);
+      expect(config.schedule).toEqual(s.stack.config.schedule);
+      expect(JSON.parse(env[ENV.config] as string)).not.toHaveProperty('file');
+      expect(env[ENV.journeySecretArn]).toBeUndefined();
+      if (group === 'journey') expect(env[ENV.artifactsBucket]).toEqual({ Ref: logicalId(s, s.stack.artifacts.bucket) });
+      else expect(env).not.toHaveProperty(ENV.artifactsBucket);
+    }
+  });
+
+  it('places no function in a VPC when the config names none', () => {
+    for (const group of PROBE_GROUPS) expect(fnOf(group).VpcConfig).toBeUndefined();
+  });
+
+  it('does not let Lambda retry a failed run: the next scheduled run is the retry', () => {
+    for (const [, cfg] of resourcesOf(s, 'AWS::Lambda::EventInvokeConfig')) expect(cfg.MaximumRetryAttempts).toBe(0);
+  });
+});
+
+describe('schedules', () => {
+  it('runs each probe group on its own rule at its configured rate, rounded up to whole minutes', () => {
+    const timings = probeTimings(s.stack.config);
+    const rules = resourcesOf(s, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(PROBE_GROUPS.length);
+    for (const group of PROBE_GROUPS) {
+      const minutes = Math.max(1, Math.ceil(timings[group].scheduleSeconds / 60));
+      const fnId = logicalId(s, s.stack.probes.functions[group]!);
+      const rule = rules.find(([, r]) => r.Targets[0].Arn['Fn::GetAtt'][0] === fnId)?.[1];
+      expect(rule?.ScheduleExpression).toBe(`rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`);
+      expect(rule?.State ?? 'ENABLED').toBe('ENABLED');
+    }
+  });
+
+  it('warns at synth time when a schedule below a minute is rounded up', () => {
+    const annotations = Annotations.fromStack(s.stack);
+    for (const group of PROBE_GROUPS) {
+      if (probeTimings(s.stack.config)[group].scheduleSeconds >= 60) continue;
+      annotations.hasWarning('*', Match.stringLikeRegexp(`schedule\\.${group}Seconds = \\d+: EventBridge`));
+    }
+  });
+});
+
+describe('alarms', () => {
+  it('renders every alarm of the policy with its metric, statistic, period, threshold and datapoints, and no actions', () => {
+    const { policy } = s.stack;
+    const alarms = resourcesOf(s, 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(policy.alarms.length);
+    for (const spec of policy.alarms) {
+      const found = alarms.filter(([, a]) => a.AlarmName === alarmName(policy, spec.id));
+      expect(found, spec.id).toHaveLength(1);
+      const a = found[0]![1];
+      expect(a).toMatchObject({
+        Namespace: policy.namespace,
+        MetricName: spec.metric.name,
+        Statistic: spec.metric.statistic,
+        Period: spec.periodSeconds,
+        Threshold: spec.threshold,
+        ComparisonOperator: spec.comparison,
+        EvaluationPeriods: spec.evaluationPeriods,
+        DatapointsToAlarm: spec.datapointsToAlarm,
+        TreatMissingData: spec.treatMissingData,
+      });
+      const dims = Object.fromEntries((a.Dimensions as { Name: string; Value: string }[]).map((d) => [d.Name, d.Value]));
+      expect(dims).toEqual(spec.metric.dimensions);
+      expect(a.AlarmActions ?? []).toEqual([]);
+      expect(a.OKActions ?? []).toEqual([]);
+      expect(a.Period % 60).toBe(0);
+    }
+  });
+
+  it('describes every alarm with its class, owner, severity, runbook and where the evidence is', () => {
+    const { policy, config } = s.stack;
+    const evidence = evidenceHint(config).split('<artifacts bucket>')[0]!;
+    const bucket = logicalId(s, s.stack.artifacts.bucket);
+    for (const spec of policy.alarms) {
+      const [, a] = resourcesOf(s, 'AWS::CloudWatch::Alarm').find(([, x]) => x.AlarmName === alarmName(policy, spec.id))!;
+      const text = JSON.stringify(a.AlarmDescription);
+      for (const part of [`Class: ${spec.class}`, `Owner: ${spec.owner}`, `Severity: ${spec.severity}`, spec.runbook, evidence])
+        expect(text, spec.id).toContain(JSON.stringify(part).slice(1, -1));
+      // The evidence line names the real bucket.
+      expect(text).toContain(bucket);
+    }
+  });
+
+  it('pages through composite alarms: any member in ALARM, actions suppressed by one suppressor for all the root causes', () => {
+    const { policy } = s.stack;
+    const composites = resourcesOf(s, 'AWS::CloudWatch::CompositeAlarm');
+    const alarmIdOf = (id: string) => logicalId(s, s.stack.alarms.alarms.get(id)!);
+    for (const spec of policy.composites) {
+      const found = composites.find(([, c]) => c.AlarmName === alarmName(policy, spec.id));
+      expect(found, spec.id).toBeDefined();
+      const c = found![1];
+      const rule = JSON.stringify(c.AlarmRule);
+      for (const member of spec.alarms) expect(rule, `${spec.id} ⊇ ${member}`).toContain(`"${alarmIdOf(member)}","Arn"`);
+      expect(rule.match(/ALARM\(/g)).toHaveLength(spec.alarms.length);
+      expect(rule).not.toContain(' AND ');
+
+      const periods = suppressionPeriods(policy, spec);
+      expect(c.ActionsSuppressorWaitPeriod).toBe(periods.waitSeconds);
+      expect(c.ActionsSuppressorExtensionPeriod).toBe(periods.extensionSeconds);
+      const suppressor = s.stack.alarms.suppressors.get(suppressorId(spec.suppressedBy))!;
+      expect(c.ActionsSuppressor).toEqual({ 'Fn::GetAtt': [logicalId(s, suppressor as never), 'Arn'] });
+      // The suppressor is any of the root causes the policy names (or that one alarm).
+      if (spec.suppressedBy.length > 1) {
+        const [, sup] = composites.find(([id]) => id === logicalId(s, suppressor as never))!;
+        const supRule = JSON.stringify(sup.AlarmRule);
+        for (const cause of spec.suppressedBy) expect(supRule).toContain(`"${alarmIdOf(cause)}","Arn"`);
+        expect(sup.AlarmActions ?? []).toEqual([]);
+      }
+    }
+    expect(policy.composites.every((c) => c.suppressedBy.includes(policy.maintenanceAlarmId))).toBe(true);
+  });
+
+  it('sends each composite to its owner\'s topic and on-call, on ALARM and on OK', () => {
+    const { policy, topics } = s.stack;
+    const composites = resourcesOf(s, 'AWS::CloudWatch::CompositeAlarm');
+    for (const spec of policy.composites) {
+      const [, c] = composites.find(([, x]) => x.AlarmName === alarmName(policy, spec.id))!;
+      const expected = [{ Ref: logicalId(s, topics.of(spec.owner)) }, { Ref: logicalId(s, topics.onCall) }];
+      expect(c.AlarmActions, spec.id).toEqual(expected);
+      expect(c.OKActions, spec.id).toEqual(expected);
+    }
+  });
+});
+
+describe('topics', () => {
+  it('has one encrypted, TLS-only topic per owner organisation plus on-call, with their ARNs as outputs', () => {
+    const owners = [...new Set(Object.values(s.stack.config.owners))];
+    const topics = resourcesOf(s, 'AWS::SNS::Topic');
+    expect(topics).toHaveLength(owners.length + 1);
+    for (const owner of [...owners, ON_CALL]) {
+      const topic = owner === ON_CALL ? s.stack.topics.onCall : s.stack.topics.of(owner);
+      const id = logicalId(s, topic);
+      expect(s.json.Resources[id]!.Properties!.KmsMasterKeyId).toBeDefined();
+      expect(Object.values(s.json.Outputs ?? {}).some((o) => JSON.stringify(o.Value) === JSON.stringify({ Ref: id }))).toBe(true);
+      s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+          ]),
+        },
+      });
+    }
+    s.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+});
+
+describe('artifacts bucket', () => {
+  it('is S3-encrypted, private, TLS-only, access-logged and expires artifacts after the configured days', () => {
+    const id = logicalId(s, s.stack.artifacts.bucket);
+    const bucket = s.json.Resources[id]!.Properties!;
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpirationInDays: s.stack.config.aws.artifactsRetentionDays }));
+    expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: logicalId(s, s.stack.artifacts.accessLogs) });
+    s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: id },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    s.template.hasOutput('ArtifactsBucketName', { Value: { Ref: id } });
+  });
+});
+
+describe('least privilege', () => {
+  const statementsOf = (group: string) => {
+    const role = s.stack.probes.functions[group as 'journey']!.role!;
+    const roleId = logicalId(s, role);
+    return resourcesOf(s, 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap(([, p]) => p.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string }[]);
+  };
+  const actions = (st: { Action: string | string[] }) => [st.Action].flat();
+
+  it('allows PutMetricData only into the policy\'s namespace, and "*" for nothing else', () => {
+    for (const group of PROBE_GROUPS) {
+      const statements = statementsOf(group);
+      const metrics = statements.filter((st) => actions(st).includes('cloudwatch:PutMetricData'));
+      expect(metrics).toHaveLength(1);
+      expect(metrics[0]).toMatchObject({ Effect: 'Allow', Resource: '*', Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': s.stack.policy.namespace } } });
+      for (const st of statements.filter((x) => x !== metrics[0])) expect(st.Resource, `${group}: ${actions(st)}`).not.toBe('*');
+    }
+  });
+
+  it('lets only the journey write artifacts, with s3:PutObject alone, under its environment\'s prefix', () => {
+    const s3Statements = statementsOf('journey').filter((st) => actions(st).some((a) => a.startsWith('s3:')));
+    expect(s3Statements).toHaveLength(1);
+    expect(actions(s3Statements[0]!)).toEqual(['s3:PutObject']);
+    expect(s3Statements[0]!.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(s, s.stack.artifacts.bucket), 'Arn'] }, `/${s.stack.config.environment}/*`]] });
+    for (const group of ['sync', 'nodes']) expect(statementsOf(group).flatMap(actions).filter((a) => a.startsWith('s3:'))).toEqual([]);
+  });
+
+  it('writes logs to each function\'s own log group, with no managed policy', () => {
+    for (const group of PROBE_GROUPS) {
+      const logGroupId = logicalId(s, s.stack.probes.logGroups[group]!);
+      const logs = statementsOf(group).filter((st) => actions(st).some((a) => a.startsWith('logs:')));
+      expect(logs).toEqual([expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } })]);
+      const role = s.json.Resources[logicalId(s, s.stack.probes.functions[group]!.role!)]!.Properties!;
+      expect(role.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('dashboard', () => {
+  it('shows success and latency per probe and step, sync lag per source, failures by class, certificate days per node and the pages', () => {
+    const dashboards = resourcesOf(s, 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]![1].DashboardBody);
+    const { policy } = s.stack;
+    for (const spec of policy.alarms.filter((a) => a.metric.name !== 'MaintenanceWindow')) {
+      for (const value of Object.values(spec.metric.dimensions)) expect(body, spec.id).toContain(value);
+      expect(body).toContain(spec.metric.name);
+    }
+    expect(body).toContain('SEARCH(');
+    for (const spec of policy.composites) expect(body, spec.id).toContain(logicalId(s, s.stack.alarms.composites.get(spec.id)!));
+  });
+});
+
+describe('cdk-nag', () => {
+  it('reports no unacknowledged AwsSolutions finding', () => {
+    const report = validationReport(s);
+    const findings = report.pluginReports.flatMap((r) => r.violations ?? []);
+    expect(findings.map((v) => v.ruleName)).toEqual([]);
+  });
+});

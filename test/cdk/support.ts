@@ -1,0 +1,57 @@
+/**
+ * Synthesizes the monitor stack in-process for template tests, with cdk-nag registered as in
+ * `cdk synth`. Bundling is skipped unless asked for (the template does not depend on the
+ * bundle's bytes), which keeps a synth to a few seconds.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { buildApp, createApp } from '../../cdk/app.ts';
+import type { MonitorStack } from '../../cdk/monitor-stack.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The repository's own config: the sandbox, fast schedules. */
+export const DEFAULT_CONFIG = path.join(ROOT, 'flp-monitor.config.json');
+/** A production-like config: real schedules, VPC, journey secret, its own monitor owner. */
+export const PRODUCTION_CONFIG = path.join(ROOT, 'test', 'cdk', 'fixtures', 'production.config.json');
+
+export interface Synthesized {
+  app: App;
+  stack: MonitorStack;
+  assembly: CloudAssembly;
+  template: Template;
+  json: { Resources: Record<string, { Type: string; Properties?: Record<string, any>; [k: string]: unknown }>; Outputs?: Record<string, any> };
+}
+
+/** Builds the app for `configFile` as `cdk synth -c config=FILE` would, and synthesizes it once. */
+export async function synthesize(configFile: string, options: { bundle?: boolean } = {}): Promise<Synthesized> {
+  const context: Record<string, unknown> = { config: configFile };
+  // An empty list of stacks to bundle: CDK stages the assets without running esbuild.
+  if (!options.bundle) context['aws:cdk:bundling-stacks'] = [];
+  // CDK's built-in CloudFormation schema check takes ~10 s a synth; the CLI test runs it (cli.test.ts).
+  const { app, stack } = await buildApp(createApp({ context, builtinCloudFormationValidation: false }));
+  const assembly = app.synth();
+  const artifact = assembly.getStackArtifact(stack.artifactId);
+  const json = artifact.template as Synthesized['json'];
+  return { app, stack, assembly, template: Template.fromJSON(json), json };
+}
+
+/** Resources of one type, by logical id. */
+export function resourcesOf(s: Synthesized, type: string): [string, Record<string, any>][] {
+  return Object.entries(s.json.Resources)
+    .filter(([, r]) => r.Type === type)
+    .map(([id, r]) => [id, r.Properties ?? {}]);
+}
+
+/** The logical id of a construct's CloudFormation resource. */
+export function logicalId(s: Synthesized, construct: { node: { defaultChild?: unknown } }): string {
+  return s.stack.getLogicalId(construct.node.defaultChild as never);
+}
+
+/** The synth's validation report (cdk-nag's findings that were not acknowledged). */
+export function validationReport(s: Synthesized): { pluginReports: { pluginName?: string; summary?: { pluginName?: string }; violations?: { ruleName: string; severity?: string }[] }[] } {
+  return JSON.parse(readFileSync(path.join(s.assembly.directory, 'validation-report.json'), 'utf8'));
+}
