@@ -53,6 +53,19 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     });
 
   program
+    .command('cost')
+    .description('monthly AWS cost of the configured deployment, beside CloudWatch Synthetics and Checkly for the same checks, and the journey at 1, 5 and 15 min')
+    .addOption(configOption())
+    .option('--journey-every <time>', 'price the journey at this pace instead of the config\'s, e.g. 1m')
+    .option('--sync-every <time>', 'price the sync probes at this pace, e.g. 5m')
+    .option('--nodes-every <time>', 'price the node probes at this pace, e.g. 5m')
+    .option('--no-store', 'use the default durations, not the medians in the local store')
+    .option('--json', 'print exactly one JSON document on stdout')
+    .action(async (opts: { config: string; journeyEvery?: string; syncEvery?: string; nodesEvery?: string; store?: boolean; json?: boolean }) => {
+      code = await (await import('./cost.ts')).costCommand(opts, { out, err });
+    });
+
+  program
     .command('canary')
     .description('after a release: run every probe a few times, check versions, probe results and journey latency against the baseline; exit 1 when the release failed')
     .addOption(configOption())
