@@ -78,7 +78,7 @@ const report: CanaryReport = {
     { run: 1, startedAt: '2026-11-22T10:00:00.000Z', durationMs: 2100, ok: true, class: null, owner: null, summary: 'all passed' },
     { run: 2, startedAt: '2026-11-22T10:00:02.100Z', durationMs: 2100, ok: true, class: null, owner: null, summary: 'all passed' },
   ],
-  baseline: { source: 'local store s', from: '2026-11-15T10:00:00.000Z', to: '2026-11-22T10:00:00.000Z', days: 7, minSamples: 5, regressionRatio: 1.5, steps: [] },
+  baseline: { source: 'local store s', from: '2026-11-15T10:00:00.000Z', to: '2026-11-22T10:00:00.000Z', days: 7, minSamples: 5, regressionRatio: 1.5, minIncreaseMs: 250, steps: [] },
 };
 
 describe('flp-monitor canary: output', () => {
