@@ -40,10 +40,12 @@ p { margin: 6px 0; }
 .headline dl { display: grid; grid-template-columns: auto auto; gap: 2px 12px; margin: 0; }
 .headline dt { color: var(--muted); } .headline dd { margin: 0; font-variant-numeric: tabular-nums; }
 table { width: 100%; border-collapse: collapse; margin: 6px 0; }
-th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
+td.text { overflow-wrap: anywhere; min-width: 12em; }
+td.word { white-space: nowrap; }
 th { font-weight: 600; background: #f5f5f5; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.time { font-variant-numeric: tabular-nums; }
 .chart { width: 100%; height: auto; display: block; margin: 4px 0 8px; }
 .chart text { font: 11px system-ui, sans-serif; fill: #333; }
 .chart .axis { stroke: #999; stroke-width: 1; }
@@ -52,8 +54,13 @@ td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; color: var(--muted); font-size: 12px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
 .note { color: var(--muted); font-size: 13px; }
+.word { white-space: nowrap; }
 .class { display: inline-block; padding: 0 6px; border-radius: 3px; color: #fff; font-size: 12px; white-space: nowrap; }
 footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
+@media (max-width: 820px) {
+  main { padding: 16px 10px 32px; }
+  th, td { padding: 3px 4px; }
+}
 @media print {
   @page { size: A4; margin: 14mm; }
   body { font-size: 10pt; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -61,6 +68,8 @@ footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
   h2 { break-after: avoid; }
   section, .headline, svg, tr { break-inside: avoid; }
   th { background: #eee; }
+  table { font-size: 9pt; }
+  th, td { padding: 2px 4px; }
 }
 `;
 
@@ -112,16 +121,25 @@ ${body}
 `;
 }
 
-function table(headers: { text: string; num?: boolean }[], rows: { html: string; num?: boolean; time?: boolean }[][], empty: string): string {
+type Cell = { html: string; kind?: 'num' | 'time' | 'text' | 'word' };
+
+function table(headers: { text: string; num?: boolean }[], rows: Cell[][], empty: string, id: string): string {
   if (!rows.length) return `<p class="note">${esc(empty)}</p>`;
-  return `<table><thead><tr>${headers.map((x) => `<th${x.num ? ' class="num"' : ''}>${esc(x.text)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td${c.num ? ' class="num"' : c.time ? ' class="time"' : ''}>${c.html}</td>`).join('')}</tr>`)
+  return `<table class="${id}"><thead><tr>${headers.map((x) => `<th${x.num ? ' class="num"' : ''}>${esc(x.text)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td${c.kind ? ` class="${c.kind}"` : ''}>${c.html}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
-const t = (s: string) => ({ html: esc(s) });
-const num = (s: string) => ({ html: esc(s), num: true });
-const time = (ms: number) => ({ html: esc(showLocal(ms)), time: true });
+const t = (s: string): Cell => ({ html: esc(s) });
+/** A figure: it may wrap between "1 h" and "50 min", never between a number and its unit. */
+const num = (s: string): Cell => ({ html: esc(s).replace(/(\d) (?=[a-z%])/g, '$1&nbsp;'), kind: 'num' });
+const word = (s: string): Cell => ({ html: esc(s), kind: 'word' });
+const text = (s: string): Cell => ({ html: esc(s), kind: 'text' });
+/** A time that may break after its date, never inside "10:00 +02:00". */
+const time = (ms: number): Cell => {
+  const [date, clock, offset] = showLocal(ms).split(' ');
+  return { html: `${esc(date!)} <span class="word">${esc(clock!)}&nbsp;${esc(offset!)}</span>`, kind: 'time' };
+};
 
 function classBadge(c: FailureClass | null): string {
   const key = c ?? 'unknown';
@@ -143,14 +161,16 @@ function servicesTable(report: SlaReport): string {
       num(String(s.incidents)),
     ]),
     'No services.',
+    'services',
   );
 }
 
 function incidentsTable(report: SlaReport, incidents: SlaReport['incidents']): string {
   return table(
     [{ text: 'start' }, { text: 'end' }, { text: 'duration', num: true }, { text: 'service' }, { text: 'class' }, { text: 'owner' }, { text: 'evidence' }],
-    incidents.map((i) => [time(i.start), time(i.end), num(duration(i.downtimeMs)), t(labelOf(report, i.service)), { html: classBadge(i.class) }, t(i.owner), t(i.summary)]),
+    incidents.map((i) => [time(i.start), time(i.end), num(duration(i.downtimeMs)), word(labelOf(report, i.service).replace(' (FLP as a whole)', '')), { html: classBadge(i.class) }, word(i.owner), text(i.summary)]),
     'No downtime in counted time.',
+    'incidents',
   );
 }
 
@@ -159,6 +179,7 @@ function ownersTable(report: SlaReport): string {
     [{ text: 'owner' }, { text: 'journey (FLP as a whole)', num: true }, { text: 'any service', num: true }],
     report.downtimeByOwner.map((o) => [t(o.owner), num(duration(o.journeyMs)), num(duration(o.overallMs))]),
     'No downtime in counted time.',
+    'owners',
   );
 }
 
@@ -167,6 +188,7 @@ function latencyTable(report: SlaReport): string {
     [{ text: 'step' }, { text: 'p50', num: true }, { text: 'p95', num: true }, { text: 'runs', num: true }],
     report.latency.map((l) => [t(l.step), num(l.p50Ms === null ? '–' : `${Math.round(l.p50Ms)} ms`), num(l.p95Ms === null ? '–' : `${Math.round(l.p95Ms)} ms`), num(String(l.samples))]),
     'No journey in this config.',
+    'latency',
   );
 }
 
@@ -176,14 +198,16 @@ function syncTable(report: SlaReport): string {
     [{ text: 'source' }, { text: 'max lag', num: true }, { text: 'p95 lag', num: true }, { text: 'samples', num: true }],
     report.syncLag.map((l) => [t(l.source), num(s(l.maxSeconds)), num(s(l.p95Seconds)), num(String(l.samples))]),
     'No sync sources in this config.',
+    'sync-lag',
   );
 }
 
 function maintenanceTable(report: SlaReport): string {
   return table(
     [{ text: 'start' }, { text: 'end' }, { text: 'excluded', num: true }, { text: 'kind' }, { text: 'reason' }],
-    report.maintenance.map((m) => [time(m.start), time(m.end), num(duration(m.excludedMs)), t(m.recurring ? 'weekly' : 'one-off'), t(m.reason)]),
+    report.maintenance.map((m) => [time(m.start), time(m.end), num(duration(m.excludedMs)), word(m.recurring ? 'weekly' : 'one-off'), text(m.reason)]),
     'None in this period.',
+    'maintenance',
   );
 }
 
