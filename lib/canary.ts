@@ -111,6 +111,14 @@ export interface CanaryReport {
  */
 export const DEFAULT_MIN_LATENCY_INCREASE_MS = 250;
 
+/** The latency baseline could not be read (the store, or CloudWatch): nothing was probed yet. */
+export class BaselineError extends Error {
+  constructor(source: string, options: { cause: unknown }) {
+    super(`could not read the latency baseline from ${source}: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
+    this.name = 'BaselineError';
+  }
+}
+
 /** How long the canary runs: a number of runs, or as many runs as start within a duration. */
 export type CanaryPlan = { runs: number } | { durationMs: number };
 
@@ -210,6 +218,8 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryReport> {
     to: started,
     days: options.baselineDays ?? config.canary.baselineDays,
     ...(options.minIncreaseMs !== undefined ? { minIncreaseMs: options.minIncreaseMs } : {}),
+  }).catch((cause: unknown) => {
+    throw new BaselineError(options.history.label, { cause });
   });
   const plannedRuns = 'runs' in plan ? plan.runs : null;
   const durationMs = 'durationMs' in plan ? plan.durationMs : null;

@@ -5,10 +5,11 @@
  */
 import type { Config } from '../config.ts';
 import { loadConfig } from '../config.ts';
-import { recordRelease, runCanary, type CanaryCheck, type CanaryPlan, type CanaryReport } from '../canary.ts';
-import type { HistorySource, MetricPoint, MetricQuery } from '../metrics/history.ts';
-import { LocalStore } from '../metrics/local-store.ts';
-import type { MetricRecord } from '../metrics/records.ts';
+import { BaselineError, recordRelease, runCanary, type CanaryCheck, type CanaryPlan, type CanaryReport } from '../canary.ts';
+import { cloudWatchHistoryFor } from '../metrics/cloudwatch-history.ts';
+import type { HistorySource } from '../metrics/history.ts';
+import { createLocalHistory } from '../metrics/local-history.ts';
+import { LocalStore, type SkippedLine } from '../metrics/local-store.ts';
 import type { ResultSink } from '../monitor.ts';
 import { UsageError } from './errors.ts';
 import { renderTable, type Column } from './output.ts';
@@ -63,7 +64,7 @@ export function canaryUsage(opts: CanaryCommandOptions): { version: string; plan
 
 /** What tests replace: where history comes from, extra sinks, the progress stream, Ctrl-C. */
 export interface CanaryCommandDeps {
-  history?: (config: Config, source: 'local' | 'cloudwatch') => Promise<HistorySource>;
+  history?: (config: Config, source: 'local' | 'cloudwatch') => HistorySource & { skipped?: readonly SkippedLine[] };
   sinks?: ResultSink[];
   progress?: ProgressStream;
   signal?: AbortSignal;
@@ -75,7 +76,7 @@ export async function canaryCommand(opts: CanaryCommandOptions, io: Io, deps: Ca
   if (!ensureBrowser(loaded, io)) return 2;
   // The canary's own runs expect the new version, so their release probe records it as such.
   const config: Config = { ...loaded, target: { ...loaded.target, expectedVersion: usage.version } };
-  const history = await (deps.history ?? historyFor)(config, usage.source);
+  const history = (deps.history ?? historyFor)(config, usage.source);
   const store = new LocalStore(config.store.dir);
   const sinks: ResultSink[] = [{ write: (records) => store.append(records) }, ...(deps.sinks ?? [])];
   const monitor = cliMonitor(config, deps.sinks ?? []);
@@ -129,11 +130,19 @@ export async function canaryCommand(opts: CanaryCommandOptions, io: Io, deps: Ca
         else progress.update();
       },
     });
+  } catch (e) {
+    // Nothing was probed: a source that cannot be read is a setup problem, like a bad config.
+    if (e instanceof BaselineError) throw new UsageError(e.message);
+    throw e;
   } finally {
     progress.done();
     process.off('SIGINT', onSignal);
     await monitor.close();
   }
+
+  const skipped = history.skipped ?? [];
+  if (skipped.length)
+    io.err(`flp-monitor: skipped ${skipped.length} broken line(s) in the store (first: ${skipped[0]!.file}:${skipped[0]!.line}, ${skipped[0]!.reason})\n`);
 
   const errors = await recordRelease(report, config, sinks);
   for (const e of errors) io.err(`flp-monitor: the release could not be recorded in a sink: ${e.message}\n`);
@@ -194,29 +203,7 @@ export function canaryJson(report: CanaryReport, extra: { recorded: boolean }): 
   );
 }
 
-/**
- * The history the baseline comes from. Until the shared history adapters land this reads the
- * local store directly; switch to `createLocalHistory` / `createCloudWatchHistory` here.
- */
-export async function historyFor(config: Config, source: 'local' | 'cloudwatch'): Promise<HistorySource> {
-  if (source === 'cloudwatch') throw new UsageError('--source cloudwatch is not available in this build yet; use --source local');
-  return storeHistory(config);
-}
-
-function storeHistory(config: Config): HistorySource {
-  const store = new LocalStore(config.store.dir);
-  return {
-    label: `local store ${config.store.dir}`,
-    async metric(query: MetricQuery): Promise<MetricPoint[]> {
-      const { records } = await store.read({ from: query.from, to: query.to });
-      const wanted = Object.entries(query.dimensions);
-      // CloudWatch matches the dimension set exactly; so does this.
-      const matches = (r: MetricRecord) =>
-        r.name === query.name && Object.keys(r.dimensions).length === wanted.length && wanted.every(([k, v]) => r.dimensions[k] === v);
-      return records.filter((r): r is MetricRecord => r.type === 'metric' && matches(r)).map((r) => ({ timestamp: r.timestamp, value: r.value, samples: 1 }));
-    },
-    async results() {
-      return null;
-    },
-  };
+/** The history the baseline comes from: the local store, or CloudWatch (region, credentials and endpoint from the SDK's own chain). */
+export function historyFor(config: Config, source: 'local' | 'cloudwatch'): HistorySource & { skipped?: readonly SkippedLine[] } {
+  return source === 'local' ? createLocalHistory(config) : cloudWatchHistoryFor({ config });
 }

@@ -1,5 +1,9 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canaryJson, canaryText, canaryUsage, parseDuration } from '../../../lib/cli/canary.ts';
+import { canaryCommand, canaryJson, canaryText, canaryUsage, parseDuration } from '../../../lib/cli/canary.ts';
+import { rawConfig } from '../../support/config.ts';
 import { main } from '../../../lib/cli/main.ts';
 import { UsageError } from '../../../lib/cli/errors.ts';
 import type { CanaryReport } from '../../../lib/canary.ts';
@@ -43,6 +47,23 @@ describe('flp-monitor canary: usage', () => {
     const r = await cli(['canary', '--expect-version', '2026.4.1', '--config', '/nonexistent/flp.json']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^flp-monitor: config \/nonexistent\/flp\.json is not valid:\n {2}- \(file\): cannot read .*no such file\n$/);
+  });
+
+  it('stops with a setup error, before probing anything, when the baseline cannot be read', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-canary-'));
+    const configFile = path.join(dir, 'flp-monitor.config.json');
+    await writeFile(configFile, JSON.stringify(rawConfig({ store: { dir: path.join(dir, 'store') } })));
+    let runs = 0;
+    const failing = {
+      label: 'CloudWatch FLP/Synthetics',
+      metric: async () => Promise.reject(new Error('Could not load credentials from any providers')),
+      results: async () => null,
+    };
+    const err: string[] = [];
+    const attempt = canaryCommand({ config: configFile, expectVersion: '2026.4.1', runs: '1' }, { out: () => runs++, err: (s) => void err.push(s) }, { history: () => failing, progress: { write: () => true } });
+    await expect(attempt).rejects.toThrow(UsageError);
+    await expect(attempt).rejects.toThrow('could not read the latency baseline from CloudWatch FLP/Synthetics: Could not load credentials from any providers');
+    expect(runs).toBe(0);
   });
 
   it('reads 90s, 10m, 1h and 1.5h', () => {
