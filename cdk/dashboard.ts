@@ -122,12 +122,16 @@ export class MonitorDashboard extends Construct {
 
     const failures = specsOf(METRICS.failures.name);
     const heartbeat = specsOf(METRICS.heartbeat.name);
+    const maintenance = specsOf(METRICS.maintenance.name);
     const certs = specsOf(METRICS.certDaysLeft.name);
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Failed runs by class, and runs completed (heartbeat)',
+        title: 'Failed runs by class; runs completed (heartbeat) and maintenance windows',
         left: failures.map((s) => lineOf(s, DIMENSIONS.failureClass)),
-        right: heartbeat.map((s) => specMetric(policy, s).with({ label: 'heartbeat' })),
+        right: [
+          ...heartbeat.map((s) => specMetric(policy, s).with({ label: 'heartbeat (runs)' })),
+          ...maintenance.map((s) => specMetric(policy, s).with({ label: 'maintenance window open' })),
+        ],
         stacked: false,
         leftYAxis: { min: 0, showUnits: false },
         rightYAxis: { min: 0, showUnits: false },

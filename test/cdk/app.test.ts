@@ -1,0 +1,78 @@
+/**
+ * The CDK app around the stack: which config it reads, what a bad config does to synth, the
+ * timeout arithmetic, and that cdk-nag is really checking.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { addMonitorStack, buildApp, configFileOf, createApp } from '../../cdk/app.ts';
+import { ARTIFACT_CAPTURE_MS, BROWSER_START_MS, HTTP_MARGIN_MS, JOURNEY_MARGIN_MS, probeTimings } from '../../cdk/probe-functions.ts';
+import { ConfigError, DEFAULT_CONFIG_FILE, parseConfig } from '../../lib/config.ts';
+import { rawConfig } from '../support/config.ts';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'flp-cdk-app-'));
+const write = (name: string, value: unknown) => {
+  const file = path.join(tmp, name);
+  writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+  return file;
+};
+const noBundling = { 'aws:cdk:bundling-stacks': [] };
+
+describe('the config the app reads', () => {
+  it('takes -c config=FILE first, then FLP_CONFIG_FILE, then flp-monitor.config.json', () => {
+    expect(configFileOf(createApp({ context: { config: 'a.json' } }), { FLP_CONFIG_FILE: 'b.json' })).toBe('a.json');
+    expect(configFileOf(createApp(), { FLP_CONFIG_FILE: 'b.json' })).toBe('b.json');
+    expect(configFileOf(createApp(), {})).toBe(DEFAULT_CONFIG_FILE);
+  });
+
+  it('fails synth on a bad config with every problem, each naming its property', async () => {
+    const file = write('bad.json', rawConfig({ aws: { journeyMemoryMb: 512 }, schedule: { syncSeconds: 0 } }));
+    const attempt = buildApp(createApp({ context: { config: file, ...noBundling } }), {});
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/aws\.journeyMemoryMb: .*\n.*schedule\.syncSeconds: |schedule\.syncSeconds: .*\n.*aws\.journeyMemoryMb: /);
+  });
+
+  it('fails synth naming the file when the config file is missing', async () => {
+    const missing = path.join(tmp, 'nope.json');
+    await expect(buildApp(createApp({ context: { config: missing } }), {})).rejects.toThrow(`cannot read ${missing}: no such file`);
+  });
+
+  it('refuses probes that could outlast Lambda\'s 15 minutes, naming the timeout to lower', () => {
+    const config = parseConfig(rawConfig({ timeouts: { requestMs: 5000, stepMs: 120_000 }, retry: { retries: 1 } }));
+    expect(() => addMonitorStack(createApp({ context: noBundling }), config)).toThrow(/timeouts\.stepMs: .*more than Lambda's 900 s/);
+  });
+
+  it('refuses an owner whose topic would be the on-call topic', () => {
+    const config = parseConfig(rawConfig({ owners: { monitor: 'on-call' } }));
+    expect(() => addMonitorStack(createApp({ context: noBundling }), config)).toThrow(/owners: "on-call" is the name of the on-call topic/);
+  });
+});
+
+describe('function timeouts', () => {
+  it('covers every step of every journey attempt, a browser start and artifacts each, plus a margin', () => {
+    const config = parseConfig(rawConfig({ timeouts: { requestMs: 5000, stepMs: 10_000 }, retry: { retries: 1 } }));
+    const t = probeTimings(config);
+    expect(t.journey.boundMs).toBe(2 * (5 * 10_000 + BROWSER_START_MS + ARTIFACT_CAPTURE_MS));
+    expect(t.journey.timeoutSeconds).toBe(Math.ceil((t.journey.boundMs + JOURNEY_MARGIN_MS) / 1000));
+    expect(t.sync.boundMs).toBe(2 * 5000);
+    expect(t.nodes.timeoutSeconds).toBe(Math.ceil((2 * 5000 + HTTP_MARGIN_MS) / 1000));
+  });
+
+  it('grows with the retries', () => {
+    const once = probeTimings(parseConfig(rawConfig({ retry: { retries: 0 } })));
+    const thrice = probeTimings(parseConfig(rawConfig({ retry: { retries: 3 } })));
+    expect(thrice.journey.boundMs).toBe(4 * once.journey.boundMs);
+    expect(thrice.sync.boundMs).toBe(4 * once.sync.boundMs);
+  });
+});
+
+describe('cdk-nag', () => {
+  it('is registered on the app: an unacknowledged finding fails synth', () => {
+    const app = createApp({ builtinCloudFormationValidation: false });
+    new s3.Bucket(new Stack(app, 'Careless'), 'OpenBucket');
+    expect(() => app.synth()).toThrow(/AwsSolutions-S10/);
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * What is actually shipped: the esbuild bundle of the handlers and the Chromium layer, staged
+ * at synth time without Docker, and that they load when laid out as Lambda lays them out
+ * (function in /var/task, layers under /opt, NODE_PATH=/opt/nodejs/node_modules).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_LAYER_PACKAGES, PROJECT_ROOT, UNBUNDLED_PACKAGES } from '../../cdk/probe-functions.ts';
+import { runtimeClosure } from '../../cdk/node-modules.ts';
+import { DEFAULT_CONFIG, logicalId, resourcesOf, synthesize, type Synthesized } from './support.ts';
+
+const run = promisify(execFile);
+
+let s: Synthesized;
+let assetDir: (hash: string) => string;
+beforeAll(async () => {
+  s = await synthesize(DEFAULT_CONFIG, { bundle: true });
+  const manifest = JSON.parse(readFileSync(path.join(s.assembly.directory, `${s.stack.artifactId}.assets.json`), 'utf8')) as {
+    files: Record<string, { source: { path: string } }>;
+  };
+  assetDir = (hash) => path.join(s.assembly.directory, manifest.files[hash]!.source.path);
+}, 120_000);
+
+const codeDir = (code: { S3Key: string }) => assetDir(code.S3Key.replace(/\.zip$/, ''));
+const functionDir = (group: 'journey' | 'sync' | 'nodes') => codeDir(s.json.Resources[logicalId(s, s.stack.probes.functions[group]!)]!.Properties!.Code);
+const layerDir = () => codeDir(resourcesOf(s, 'AWS::Lambda::LayerVersion')[0]![1].Content);
+
+describe('the bundle and the layer', () => {
+  it('bundles the handlers into one ES module, with playwright beside it as plain packages and Chromium left out', () => {
+    for (const group of ['journey', 'sync', 'nodes'] as const) {
+      const dir = functionDir(group);
+      const bundle = path.join(dir, 'index.mjs');
+      expect(existsSync(bundle), group).toBe(true);
+      // The AWS SDK and our code, not a browser: Chromium comes from the layer.
+      expect(statSync(bundle).size).toBeLessThan(5 * 1024 * 1024);
+      expect(readFileSync(bundle, 'utf8')).toMatch(/^import\{createRequire as __flpCreateRequire\}|^import \{ createRequire as __flpCreateRequire \}/);
+      for (const pkg of runtimeClosure(UNBUNDLED_PACKAGES, PROJECT_ROOT)) expect(existsSync(path.join(dir, pkg.relative, 'package.json')), pkg.name).toBe(true);
+      expect(existsSync(path.join(dir, 'node_modules', '@sparticuz'))).toBe(false);
+    }
+  });
+
+  it('lays the Chromium layer out as nodejs/node_modules/@sparticuz/chromium with everything it requires', () => {
+    const dir = layerDir();
+    expect(existsSync(path.join(dir, 'nodejs', 'node_modules', '@sparticuz', 'chromium', 'bin', 'chromium.br'))).toBe(true);
+    for (const pkg of runtimeClosure(CHROMIUM_LAYER_PACKAGES, PROJECT_ROOT)) expect(existsSync(path.join(dir, 'nodejs', pkg.relative, 'package.json')), pkg.name).toBe(true);
+  });
+
+  it('loads as Lambda loads it: the handlers from /var/task, @sparticuz/chromium from the layer', async () => {
+    const task = functionDir('journey');
+    const opt = layerDir();
+    const script = `
+      const m = await import(${JSON.stringify(path.join(task, 'index.mjs'))});
+      const { createRequire } = await import('node:module');
+      const require = createRequire(${JSON.stringify(path.join(task, 'index.js'))});
+      const chromium = require('@sparticuz/chromium');
+      console.log(JSON.stringify({
+        handlers: ['journeyHandler', 'syncHandler', 'nodesHandler'].map((h) => typeof m[h]),
+        chromium: require.resolve('@sparticuz/chromium'),
+        executablePath: typeof (chromium.default ?? chromium).executablePath,
+      }));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: task,
+      env: { PATH: process.env.PATH, NODE_PATH: path.join(opt, 'nodejs', 'node_modules') },
+      timeout: 60_000,
+    });
+    const seen = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(seen.handlers).toEqual(['function', 'function', 'function']);
+    expect(seen.chromium.startsWith(path.join(opt, 'nodejs', 'node_modules', '@sparticuz', 'chromium'))).toBe(true);
+    expect(seen.executablePath).toBe('function');
+  }, 60_000);
+});

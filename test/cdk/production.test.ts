@@ -1,0 +1,75 @@
+/**
+ * The stack for a production-like config: real schedules, functions inside a VPC, a journey
+ * secret, and a monitor owner of its own.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { ENV, probeTimings } from '../../cdk/probe-functions.ts';
+import { PROBE_GROUPS } from '../../lib/monitor.ts';
+import { logicalId, PRODUCTION_CONFIG, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
+
+let s: Synthesized;
+beforeAll(async () => {
+  s = await synthesize(PRODUCTION_CONFIG);
+});
+
+const fnOf = (group: string) => s.json.Resources[logicalId(s, s.stack.probes.functions[group as 'journey']!)]!.Properties!;
+
+describe('a production-like deployment', () => {
+  it('places every function in the configured subnets and security groups, without looking anything up', () => {
+    const vpc = s.stack.config.aws.vpc!;
+    for (const group of PROBE_GROUPS) {
+      expect(fnOf(group).VpcConfig).toEqual({ SubnetIds: vpc.subnetIds, SecurityGroupIds: vpc.securityGroupIds });
+      const role = s.json.Resources[logicalId(s, s.stack.probes.functions[group]!.role!)]!.Properties!;
+      expect(JSON.stringify(role.ManagedPolicyArns)).toContain('service-role/AWSLambdaVPCAccessExecutionRole');
+    }
+    expect(resourcesOf(s, 'AWS::EC2::SecurityGroup')).toEqual([]);
+    // No context lookups: synth needs no account.
+    expect(s.assembly.manifest.missing ?? []).toEqual([]);
+  });
+
+  it('gives the journey the secret\'s ARN and read access to it, and nothing of its value', () => {
+    const name = s.stack.config.aws.journeySecretName!;
+    const env = fnOf('journey').Environment.Variables;
+    expect(JSON.stringify(env[ENV.journeySecretArn])).toMatch(new RegExp(`:secret:${name}"\\]\\]\\}$`));
+    for (const group of ['sync', 'nodes']) expect(fnOf(group).Environment.Variables).not.toHaveProperty(ENV.journeySecretArn);
+
+    const journeyRole = logicalId(s, s.stack.probes.functions.journey!.role!);
+    s.template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: journeyRole }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: { 'Fn::Join': ['', Match.arrayWith([`:secret:${name}-??????`])] },
+          }),
+        ]),
+      },
+    });
+    const text = JSON.stringify(s.json);
+    expect(resourcesOf(s, 'AWS::SecretsManager::Secret')).toEqual([]);
+    expect(text).not.toMatch(/resolve:secretsmanager|resolve:ssm-secure|SecretString/);
+    for (const group of PROBE_GROUPS)
+      for (const key of Object.keys(fnOf(group).Environment.Variables)) expect(key).not.toMatch(/PASSWORD|TOKEN|CREDENTIAL|(SECRET(?!_ARN$))/i);
+  });
+
+  it('runs the journey every 5 minutes and the HTTP probes every minute, without rounding', () => {
+    const timings = probeTimings(s.stack.config);
+    expect([timings.journey.rateMinutes, timings.sync.rateMinutes, timings.nodes.rateMinutes]).toEqual([5, 1, 1]);
+    const rates = resourcesOf(s, 'AWS::Events::Rule').map(([, r]) => r.ScheduleExpression).sort();
+    expect(rates).toEqual(['rate(1 minute)', 'rate(1 minute)', 'rate(5 minutes)']);
+    Annotations.fromStack(s.stack).hasNoWarning('*', Match.stringLikeRegexp('EventBridge runs at most once a minute'));
+    for (const group of PROBE_GROUPS) expect(fnOf(group).Timeout * 1000).toBeGreaterThan(timings[group].boundMs);
+    // With the defaults, no run outlasts its interval.
+    for (const group of PROBE_GROUPS) expect(fnOf(group).Timeout).toBeLessThanOrEqual(timings[group].rateMinutes * 60);
+  });
+
+  it('has a topic for the monitor\'s own owner beside PLSP\'s, KiAP\'s and on-call\'s', () => {
+    const names = resourcesOf(s, 'AWS::SNS::Topic').map(([, t]) => t.TopicName).sort();
+    expect(names).toEqual(['flp-prod-on-call', 'flp-prod-owner-KiAP', 'flp-prod-owner-PLSP', 'flp-prod-owner-Sundhedsdatastyrelsen']);
+  });
+
+  it('reports no unacknowledged AwsSolutions finding', () => {
+    expect(validationReport(s).pluginReports.flatMap((r) => r.violations ?? []).map((v) => v.ruleName)).toEqual([]);
+  });
+});
