@@ -1,0 +1,148 @@
+/**
+ * `journeyOverheadRatio`: what the monitor adds to the journey it times. flp-monitor's
+ * `probeJourney` (warm browser, a fresh context per run) against the bare Playwright script of
+ * bench/bare-journey.ts doing the same five steps, in the same browser process, against the same
+ * sandbox. Runs alternate (the order flips every round, so neither arm always runs on a browser
+ * that has just done the same work), after a warm-up of both; the figure is the median of the
+ * per-round ratios. A third arm, the bare script with a Playwright trace recorded as the journey
+ * records one, says how much of the difference is the trace.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Browser, BrowserContext } from 'playwright';
+import { BrowserProvider } from '../lib/browser.ts';
+import { createResolver } from '../lib/resolver.ts';
+import { probeJourney, type JourneyContext } from '../probes/journey/forloebsplan.ts';
+import { JOURNEY_STEPS } from '../probes/journey/forloebsplan.ts';
+import { bareJourney, type StepTimes } from './bare-journey.ts';
+import { median, quantile, quiet, round, sandboxHostRules, startBenchSandbox, type BenchModule, type Figure } from './support.ts';
+
+export const GOAL = 1.15;
+
+type Arm = 'ours' | 'bare' | 'oursUntraced' | 'bareTraced';
+
+/**
+ * Hands out an already running browser (so every arm shares one Chromium process), optionally
+ * with contexts that refuse to record a trace: the journey then runs exactly as usual minus its
+ * trace (it logs "trace not recorded" and goes on), which isolates what the trace costs.
+ */
+class SharedBrowser extends BrowserProvider {
+  readonly #browser: Browser;
+  constructor(browser: Browser, options: { refuseTracing: boolean }) {
+    super();
+    this.#browser = options.refuseTracing
+      ? new Proxy(browser, {
+          get(target, prop) {
+            if (prop === 'newContext')
+              return async (...args: Parameters<Browser['newContext']>): Promise<BrowserContext> => {
+                const context = await target.newContext(...args);
+                context.tracing.start = () => Promise.reject(new Error('tracing refused for profiling'));
+                return context;
+              };
+            const value: unknown = Reflect.get(target, prop, target);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        })
+      : browser;
+  }
+  override async get(): Promise<Browser> {
+    return this.#browser;
+  }
+  override async close(): Promise<void> {}
+}
+
+export const journeyOverhead: BenchModule = {
+  name: 'journey-overhead',
+  expectedSeconds: 45,
+  async run({ quick, log }): Promise<Figure[]> {
+    const rounds = quick ? 4 : 15;
+    const warmup = quick ? 1 : 3;
+    const sb = await startBenchSandbox();
+    const provider = new BrowserProvider({ hostResolverRules: sandboxHostRules(sb.config) });
+    try {
+      const ctx: JourneyContext = {
+        clock: { now: () => new Date() },
+        http: { request: () => Promise.reject(new Error('the journey does not use the HTTP client')) },
+        resolve: createResolver([sb.fixture.sandbox.dnsServer], { timeoutMs: 1_000, tries: 1 }),
+        logger: quiet,
+        browser: provider,
+        artifactsDir: sb.config.artifacts.dir,
+      };
+      const browser = await provider.get();
+      const untraced = { ...ctx, browser: new SharedBrowser(browser, { refuseTracing: true }) };
+      // Per-step times of the two main arms: where the difference is spent.
+      const steps: Record<'ours' | 'bare', StepTimes[]> = { ours: [], bare: [] };
+      let recording = false;
+      const once = async (arm: Arm): Promise<number> => {
+        const t0 = performance.now();
+        if (arm === 'ours' || arm === 'oursUntraced') {
+          const r = await probeJourney(sb.config, arm === 'ours' ? ctx : untraced);
+          if (!r.ok) throw new Error(`the journey failed against a healthy sandbox: ${r.error}`);
+          if (recording && arm === 'ours') steps.ours.push(Object.fromEntries(r.steps.map((st) => [st.name, st.durationMs])) as StepTimes);
+        } else {
+          const times = await bareJourney(browser, sb.config, { tracing: arm === 'bareTraced' });
+          if (recording && arm === 'bare') steps.bare.push(times);
+        }
+        return performance.now() - t0;
+      };
+
+      const arms: Arm[] = ['ours', 'bare', 'oursUntraced', 'bareTraced'];
+      for (let i = 0; i < warmup; i++) for (const arm of arms) await once(arm);
+      const samples: Record<Arm, number[]> = { ours: [], bare: [], oursUntraced: [], bareTraced: [] };
+      recording = true;
+      const ratios: number[] = [];
+      const untracedRatios: number[] = [];
+      const traceRatios: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        // Rotate the order every round: each arm runs first, second and third equally often.
+        const order = arms.map((_, k) => arms[(k + i) % arms.length]!);
+        const t: Partial<Record<Arm, number>> = {};
+        for (const arm of order) t[arm] = await once(arm);
+        for (const arm of arms) samples[arm].push(t[arm]!);
+        ratios.push(t.ours! / t.bare!);
+        untracedRatios.push(t.oursUntraced! / t.bare!);
+        traceRatios.push(t.bareTraced! / t.bare!);
+        log(
+          `journey-overhead round ${i + 1}/${rounds}: ours ${Math.round(t.ours!)} ms, bare ${Math.round(t.bare!)} ms, ours without trace ${Math.round(t.oursUntraced!)} ms, bare with trace ${Math.round(t.bareTraced!)} ms`,
+        );
+      }
+      const ratio = median(ratios);
+      const ms = (arm: Arm) => round(median(samples[arm]), 1);
+      const stepMedians = (arm: 'ours' | 'bare') => {
+        const perStep = Object.fromEntries(JOURNEY_STEPS.map((name) => [name, round(median(steps[arm].map((t) => t[name])), 1)]));
+        const inSteps = JOURNEY_STEPS.reduce((n, name) => n + perStep[name]!, 0);
+        // Opening and closing the context, the trace, the page and its listeners: what runs outside the five steps.
+        return { ...perStep, outsideSteps: round(ms(arm) - inSteps, 1) };
+      };
+      return [
+        {
+          key: 'journeyOverheadRatio',
+          label: 'journey vs bare Playwright (median of per-round ratios)',
+          value: round(ratio, 3),
+          shown: `${round(ratio, 2)} (${Math.round(ms('ours'))} vs ${Math.round(ms('bare'))} ms)`,
+          goal: `≤ ${GOAL}`,
+          met: ratio <= GOAL,
+          details: {
+            rounds,
+            warmupRoundsPerArm: warmup,
+            medianMs: { ours: ms('ours'), bare: ms('bare'), oursUntraced: ms('oursUntraced'), bareTraced: ms('bareTraced') },
+            ratioP25: round(quantile(ratios, 0.25), 3),
+            ratioP75: round(quantile(ratios, 0.75), 3),
+            profile: {
+              // The journey with its trace refused, against the bare script: everything but the trace.
+              untracedRatio: round(median(untracedRatios), 3),
+              // The bare script recording the journey's trace (screenshots and snapshots), against itself without.
+              traceCostRatio: round(median(traceRatios), 3),
+              stepMedianMs: { ours: stepMedians('ours'), bare: stepMedians('bare') },
+            },
+            samplesMs: Object.fromEntries(arms.map((a) => [a, samples[a].map((v) => Math.round(v))])),
+            method:
+              'same process, same warm Chromium (CHROMIUM_ARGS), a fresh context per run for every arm, sandbox on 127.0.0.1 reached through its DNS server (the journey) and a host-resolver rule (Chromium); rounds rotate the arm order',
+          },
+        },
+      ];
+    } finally {
+      await provider.close();
+      await sb.close();
+    }
+  },
+};
