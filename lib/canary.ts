@@ -417,18 +417,25 @@ function latencyChecks(config: Config, runs: readonly RunReport[], baseline: Bas
       ratioP50: ratioOf(c50, base.p50Ms),
       ratioP95: ratioOf(c95, base.p95Ms),
     };
-    const row = { kind: 'latency' as const, check: `latency ${base.step}`, latency };
+    const check = `latency ${base.step}`;
+    const row = (expected: string, observed: string, result: CheckResult, failing = false): CanaryCheck => ({
+      kind: 'latency',
+      check,
+      expected,
+      observed,
+      result,
+      class: failing ? 'application' : null,
+      owner: failing ? config.owners.application : null,
+      latency,
+    });
     const canary = `p50 ${ms(c50)}${times(latency.ratioP50)}, p95 ${ms(c95)}${times(latency.ratioP95)}`;
-    if (!judged) {
-      return { ...row, expected: `≤ ${ratio}× baseline`, observed: `no baseline (${base.samples} samples); ${durations.length ? canary : 'step never passed'}`, result: 'skip', class: null, owner: null };
-    }
+    if (!judged) return row(`≤ ${ratio}× baseline`, `no baseline (${base.samples} samples); ${durations.length ? canary : 'step never passed'}`, 'skip');
     const expected = `≤ ${ratio}× p50 ${ms(base.p50Ms)}, p95 ${ms(base.p95Ms)}`;
-    if (!durations.length) return { ...row, expected, observed: 'step never passed (see probe journey)', result: 'skip', class: null, owner: null };
+    if (!durations.length) return row(expected, 'step never passed (see probe journey)', 'skip');
     const beyond = (r: number | null, c: number | null, b: number | null) => (r ?? 0) > ratio && (c ?? 0) - (b ?? 0) >= baseline.minIncreaseMs;
-    const slower = beyond(latency.ratioP50, c50, base.p50Ms) || beyond(latency.ratioP95, c95, base.p95Ms);
-    if (slower) return { ...row, expected, observed: canary, result: 'fail', class: 'application', owner: config.owners.application };
+    if (beyond(latency.ratioP50, c50, base.p50Ms) || beyond(latency.ratioP95, c95, base.p95Ms)) return row(expected, canary, 'fail', true);
     const jitter = (latency.ratioP50 ?? 0) > ratio || (latency.ratioP95 ?? 0) > ratio ? `; less than ${baseline.minIncreaseMs} ms slower` : '';
-    return { ...row, expected, observed: `${canary}${jitter}`, result: 'pass', class: null, owner: null };
+    return row(expected, `${canary}${jitter}`, 'pass');
   });
 }
 

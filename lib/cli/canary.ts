@@ -175,7 +175,7 @@ export function canaryText(report: CanaryReport, width = 160): string {
     renderTable(report.checks, columns),
     '',
     `runs: ${report.runs.length} in ${seconds(report.durationMs)}${failedRuns ? `, ${failedRuns} with a failure` : ''}${report.interrupted ? ' (stopped early)' : ''}`,
-    `baseline: journey step times over ${b.days} day${b.days === 1 ? '' : 's'} before ${b.to} from ${b.source}; a step fails when its p50 or p95 exceeds ${b.regressionRatio}× the baseline's and by ${b.minIncreaseMs} ms or more (judged with ${b.minSamples}+ baseline samples; the first run warms the browser and is left out when others follow)`,
+    `baseline: journey step times over ${b.days} day${b.days === 1 ? '' : 's'} before ${b.to} from ${b.source} (a step fails beyond ${b.regressionRatio}× its p50 or p95 and ${b.minIncreaseMs} ms; judged from ${b.minSamples} samples; run 1 only warms the browser when more follow)`,
     canaryVerdictLine(report),
   ];
   return lines.join('\n');
