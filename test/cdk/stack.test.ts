@@ -8,7 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { alarmName, suppressionPeriods, suppressorId } from '../../cdk/alarms.ts';
 import { ON_CALL } from '../../cdk/topics.ts';
 import { ENV, PROBE_RUNTIME, probeTimings } from '../../cdk/probe-functions.ts';
-import { loadConfigFromEnv } from '../../probes/handlers.ts';
+import { HANDLER_ENV, loadConfigFromEnv } from '../../probes/handlers.ts';
 import { evidenceHint } from '../../lib/alarm-policy.ts';
 import { PROBE_GROUPS } from '../../lib/monitor.ts';
 import { DEFAULT_CONFIG, logicalId, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
@@ -67,6 +67,7 @@ describe('probe functions', () => {
   });
 
   it('passes the validated config, which the handler accepts, and the bucket to the journey only', () => {
+    expect(ENV).toEqual({ config: HANDLER_ENV.config, artifactsBucket: HANDLER_ENV.artifactsBucket, journeySecretArn: HANDLER_ENV.journeySecretArn });
     for (const group of PROBE_GROUPS) {
       const env = fnOf(group).Environment.Variables as Record<string, unknown>;
       const config = loadConfigFromEnv({ [ENV.config]: env[ENV.config] as string }, '/tmp');
