@@ -213,6 +213,8 @@ interface Failure {
   runs: number;
   /** From CloudWatch: FailureCount per class in the same period (the evidence the class was taken from). */
   failureCounts?: Partial<Record<FailureClass, number>>;
+  /** The journey failed while another service failed with a class of higher precedence: that failure, as the root cause. */
+  rootCause?: { service: string; class: FailureClass; summary: string };
 }
 
 /** A stretch of time with its runs: one interval (local) or one aggregated period (CloudWatch). */
@@ -287,6 +289,9 @@ export async function computeSla(options: ComputeOptions): Promise<SlaReport> {
     cellsOf = (s, i) => periodCells(successPoints![i]!, byClass, s, period * 1000, from, to, config.owners);
   }
 
+  const cellsByService = services.map((s, i) => cellsOf(s, i));
+  if (results) attributeToRootCause(services, cellsByService, config.owners);
+
   const serviceRows: ServiceAvailability[] = [];
   const dayRows: DayAvailability[] = days.map(({ day, counted: c }) => ({ date: day.date, start: day.start, end: day.end, countedMs: total(c), services: {} }));
   const incidents: SlaIncident[] = [];
@@ -294,7 +299,7 @@ export async function computeSla(options: ComputeOptions): Promise<SlaReport> {
   const journeyByOwner = new Map<string, number>();
 
   services.forEach((service, index) => {
-    const cells = cellsOf(service, index);
+    const cells = cellsByService[index]!;
     const tally: Tally = { countedMs: total(counted), upMs: 0, downMs: 0, missingMs: 0 };
     const perDay = dayRows.map(() => ({ countedMs: 0, upMs: 0, downMs: 0, missingMs: 0 }));
     let runs = 0;
@@ -555,9 +560,54 @@ function periodCells(
   return cells;
 }
 
+/**
+ * A journey failure is often a symptom: the page errs because the database is down. As the
+ * monitor's verdict does (contract precedence, lib/classify.ts), a failed journey run is put
+ * under the highest-precedence class that any other service failed with in overlapping time,
+ * when that outranks the journey's own class; the other failure is kept as its root cause.
+ * Other services measure their own component, so their own class stands.
+ */
+function attributeToRootCause(services: readonly SlaService[], cells: readonly Cell[][], owners: Record<FailureClass, string>): void {
+  const journey = services.findIndex((s) => s.kind === 'journey');
+  if (journey < 0) return;
+  const others = services.map((s, i) => ({ service: s, cells: cells[i]! })).filter((_, i) => i !== journey);
+  const rank = (c: FailureClass | null) => (c ? PRECEDENCE.indexOf(c) : PRECEDENCE.length);
+  for (const cell of cells[journey]!) {
+    if (!cell.failed) continue;
+    let best: { service: SlaService; failure: Failure } | null = null;
+    for (const other of others) {
+      for (const c of overlapping(other.cells, cell.start, cell.end)) {
+        for (const f of c.failures) if (f.class && (!best || rank(f.class) < rank(best.failure.class))) best = { service: other.service, failure: f };
+      }
+    }
+    if (!best) continue;
+    const root = best.failure.class!;
+    cell.failures = cell.failures.map((f) =>
+      rank(root) < rank(f.class)
+        ? { ...f, class: root, owner: best.failure.owner || owners[root], rootCause: { service: best.service.id, class: root, summary: best.failure.summary } }
+        : f,
+    );
+  }
+}
+
+/** The cells of a sorted, gap-free list that overlap [start, end). */
+function overlapping(cells: readonly Cell[], start: number, end: number): Cell[] {
+  let lo = 0;
+  let hi = cells.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cells[mid]!.end <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: Cell[] = [];
+  for (let i = lo; i < cells.length && cells[i]!.start < end; i++) out.push(cells[i]!);
+  return out;
+}
+
 function incidentOf(service: SlaService, cells: readonly Cell[], downtimeMs: number): SlaIncident {
   const byClass = new Map<string, IncidentClass>();
-  const summaries = new Map<string, { count: number; class: FailureClass | null }>();
+  const summaries = new Map<string, { count: number; class: FailureClass | null; attributed: boolean }>();
+  const roots = new Map<string, { count: number; class: FailureClass; text: string }>();
   let failureCounts: Partial<Record<FailureClass, number>> | null = null;
   let failedRuns = 0;
   for (const cell of cells) {
@@ -574,9 +624,16 @@ function incidentOf(service: SlaService, cells: readonly Cell[], downtimeMs: num
         failureCounts ??= {};
         for (const [c, n] of Object.entries(f.failureCounts) as [FailureClass, number][]) failureCounts[c] = (failureCounts[c] ?? 0) + n;
       } else {
-        const s = summaries.get(f.summary) ?? { count: 0, class: f.class };
+        const key = `${f.rootCause ? 'root' : 'own'}|${f.summary}`;
+        const s = summaries.get(key) ?? { count: 0, class: f.class, attributed: !!f.rootCause };
         s.count += f.runs;
-        summaries.set(f.summary, s);
+        summaries.set(key, s);
+      }
+      if (f.rootCause) {
+        const text = `${f.rootCause.class} on ${f.rootCause.service}: ${f.rootCause.summary}`;
+        const r = roots.get(text) ?? { count: 0, class: f.rootCause.class, text };
+        r.count += f.runs;
+        roots.set(text, r);
       }
     }
   }
@@ -591,9 +648,16 @@ function incidentOf(service: SlaService, cells: readonly Cell[], downtimeMs: num
     const counted = entries.length ? entries.join(', ') : 'none';
     summary = `${runWords} (Success); FailureCount in the same periods: ${counted}${main.class ? `; taken as ${main.class}` : '; class unknown'} (reconstructed from CloudWatch)`;
   } else {
-    const top = [...summaries].sort((a, b) => (a[1].class === main.class ? 0 : 1) - (b[1].class === main.class ? 0 : 1) || b[1].count - a[1].count)[0];
+    // The evidence of the main class: the journey's own, or, when most of it was a symptom, its root cause.
+    const byCount = <T extends { count: number }>(list: T[]) => list.sort((a, b) => b.count - a.count)[0];
+    const entries = [...summaries].map(([key, v]) => ({ text: key.slice(key.indexOf('|') + 1), ...v }));
+    const own = byCount(entries.filter((e) => e.class === main.class && !e.attributed));
+    const root = byCount([...roots.values()].filter((r) => r.class === main.class));
+    const useRoot = !!root && (!own || root.count > own.count);
+    const seen = useRoot ? byCount(entries.filter((e) => e.attributed && e.class === main.class)) : own;
     const others = classes.slice(1).map((c) => `${c.class ?? 'unknown'} ×${c.failedRuns}`);
-    summary = `${top ? top[0] : 'failed'} (${runWords}${others.length ? `; also ${others.join(', ')}` : ''})`;
+    const tail = `(${runWords}${others.length ? `; also ${others.join(', ')}` : ''})`;
+    summary = useRoot ? `root cause ${root.text}; the journey saw: ${seen?.text ?? 'failed'} ${tail}` : `${own?.text ?? byCount(entries)?.text ?? 'failed'} ${tail}`;
   }
   return {
     service: service.id,

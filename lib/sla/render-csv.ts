@@ -40,7 +40,7 @@ export function renderCsv(report: SlaReport): string {
     ['title', text(report.title)],
     ['from', isoLocal(report.from)],
     ['to', isoLocal(report.to)],
-    ['period_hours', report.periodMs / 3_600_000],
+    ['period_hours', Math.round((report.periodMs / 3_600_000) * 1000) / 1000],
     ['counted_hours', Math.round((report.countedMs / 3_600_000) * 1000) / 1000],
     ['service_hours', text(serviceHoursText(report))],
     ['maintenance_minutes', minutes(report.maintenanceMs)],

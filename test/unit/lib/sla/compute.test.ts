@@ -178,17 +178,38 @@ describe('incidents and whose downtime it was', () => {
       failedRuns: 6,
       class: 'infrastructure',
       owner: 'PLSP',
-      summary: 'launch: 503 from the load balancer (6 failed runs; also application ×2)',
+      summary: 'launch: 503 from the load balancer (6 failed runs; also application ×1)',
     });
+    // 10:20–10:25 the load balancer was still failing: that journey run is put under its root cause.
     expect(journey[0]!.classes.map((x) => [x.class, x.owner, x.downtimeMs])).toEqual([
-      ['infrastructure', 'PLSP', 20 * MIN],
-      ['application', 'KiAP', 10 * MIN],
+      ['infrastructure', 'PLSP', 25 * MIN],
+      ['application', 'KiAP', 5 * MIN],
     ]);
     expect(r.incidents.map((i) => `${i.service} ${i.class} ${i.owner}`)).toEqual(['journey infrastructure PLSP', 'lb infrastructure PLSP', 'sync:lab sync PLSP']);
-    // PLSP: journey 20 min; any service: 10:00–10:25 (journey and lb overlap, counted once) + 14:00–14:10.
+    // PLSP: journey 25 min; any service: 10:00–10:25 (journey and lb overlap, counted once) + 14:00–14:10.
     expect(r.downtimeByOwner).toEqual([
-      { owner: 'PLSP', journeyMs: 20 * MIN, overallMs: 35 * MIN },
-      { owner: 'KiAP', journeyMs: 10 * MIN, overallMs: 10 * MIN },
+      { owner: 'PLSP', journeyMs: 25 * MIN, overallMs: 35 * MIN },
+      { owner: 'KiAP', journeyMs: 5 * MIN, overallMs: 5 * MIN },
+    ]);
+  });
+
+  it('puts a journey failure that is the symptom of a concurrent root cause under that cause, as the verdict does', async () => {
+    const c = config();
+    const r = await report(c, '2026-11-02T00:00:00Z', '2026-11-02T12:00:00Z', {
+      outages: [
+        { service: 'journey', from: '2026-11-02T10:00:00Z', to: '2026-11-02T10:10:00Z', class: 'application', summary: 'overview failed: GET /api/patients/…/overview answered 503' },
+        { service: 'node:flp-1', from: '2026-11-02T10:00:00Z', to: '2026-11-02T10:10:00Z', class: 'infrastructure', summary: 'flp-1 database down' },
+        { service: 'journey', from: '2026-11-02T11:00:00Z', to: '2026-11-02T11:05:00Z', class: 'application', summary: 'print failed' },
+      ],
+    });
+    const journey = r.incidents.filter((i) => i.service === 'journey');
+    expect(journey.map((i) => [i.class, i.owner, i.summary])).toEqual([
+      ['infrastructure', 'PLSP', 'root cause infrastructure on node:flp-1: flp-1 database down; the journey saw: overview failed: GET /api/patients/…/overview answered 503 (2 failed runs)'],
+      ['application', 'KiAP', 'print failed (1 failed run)'],
+    ]);
+    expect(r.downtimeByOwner).toEqual([
+      { owner: 'PLSP', journeyMs: 10 * MIN, overallMs: 10 * MIN },
+      { owner: 'KiAP', journeyMs: 5 * MIN, overallMs: 5 * MIN },
     ]);
   });
 
