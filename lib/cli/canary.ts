@@ -3,8 +3,7 @@
  * runs `--runs N` times (or for `--duration`), then a verdict table and one verdict line (or one
  * JSON document); exit 0 when the release passed, 1 when it failed, 2 for usage or config errors.
  */
-import type { Config } from '../config.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
 import { BaselineError, recordRelease, runCanary, type CanaryCheck, type CanaryPlan, type CanaryReport } from '../canary.ts';
 import { cloudWatchHistoryFor } from '../metrics/cloudwatch-history.ts';
 import type { HistorySource } from '../metrics/history.ts';
@@ -152,7 +151,8 @@ export async function canaryCommand(opts: CanaryCommandOptions, io: Io, deps: Ca
 }
 
 function seconds(ms: number): string {
-  return ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** The verdict line: `PASS release 2026.4.1: …` or `FAIL release 2026.4.1: version flp-3 failed (release, owner KiAP): …`. */
