@@ -2,10 +2,10 @@
  * The CDK app around the stack: which config it reads, what a bad config does to synth, the
  * timeout arithmetic, and that cdk-nag is really checking.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { addMonitorStack, buildApp, configFileOf, createApp } from '../../cdk/app.ts';
@@ -20,34 +20,37 @@ const write = (name: string, value: unknown) => {
   return file;
 };
 const noBundling = { 'aws:cdk:bundling-stacks': [] };
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+/** An app whose cloud assembly goes under this test's temp directory. */
+const appWith = (context: Record<string, unknown> = {}) => createApp({ context, outdir: mkdtempSync(path.join(tmp, 'out-')), builtinCloudFormationValidation: false });
 
 describe('the config the app reads', () => {
   it('takes -c config=FILE first, then FLP_CONFIG_FILE, then flp-monitor.config.json', () => {
-    expect(configFileOf(createApp({ context: { config: 'a.json' } }), { FLP_CONFIG_FILE: 'b.json' })).toBe('a.json');
-    expect(configFileOf(createApp(), { FLP_CONFIG_FILE: 'b.json' })).toBe('b.json');
-    expect(configFileOf(createApp(), {})).toBe(DEFAULT_CONFIG_FILE);
+    expect(configFileOf(appWith({ config: 'a.json' }), { FLP_CONFIG_FILE: 'b.json' })).toBe('a.json');
+    expect(configFileOf(appWith(), { FLP_CONFIG_FILE: 'b.json' })).toBe('b.json');
+    expect(configFileOf(appWith(), {})).toBe(DEFAULT_CONFIG_FILE);
   });
 
   it('fails synth on a bad config with every problem, each naming its property', async () => {
     const file = write('bad.json', rawConfig({ aws: { journeyMemoryMb: 512 }, schedule: { syncSeconds: 0 } }));
-    const attempt = buildApp(createApp({ context: { config: file, ...noBundling } }), {});
+    const attempt = buildApp(appWith({ config: file, ...noBundling }), {});
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
     await expect(attempt).rejects.toThrow(/aws\.journeyMemoryMb: .*\n.*schedule\.syncSeconds: |schedule\.syncSeconds: .*\n.*aws\.journeyMemoryMb: /);
   });
 
   it('fails synth naming the file when the config file is missing', async () => {
     const missing = path.join(tmp, 'nope.json');
-    await expect(buildApp(createApp({ context: { config: missing } }), {})).rejects.toThrow(`cannot read ${missing}: no such file`);
+    await expect(buildApp(appWith({ config: missing }), {})).rejects.toThrow(`cannot read ${missing}: no such file`);
   });
 
   it('refuses probes that could outlast Lambda\'s 15 minutes, naming the timeout to lower', () => {
     const config = parseConfig(rawConfig({ timeouts: { requestMs: 5000, stepMs: 120_000 }, retry: { retries: 1 } }));
-    expect(() => addMonitorStack(createApp({ context: noBundling }), config)).toThrow(/timeouts\.stepMs: .*more than Lambda's 900 s/);
+    expect(() => addMonitorStack(appWith(noBundling), config)).toThrow(/timeouts\.stepMs: .*more than Lambda's 900 s/);
   });
 
   it('refuses an owner whose topic would be the on-call topic', () => {
     const config = parseConfig(rawConfig({ owners: { monitor: 'on-call' } }));
-    expect(() => addMonitorStack(createApp({ context: noBundling }), config)).toThrow(/owners: "on-call" is the name of the on-call topic/);
+    expect(() => addMonitorStack(appWith(noBundling), config)).toThrow(/owners: "on-call" is the name of the on-call topic/);
   });
 });
 
@@ -71,7 +74,7 @@ describe('function timeouts', () => {
 
 describe('cdk-nag', () => {
   it('is registered on the app: an unacknowledged finding fails synth', () => {
-    const app = createApp({ builtinCloudFormationValidation: false });
+    const app = appWith();
     new s3.Bucket(new Stack(app, 'Careless'), 'OpenBucket');
     expect(() => app.synth()).toThrow(/AwsSolutions-S10/);
   });

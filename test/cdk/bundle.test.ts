@@ -7,10 +7,10 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_LAYER_PACKAGES, PROJECT_ROOT, UNBUNDLED_PACKAGES } from '../../cdk/probe-functions.ts';
 import { runtimeClosure } from '../../cdk/node-modules.ts';
-import { DEFAULT_CONFIG, logicalId, resourcesOf, synthesize, type Synthesized } from './support.ts';
+import { DEFAULT_CONFIG, logicalId, removeAssembly, resourcesOf, synthesize, type Synthesized } from './support.ts';
 
 const run = promisify(execFile);
 
@@ -23,6 +23,7 @@ beforeAll(async () => {
   };
   assetDir = (hash) => path.join(s.assembly.directory, manifest.files[hash]!.source.path);
 }, 120_000);
+afterAll(() => removeAssembly(s));
 
 const codeDir = (code: { S3Key: string }) => assetDir(code.S3Key.replace(/\.zip$/, ''));
 const functionDir = (group: 'journey' | 'sync' | 'nodes') => codeDir(s.json.Resources[logicalId(s, s.stack.probes.functions[group]!)]!.Properties!.Code);

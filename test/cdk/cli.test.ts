@@ -4,10 +4,10 @@
  * schema check run here), and the proof that the documented command synthesizes.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from './support.ts';
 
 interface Outcome {
@@ -16,7 +16,7 @@ interface Outcome {
   stderr: string;
 }
 
-function cdk(args: string[], timeoutMs = 170_000): Promise<Outcome> {
+function cdk(args: string[], timeoutMs = 290_000): Promise<Outcome> {
   return new Promise((resolve) => {
     execFile(
       'npx',
@@ -33,7 +33,15 @@ function cdk(args: string[], timeoutMs = 170_000): Promise<Outcome> {
   });
 }
 
-const outDir = () => mkdtempSync(path.join(os.tmpdir(), 'flp-cdk-synth-'));
+const made: string[] = [];
+const outDir = () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'flp-cdk-synth-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 const violations = (dir: string) =>
   (JSON.parse(readFileSync(path.join(dir, 'validation-report.json'), 'utf8')) as { pluginReports: { violations?: { ruleName: string }[] }[] }).pluginReports.flatMap(
     (r) => r.violations ?? [],
@@ -48,17 +56,17 @@ describe.concurrent('npx cdk synth (the real CLI, offline)', () => {
     const template = JSON.parse(readFileSync(path.join(out, 'FlpMonitor-sandbox.template.json'), 'utf8'));
     expect(Object.keys(template.Resources).length).toBeGreaterThan(40);
     expect(violations(out)).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 
   it('fails on a bad config with the config\'s message, naming each property', async () => {
     const dir = outDir();
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ environment: 'x', target: { baseUrl: 'nope', nodes: [] } }));
-    const result = await cdk(['synth', '--quiet', '--no-notices', '-o', path.join(dir, 'out'), '-c', `config=${bad}`], 60_000);
+    const result = await cdk(['synth', '--quiet', '--no-notices', '-o', path.join(dir, 'out'), '-c', `config=${bad}`], 140_000);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(`config ${bad} is not valid`);
     expect(result.stderr).toContain('target.baseUrl: must be an http:// or https:// URL');
     expect(result.stderr).toContain('target.nodes: must list at least one node');
     expect(result.stderr).toContain('journey: is required');
-  }, 60_000);
+  }, 150_000);
 });

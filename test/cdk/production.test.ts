@@ -2,16 +2,17 @@
  * The stack for a production-like config: real schedules, functions inside a VPC, a journey
  * secret, and a monitor owner of its own.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { ENV, probeTimings } from '../../cdk/probe-functions.ts';
 import { PROBE_GROUPS } from '../../lib/monitor.ts';
-import { logicalId, PRODUCTION_CONFIG, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
+import { logicalId, PRODUCTION_CONFIG, removeAssembly, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
 
 let s: Synthesized;
 beforeAll(async () => {
   s = await synthesize(PRODUCTION_CONFIG);
 });
+afterAll(() => removeAssembly(s));
 
 const fnOf = (group: string) => s.json.Resources[logicalId(s, s.stack.probes.functions[group as 'journey']!)]!.Properties!;
 

@@ -2,7 +2,7 @@
  * The stack for the repository's own config (the sandbox: fast schedules, rounded up to a
  * minute). Every expectation is derived from the config and the alarm policy, never restated.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { alarmName, suppressionPeriods, suppressorId } from '../../cdk/alarms.ts';
@@ -11,12 +11,13 @@ import { ENV, PROBE_RUNTIME, probeTimings } from '../../cdk/probe-functions.ts';
 import { HANDLER_ENV, loadConfigFromEnv } from '../../probes/handlers.ts';
 import { evidenceHint } from '../../lib/alarm-policy.ts';
 import { PROBE_GROUPS } from '../../lib/monitor.ts';
-import { DEFAULT_CONFIG, logicalId, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
+import { DEFAULT_CONFIG, logicalId, removeAssembly, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
 
 let s: Synthesized;
 beforeAll(async () => {
   s = await synthesize(DEFAULT_CONFIG);
 });
+afterAll(() => removeAssembly(s));
 
 const fnOf = (group: string) => {
   const fn = s.stack.probes.functions[group as 'journey'];

@@ -3,7 +3,8 @@
  * `cdk synth`. Bundling is skipped unless asked for (the template does not depend on the
  * bundle's bytes), which keeps a synth to a few seconds.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from 'aws-cdk-lib';
@@ -32,11 +33,17 @@ export async function synthesize(configFile: string, options: { bundle?: boolean
   // An empty list of stacks to bundle: CDK stages the assets without running esbuild.
   if (!options.bundle) context['aws:cdk:bundling-stacks'] = [];
   // CDK's built-in CloudFormation schema check takes ~10 s a synth; the CLI test runs it (cli.test.ts).
-  const { app, stack } = await buildApp(createApp({ context, builtinCloudFormationValidation: false }));
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'flp-cdk-test-'));
+  const { app, stack } = await buildApp(createApp({ context, outdir, builtinCloudFormationValidation: false }));
   const assembly = app.synth();
   const artifact = assembly.getStackArtifact(stack.artifactId);
   const json = artifact.template as Synthesized['json'];
   return { app, stack, assembly, template: Template.fromJSON(json), json };
+}
+
+/** Removes the cloud assembly a test synthesized (the bundles and the layer are some 100 MB). */
+export function removeAssembly(s: Synthesized | undefined): void {
+  if (s) rmSync(s.assembly.directory, { recursive: true, force: true });
 }
 
 /** Resources of one type, by logical id. */
