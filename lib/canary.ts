@@ -146,7 +146,7 @@ export interface CanaryOptions {
   plan: CanaryPlan;
   /** Default `config.canary.baselineDays`. */
   baselineDays?: number;
-  /** Default {@link DEFAULT_MIN_LATENCY_INCREASE_MS}. */
+  /** Default `config.canary.minLatencyIncreaseMs`. */
   minIncreaseMs?: number;
   /** The least time between the starts of two runs. Default 0: each run right after the previous. */
   minIntervalMs?: number;
@@ -217,7 +217,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryReport> {
   const baseline = await readBaseline(options.history, config, {
     to: started,
     days: options.baselineDays ?? config.canary.baselineDays,
-    ...(options.minIncreaseMs !== undefined ? { minIncreaseMs: options.minIncreaseMs } : {}),
+    minIncreaseMs: options.minIncreaseMs ?? config.canary.minLatencyIncreaseMs,
   }).catch((cause: unknown) => {
     throw new BaselineError(options.history.label, { cause });
   });

@@ -171,8 +171,10 @@ export const configSchema = z.strictObject({
       baselineDays: positiveInt('days').default(7),
       /** Fewer baseline samples than this and the latency check says so instead of judging. */
       minBaselineSamples: positiveInt('samples').default(5),
+      /** A regression must also be at least this much slower: fast steps (20 ms) jitter by more than any ratio. */
+      minLatencyIncreaseMs: z.number().int().min(0).default(250),
     })
-    .default({ latencyRegressionRatio: 1.5, baselineDays: 7, minBaselineSamples: 5 }),
+    .default({ latencyRegressionRatio: 1.5, baselineDays: 7, minBaselineSamples: 5, minLatencyIncreaseMs: 250 }),
   /** The availability report (`flp-monitor sla`). */
   sla: z
     .strictObject({
