@@ -179,7 +179,9 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
     }
     let response: Response | null;
     try {
-      response = await page.goto(launchUrl, { waitUntil: 'domcontentloaded', timeout: s.remainingMs() + PLAYWRIGHT_SLACK_MS });
+      // Aborted with the step: a navigation still pending when the context closes can resolve
+      // with a response Playwright has already disposed, which it throws as an uncaught error.
+      response = await page.goto(launchUrl, { waitUntil: 'domcontentloaded', timeout: s.remainingMs() + PLAYWRIGHT_SLACK_MS, signal: s.signal });
     } catch (err) {
       const found = chromiumFailureEvidence(errorLine(err), launchUrl);
       if (found) throw new StepFailure(`GET /lps/launch failed: ${describeChromiumFailure(found)}`, [found], { cause: err });
