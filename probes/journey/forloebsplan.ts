@@ -34,8 +34,17 @@ export const JOURNEY_STEPS = ['launch', 'overview', 'create-plan', 'print', 'cle
 const PLAYWRIGHT_SLACK_MS = 1_000;
 /** How long to wait for a contract element that has not appeared once the page has rendered. */
 const SECTION_GRACE_MS = 500;
-/** Upper bound for taking the screenshot and writing the trace of a failed run. */
+/** Upper bound for taking the screenshot, and for writing the trace, of a failed run. */
 const ARTIFACT_TIMEOUT_MS = 5_000;
+/**
+ * A failed run keeps its screenshot and trace within what is left of the failing step's budget
+ * plus this grace: a page that ties up the browser (a huge or endless document) cannot hold the
+ * run much past `stepMs`, where Playwright's own screenshot timeout would let it run on for many
+ * seconds.
+ */
+const ARTIFACT_GRACE_MS = 600;
+/** Of the artifact time, kept back for the trace when the screenshot hangs. */
+const TRACE_RESERVE_MS = 250;
 
 type PlanSource = { id: string } | null;
 
@@ -108,6 +117,8 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
   const evidence: Evidence[] = [];
   const pageFindings: { step: string; message: string }[] = [];
   let currentStep = 'launch';
+  // When the latest of the four contract steps began (monotonic): the artifacts' deadline follows from it.
+  let stepStartedAt = performance.now();
   let finished = false;
 
   let tracing = true;
@@ -160,6 +171,7 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
     name,
     run: (s) => {
       currentStep = name;
+      if (name !== 'cleanup') stepStartedAt = performance.now();
       return run(s);
     },
   });
@@ -345,7 +357,8 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
   finished = true;
 
   const ok = outcome.ok && pageFindings.length === 0;
-  const artifacts = ok ? [] : await keepArtifacts(ctx, page, context, tracing, started, evidence);
+  const artifactsBy = Math.max(stepStartedAt + stepMs, performance.now()) + ARTIFACT_GRACE_MS;
+  const artifacts = ok ? [] : await keepArtifacts(ctx, page, context, tracing, started, evidence, artifactsBy);
   if (ok && tracing) await context.tracing.stop().catch(() => undefined);
 
   const findings = [...outcome.findings, ...pageFindings];
@@ -372,7 +385,9 @@ async function keepArtifacts(
   tracing: boolean,
   started: Date,
   evidence: Evidence[],
+  deadline: number,
 ): Promise<string[]> {
+  const left = (reserve = 0) => Math.max(0, Math.round(deadline - reserve - performance.now()));
   // The folder is named by time only: never by the patient.
   const folder = `${started.toISOString().replace(/:/g, '-')}-journey`;
   const dir = path.join(ctx.artifactsDir, folder);
@@ -388,16 +403,21 @@ async function keepArtifacts(
     // A navigation still waiting for its server holds a screenshot back: stop loading first.
     await withTimeout(
       context.newCDPSession(page).then((cdp) => cdp.send('Page.stopLoading').finally(() => cdp.detach().catch(() => undefined))),
-      1_000,
+      Math.min(1_000, left(TRACE_RESERVE_MS)),
     ).catch(() => undefined);
-    await page.screenshot({ path: path.join(dir, 'screenshot.png'), fullPage: true, timeout: ARTIFACT_TIMEOUT_MS });
+    // Our own bound too: a renderer busy with a huge document lets Playwright's timeout overrun by seconds.
+    const budget = Math.min(ARTIFACT_TIMEOUT_MS, left(TRACE_RESERVE_MS));
+    if (budget === 0) throw new Error('no time left for it');
+    await withTimeout(page.screenshot({ path: path.join(dir, 'screenshot.png'), fullPage: true, timeout: Math.max(1, budget) }), budget);
     kept.push(`${folder}/screenshot.png`);
   } catch (err) {
     ctx.logger.warn('journey: no screenshot of the failed run', { error: errorLine(err) });
   }
   if (tracing) {
     try {
-      await withTimeout(context.tracing.stop({ path: path.join(dir, 'trace.zip') }), ARTIFACT_TIMEOUT_MS);
+      const budget = Math.min(ARTIFACT_TIMEOUT_MS, left());
+      if (budget === 0) throw new Error('no time left for it');
+      await withTimeout(context.tracing.stop({ path: path.join(dir, 'trace.zip') }), budget);
       kept.push(`${folder}/trace.zip`);
     } catch (err) {
       ctx.logger.warn('journey: no trace of the failed run', { error: errorLine(err) });
