@@ -33,3 +33,21 @@ export function chromiumFailureEvidence(text: string, url: string): Extract<Evid
   if (NETWORK.test(code)) return { type: 'network', url, code, message: code };
   return undefined;
 }
+
+/** Chromium's refusals of redirects a server answered with, and what each means. */
+const REDIRECT_FAILURES: Record<string, string> = {
+  'net::ERR_TOO_MANY_REDIRECTS': 'the answers redirect in a loop (more than 20 redirects)',
+  'net::ERR_INVALID_REDIRECT': 'a redirect names no valid location',
+  'net::ERR_UNSAFE_REDIRECT': 'a redirect leads somewhere the browser may not go',
+};
+
+/**
+ * Evidence for a navigation the browser gave up on because of the redirects the server
+ * answered with, or `undefined`. Every hop was a prompt, well-formed answer, so the answer is
+ * wrong, not the hosting: `bad-response` (the HTTP probes see the same answer as a 3xx status).
+ */
+export function chromiumRedirectEvidence(text: string, url: string): Extract<Evidence, { type: 'bad-response' }> | undefined {
+  const code = chromiumNetCode(text);
+  const problem = code ? REDIRECT_FAILURES[code] : undefined;
+  return code && problem ? { type: 'bad-response', url, problem: `${problem} (${code})` } : undefined;
+}

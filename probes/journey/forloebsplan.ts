@@ -15,7 +15,7 @@ import { describeNetworkCode, describeStatus, formatAge } from '../../lib/format
 import { maskCpr, redact } from '../../lib/privacy.ts';
 import { responseOrigin } from '../../lib/response-origin.ts';
 import type { Evidence, ProbeResult } from '../../lib/result.ts';
-import { chromiumFailureEvidence, chromiumNetCode } from './chromium-errors.ts';
+import { chromiumFailureEvidence, chromiumNetCode, chromiumRedirectEvidence } from './chromium-errors.ts';
 import { SKIPPED, StepFailure, errorLine, runSteps, type StepContext, type StepDefinition } from './runner.ts';
 
 /** What the journey needs besides the common probe context. */
@@ -197,6 +197,8 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
     } catch (err) {
       const found = chromiumFailureEvidence(errorLine(err), launchUrl);
       if (found) throw new StepFailure(`GET /lps/launch failed: ${describeChromiumFailure(found)}`, [found], { cause: err });
+      const redirects = chromiumRedirectEvidence(errorLine(err), launchUrl);
+      if (redirects) throw new StepFailure(`GET /lps/launch failed: ${redirects.problem}`, [redirects], { cause: err });
       const code = chromiumNetCode(errorLine(err));
       // Other browser refusals (an unsafe port, a bad URL) say more about our config than about FLP.
       if (code) throw new StepFailure(`GET /lps/launch failed: ${code}`, [], { cause: err });
