@@ -25,9 +25,23 @@ function healthUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/health`;
 }
 
-function parseJson(res: HttpResponse): unknown {
+// JSON is UTF-8 (RFC 8259): a lenient decoder would turn broken bytes into U+FFFD and let a
+// corrupt answer pass. The BOM is kept, so a BOM-prefixed body stays "not JSON" as before.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as text, or `undefined` when it is not valid UTF-8. */
+function utf8(res: HttpResponse): string | undefined {
   try {
-    return JSON.parse(res.body.toString('utf8'));
+    return UTF8.decode(res.body);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
@@ -79,7 +93,8 @@ async function probeHealth(target: Target, ctx: ProbeContext, opts: NodeProbeOpt
       evidence.push(res.evidence);
       error = `${target.label} ${describeHttpFailure(res)}`;
     } else {
-      const body = parseJson(res);
+      const text = utf8(res);
+      const body = parseJson(text);
       const contentType = res.headers['content-type'];
       if (isObject(body)) {
         if (typeof body.version === 'string' && body.version) observations.version = body.version;
@@ -107,7 +122,7 @@ async function probeHealth(target: Target, ctx: ProbeContext, opts: NodeProbeOpt
         evidence.push(e);
         error = `${target.label} ${describeStatus(e)} at ${target.url}`;
       } else {
-        const problems = healthProblems(body, contentType);
+        const problems = text === undefined ? ['body: not valid UTF-8, which JSON must be'] : healthProblems(body, contentType);
         if (problems.length) {
           const problem = problems.join('; ');
           evidence.push({ type: 'bad-response', url: target.url, problem });

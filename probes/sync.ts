@@ -25,6 +25,10 @@ export interface SyncStatus {
 }
 
 const STATES = ['ok', 'running', 'failed'] as const;
+// JSON is UTF-8 (RFC 8259): a lenient decoder would turn broken bytes into U+FFFD and let a
+// corrupt answer pass. The BOM is kept, so a BOM-prefixed body stays "not JSON" as before.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** ISO 8601 date-time with a zone: without one the time would mean whatever the reader's zone is. */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
 
@@ -87,15 +91,21 @@ export async function probeSync(source: SyncSource, ctx: ProbeContext, opts: Syn
     } else {
       let body: unknown;
       let parsed = true;
+      let text: string | undefined;
       try {
-        body = JSON.parse(res.body.toString('utf8'));
+        text = UTF8.decode(res.body);
+        body = JSON.parse(text);
       } catch {
         parsed = false;
       }
       const checked = parsed ? checkSyncStatus(body) : null;
       if (!checked || !checked.ok) {
         const contentType = res.headers['content-type'];
-        const problem = checked ? checked.problems.join('; ') : `body: not JSON${contentType ? ` (content-type ${contentType})` : ''}`;
+        const problem = checked
+          ? checked.problems.join('; ')
+          : text === undefined
+            ? 'body: not valid UTF-8, which JSON must be'
+            : `body: not JSON${contentType ? ` (content-type ${contentType})` : ''}`;
         evidence.push({ type: 'sync-malformed', source: source.source, url: source.url, problem });
         error = `${name} status malformed: ${problem}`;
       } else {
