@@ -25,7 +25,7 @@ import type { Config } from '../config.ts';
 import { PRECEDENCE } from '../classify.ts';
 import type { HistorySource, MetricPoint, MetricQuery } from '../metrics/history.ts';
 import { DIMENSIONS, METRICS } from '../metrics/names.ts';
-import type { ResultRecord } from '../metrics/records.ts';
+import type { ReleaseRecord, ResultRecord } from '../metrics/records.ts';
 import { FAILURE_CLASSES, type FailureClass } from '../result.ts';
 import { JOURNEY_STEPS } from '../../probes/journey/forloebsplan.ts';
 import { maximum, percentile, type Weighted } from './stats.ts';
@@ -46,7 +46,16 @@ import {
 export type SlaHistory = HistorySource & {
   /** The period, in seconds, of the points `metric()` returns for this range; absent for raw runs. */
   periodSeconds?: (from: Date, to: Date) => number;
+  /** Releases the canary recorded (the local store keeps them), so the report can mark them. */
+  releases?: (range: { from: Date; to: Date }) => Promise<ReleaseRecord[]>;
 };
+
+export interface ReportRelease {
+  at: number;
+  version: string;
+  verdict: 'pass' | 'fail';
+  summary: string;
+}
 
 export type ServiceKind = 'journey' | 'lb' | 'node' | 'sync';
 
@@ -175,6 +184,8 @@ export interface SlaReport {
   downtimeByOwner: OwnerDowntime[];
   latency: StepLatency[];
   syncLag: SyncLag[];
+  /** Releases the canary judged in the period (from the local store). */
+  releases: ReportRelease[];
   /** `runs`: each probe run (local store); `periods`: aggregated points of `periodSeconds` (CloudWatch). */
   resolution: { kind: 'runs' } | { kind: 'periods'; periodSeconds: number };
   notes: string[];
@@ -274,7 +285,8 @@ export async function computeSla(options: ComputeOptions): Promise<SlaReport> {
   const lagP = Promise.all(config.sync.map((s) => metric(METRICS.syncLag.name, { ...env, [DIMENSIONS.source]: s.source })));
   const successP = results ? null : Promise.all(services.map((s) => metric(METRICS.success.name, { ...env, [DIMENSIONS.probe]: s.id })));
   const failuresP = results ? null : Promise.all(FAILURE_CLASSES.map((c) => metric(METRICS.failures.name, { ...env, [DIMENSIONS.failureClass]: c })));
-  const [stepPoints, lagPoints, successPoints, failurePoints] = await Promise.all([stepsP, lagP, successP, failuresP]);
+  const releasesP = history.releases ? history.releases({ from: new Date(from), to: new Date(to) }) : Promise.resolve([]);
+  const [stepPoints, lagPoints, successPoints, failurePoints, releaseRecords] = await Promise.all([stepsP, lagP, successP, failuresP, releasesP]);
 
   let cellsOf: (s: SlaService, index: number) => Cell[];
   if (results) {
@@ -421,6 +433,9 @@ export async function computeSla(options: ComputeOptions): Promise<SlaReport> {
     downtimeByOwner,
     latency,
     syncLag,
+    releases: releaseRecords
+      .filter((r) => r.environment === config.environment)
+      .map((r) => ({ at: Date.parse(r.timestamp), version: r.version, verdict: r.verdict, summary: r.summary })),
     resolution: results ? { kind: 'runs' } : { kind: 'periods', periodSeconds: periodSeconds! },
     notes,
   };

@@ -106,6 +106,12 @@ export function renderCsv(report: SlaReport): string {
       }),
     ),
   );
+  if (report.releases.length)
+    section(
+      'release',
+      ['time', 'version', 'canary', 'verdict'],
+      report.releases.map((r) => [isoLocal(r.at), text(r.version), r.verdict, text(r.summary)]),
+    );
   section('definition', ['text'], [...definition(report), ...report.notes].map((p) => [p]));
   return `\uFEFF${rows.map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
 }

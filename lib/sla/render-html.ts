@@ -99,6 +99,7 @@ export function renderHtml(report: SlaReport): string {
     `<section><h2>Latency per journey step</h2>${latencyChart(report)}${latencyTable(report)}</section>`,
     `<section><h2>Sync lag per source</h2>${syncTable(report)}</section>`,
     `<section><h2>Maintenance windows (not counted)</h2>${maintenanceTable(report)}</section>`,
+    report.releases.length ? `<section><h2>Releases</h2>${releasesTable(report)}</section>` : '',
     `<section><h2>How availability is measured</h2>${definition(report)
       .map((p) => `<p>${esc(p)}</p>`)
       .join('')}${report.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}</section>`,
@@ -199,6 +200,15 @@ function syncTable(report: SlaReport): string {
     report.syncLag.map((l) => [t(l.source), num(s(l.maxSeconds)), num(s(l.p95Seconds)), num(String(l.samples))]),
     'No sync sources in this config.',
     'sync-lag',
+  );
+}
+
+function releasesTable(report: SlaReport): string {
+  return table(
+    [{ text: 'time' }, { text: 'version' }, { text: 'canary' }, { text: 'verdict' }],
+    report.releases.map((r) => [time(r.at), word(r.version), word(r.verdict), text(r.summary)]),
+    'None.',
+    'releases',
   );
 }
 
@@ -339,8 +349,14 @@ function timelineChart(report: SlaReport): string {
       `<rect class="incident${hollow ? ' uncounted' : ''}" data-service="${esc(inc.service)}" data-class="${esc(inc.class ?? 'unknown')}" x="${n1(Math.min(x0, W - right - w))}" y="${top + lane * laneH + 4}" width="${n1(w)}" height="${laneH - 8}" fill="${hollow ? 'none' : colour}" stroke="${colour}" stroke-width="1"><title>${esc(tip)}</title></rect>`,
     );
   }
+  for (const r of report.releases) {
+    const xx = x(r.at);
+    parts.push(
+      `<line class="release" x1="${n1(xx)}" x2="${n1(xx)}" y1="${top}" y2="${top + lanes.length * laneH}" stroke="${r.verdict === 'pass' ? '#1f6fb2' : '#c0392b'}" stroke-width="2" stroke-dasharray="3 2"><title>${esc(`release ${r.version} (canary ${r.verdict}) at ${showLocal(r.at)}`)}</title></line>`,
+    );
+  }
   parts.push(`<line class="axis" x1="${left}" x2="${W - right}" y1="${top + lanes.length * laneH}" y2="${top + lanes.length * laneH}"/>`);
   const used = [...new Set(report.incidents.map((i) => i.class ?? 'unknown'))] as (FailureClass | 'unknown')[];
-  const legend = `<p class="legend">${used.map((c) => `<span><span class="swatch" style="background:${CLASS_COLOURS[c]}"></span>${esc(c)}</span>`).join('')}${report.maintenance.length ? '<span><span class="swatch" style="background:#eef3fb;border:1px solid #ccd"></span>maintenance</span>' : ''}</p>`;
+  const legend = `<p class="legend">${used.map((c) => `<span><span class="swatch" style="background:${CLASS_COLOURS[c]}"></span>${esc(c)}</span>`).join('')}${report.maintenance.length ? '<span><span class="swatch" style="background:#eef3fb;border:1px solid #ccd"></span>maintenance</span>' : ''}${report.releases.length ? '<span><span class="swatch" style="background:#1f6fb2"></span>release (dashed line)</span>' : ''}</p>`;
   return `<svg class="chart" id="chart-timeline" role="img" aria-label="incidents on a timeline" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" preserveAspectRatio="xMinYMin meet">${parts.join('')}</svg>${legend}`;
 }

@@ -67,6 +67,7 @@ export function reportDocument(report: SlaReport) {
       classes: i.classes.map((c) => ({ ...c, downtimeMs: round(c.downtimeMs) })),
     })),
     maintenance: report.maintenance.map((m) => ({ start: isoLocal(m.start), end: isoLocal(m.end), reason: m.reason, recurring: m.recurring, excludedMs: round(m.excludedMs) })),
+    releases: report.releases.map((r) => ({ at: isoLocal(r.at), version: r.version, verdict: r.verdict, summary: r.summary })),
     latency: report.latency,
     syncLag: report.syncLag,
     days: report.days.map((d) => ({

@@ -101,6 +101,17 @@ export function renderMarkdown(report: SlaReport): string {
         )
       : 'No sync sources in this config.',
     '',
+    ...(report.releases.length
+      ? [
+          '## Releases',
+          '',
+          table(
+            ['time', 'version', 'canary', 'verdict'],
+            report.releases.map((r) => [showLocal(r.at), r.version, r.verdict, r.summary]),
+          ),
+          '',
+        ]
+      : []),
     '## How availability is measured',
     '',
     ...definition(report).flatMap((p) => [p, '']),

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, findChromium } from '../../lib/browser.ts';
 import { parseConfig } from '../../lib/config.ts';
 import { historyFromRecords } from '../../lib/metrics/local-history.ts';
+import { releaseRecord } from '../../lib/metrics/records.ts';
 import { computeSla, type SlaReport } from '../../lib/sla/compute.ts';
 import { renderHtml } from '../../lib/sla/render-html.ts';
 import { monthRange } from '../../lib/sla/time.ts';
@@ -51,6 +52,7 @@ beforeAll(async () => {
     ],
     gaps: [{ from: '2026-10-17T00:00:00+02:00', to: '2026-10-17T06:00:00+02:00' }],
   });
+  records.push(releaseRecord({ timestamp: '2026-10-12T06:00:00.000Z', environment: 'test', version: '2026.4.2', verdict: 'pass', summary: 'release 2026.4.2 passed' }));
   report = await computeSla({ config, history: historyFromRecords(records, config, 'local store .flp-monitor/metrics'), from, to, title: 'October 2026', now: new Date('2026-11-15T00:00:00Z') });
   dir = await mkdtemp(path.join(os.tmpdir(), 'flp-sla-html-'));
   file = path.join(dir, 'r.html');
@@ -144,6 +146,11 @@ describe('the HTML report in Chromium', () => {
         expect(m.height).toBeGreaterThan(0);
         expect(inside(m, timeline)).toBe(true);
       }
+      // The release the canary recorded is marked across the lanes.
+      const release = await boxes(page, '#chart-timeline line.release');
+      expect(release).toHaveLength(1);
+      expect(release[0]!.height).toBeGreaterThan(50);
+      expect(inside(release[0]!, timeline)).toBe(true);
       // The failure inside the maintenance window is drawn hollow: it does not count.
       expect(await page.$$eval('#chart-timeline rect.incident.uncounted', (els) => els.length)).toBeGreaterThanOrEqual(1);
       expect(await page.textContent('main')).toContain('launch: 503 from the load balancer');

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../lib/config.ts';
 import { historyFromRecords } from '../../../../lib/metrics/local-history.ts';
+import { releaseRecord } from '../../../../lib/metrics/records.ts';
 import { computeSla, type SlaReport } from '../../../../lib/sla/compute.ts';
 import { csvField, renderCsv } from '../../../../lib/sla/render-csv.ts';
 import { renderHtml } from '../../../../lib/sla/render-html.ts';
@@ -33,6 +34,7 @@ async function dayReport(): Promise<SlaReport> {
       { service: 'sync:lab', from: '2026-11-02T13:00:00+01:00', to: '2026-11-02T13:05:00+01:00', class: 'sync', summary: '=HYPERLINK("http://x")' },
     ],
   });
+  records.push(releaseRecord({ timestamp: '2026-11-02T07:30:00.000Z', environment: 'test', version: '2026.4.2', verdict: 'pass', summary: 'release 2026.4.2 passed: 3 runs, every node on 2026.4.2' }));
   return computeSla({ config, history: historyFromRecords(records, config, 'local store .flp-monitor/metrics'), from: new Date(from), to: new Date(to), title: 'a day in November', now: new Date('2026-12-01T00:00:00Z') });
 }
 
@@ -75,6 +77,7 @@ describe('Markdown', () => {
     );
     expect(lines).toContain('| 2026-11-02 22:00 +01:00 | 2026-11-02 23:00 +01:00 | 1 h | one-off | opgradering af databasen på flp-1 (Søren) |');
     expect(lines).toContain('| launch | 145 ms | 193 ms | 276 |');
+    expect(lines).toContain('| 2026-11-02 08:30 +01:00 | 2026.4.2 | pass | release 2026.4.2 passed: 3 runs, every node on 2026.4.2 |');
     expect(md).toContain('## How availability is measured');
     expect(md).toMatch(/MISSING when no run was recorded/);
     // Every table row has as many cells as its header.
@@ -129,6 +132,7 @@ describe('CSV', () => {
     expect(section('owner')).toEqual([['owner', 'PLSP', '10', '15']]);
     expect(section('day').find((r) => r[2] === 'journey')).toEqual(['day', '2026-11-02', 'journey', '99.275', '1380', '10', '0']);
     expect(section('latency').map((r) => r[1])).toEqual(['launch', 'overview', 'create-plan', 'print', 'cleanup']);
+    expect(section('release')).toEqual([['release', '2026-11-02T08:30:00+01:00', '2026.4.2', 'pass', 'release 2026.4.2 passed: 3 runs, every node on 2026.4.2']]);
   });
 });
 
@@ -142,6 +146,7 @@ describe('JSON', () => {
     expect(doc.maintenance).toEqual([{ start: '2026-11-02T22:00:00+01:00', end: '2026-11-02T23:00:00+01:00', reason: 'opgradering af databasen på flp-1 (Søren)', recurring: false, excludedMs: 3_600_000 }]);
     expect(doc.syncLag).toEqual([{ source: 'lab', samples: 276, maxSeconds: 114, p95Seconds: 114 }]);
     expect(doc.definition).toHaveLength(3);
+    expect(doc.releases).toEqual([{ at: '2026-11-02T08:30:00+01:00', version: '2026.4.2', verdict: 'pass', summary: 'release 2026.4.2 passed: 3 runs, every node on 2026.4.2' }]);
   });
 });
 
