@@ -70,14 +70,14 @@ export const journeyOverhead: BenchModule = {
       const browser = await provider.get();
       const untraced = { ...ctx, browser: new SharedBrowser(browser, { refuseTracing: true }) };
       // Per-step times of the two main arms: where the difference is spent.
-      const steps: Record<'ours' | 'bare', StepTimes[]> = { ours: [], bare: [] };
+      const steps: Record<'ours' | 'oursUntraced' | 'bare', StepTimes[]> = { ours: [], oursUntraced: [], bare: [] };
       let recording = false;
       const once = async (arm: Arm): Promise<number> => {
         const t0 = performance.now();
         if (arm === 'ours' || arm === 'oursUntraced') {
           const r = await probeJourney(sb.config, arm === 'ours' ? ctx : untraced);
           if (!r.ok) throw new Error(`the journey failed against a healthy sandbox: ${r.error}`);
-          if (recording && arm === 'ours') steps.ours.push(Object.fromEntries(r.steps.map((st) => [st.name, st.durationMs])) as StepTimes);
+          if (recording) steps[arm].push(Object.fromEntries(r.steps.map((st) => [st.name, st.durationMs])) as StepTimes);
         } else {
           const times = await bareJourney(browser, sb.config, { tracing: arm === 'bareTraced' });
           if (recording && arm === 'bare') steps.bare.push(times);
@@ -107,7 +107,7 @@ export const journeyOverhead: BenchModule = {
       }
       const ratio = median(ratios);
       const ms = (arm: Arm) => round(median(samples[arm]), 1);
-      const stepMedians = (arm: 'ours' | 'bare') => {
+      const stepMedians = (arm: 'ours' | 'oursUntraced' | 'bare') => {
         const perStep = Object.fromEntries(JOURNEY_STEPS.map((name) => [name, round(median(steps[arm].map((t) => t[name])), 1)]));
         const inSteps = JOURNEY_STEPS.reduce((n, name) => n + perStep[name]!, 0);
         // Opening and closing the context, the trace, the page and its listeners: what runs outside the five steps.
@@ -132,7 +132,8 @@ export const journeyOverhead: BenchModule = {
               untracedRatio: round(median(untracedRatios), 3),
               // The bare script recording the journey's trace (screenshots and snapshots), against itself without.
               traceCostRatio: round(median(traceRatios), 3),
-              stepMedianMs: { ours: stepMedians('ours'), bare: stepMedians('bare') },
+              // Per step, and outside the steps (context, page, listeners, trace start and stop): where the difference is spent.
+              stepMedianMs: { ours: stepMedians('ours'), oursUntraced: stepMedians('oursUntraced'), bare: stepMedians('bare') },
             },
             samplesMs: Object.fromEntries(arms.map((a) => [a, samples[a].map((v) => Math.round(v))])),
             method:

@@ -8,11 +8,16 @@
  *     npm run bench -- --json            one JSON document
  *     npm run bench -- --quick           fewer repetitions (a smoke run; numbers indicative only)
  *     npm run bench -- --only fanout,cost
+ *     npm run bench -- --json --out bench.json   also write the output to a file
+ *
+ * npm prints its own "> flp-monitor@… bench" lines on stdout before the script's; for stdout
+ * with nothing but the JSON document, run `npm run -s bench -- --json` (or use --out).
  *
  * Everything runs on 127.0.0.1 (the sandbox, loopback servers, Chromium with host-resolver
  * rules); nothing contacts another host. Exit code 0 when every module ran (goals met or not:
  * the table says), 2 when a module failed or the arguments are wrong.
  */
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { findChromium } from '../lib/browser.ts';
@@ -32,19 +37,23 @@ export const MODULES: BenchModule[] = [cost, detection, falseAlarms, bundles, fa
 /** The bench stops itself after this long, whatever hangs. */
 const WATCHDOG_MS = 20 * 60_000;
 
-function parseArgs(argv: string[]): { json: boolean; quick: boolean; only: string[] | null } {
-  const out = { json: false, quick: false, only: null as string[] | null };
+function parseArgs(argv: string[]): { json: boolean; quick: boolean; only: string[] | null; out: string | null } {
+  const out = { json: false, quick: false, only: null as string[] | null, out: null as string | null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') out.json = true;
     else if (a === '--quick') out.quick = true;
+    else if (a === '--out' || a.startsWith('--out=')) {
+      out.out = (a === '--out' ? argv[++i] : a.slice('--out='.length)) ?? null;
+      if (!out.out) throw new Error('--out takes a file name');
+    }
     else if (a === '--only' || a.startsWith('--only=')) {
       const list = a === '--only' ? argv[++i] : a.slice('--only='.length);
       out.only = (list ?? '').split(',').filter(Boolean);
       const unknown = out.only.filter((n) => !MODULES.some((m) => m.name === n));
       if (!out.only.length || unknown.length) throw new Error(`--only takes module names: ${MODULES.map((m) => m.name).join(', ')}${unknown.length ? ` (not: ${unknown.join(', ')})` : ''}`);
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write(`usage: npm run bench -- [--json] [--quick] [--only ${MODULES.map((m) => m.name).join(',')}]\n`);
+      process.stdout.write(`usage: npm run -s bench -- [--json] [--quick] [--out FILE] [--only ${MODULES.map((m) => m.name).join(',')}]\n`);
       process.exit(0);
     } else throw new Error(`unknown argument "${a}" (try --help)`);
   }
@@ -114,20 +123,22 @@ async function main(): Promise<number> {
     failures,
   };
 
+  let output: string;
   if (args.json) {
     const doc: Record<string, unknown> = {};
     for (const f of figures) doc[f.key] = f.value;
     doc.goals = Object.fromEntries(figures.map((f) => [f.key, { goal: f.goal, met: f.met }]));
     doc.details = Object.fromEntries(figures.filter((f) => f.details).map((f) => [f.key, f.details]));
     doc.meta = meta;
-    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    output = `${JSON.stringify(doc, null, 2)}\n`;
   } else {
-    process.stdout.write(`${table(figures)}\n\n`);
-    process.stdout.write(
-      `${durationSeconds} s on ${meta.cpus} CPUs, load average ${meta.loadAverageBefore.join(' ')} before and ${meta.loadAverageAfter.join(' ')} after${args.quick ? '; --quick: indicative only' : ''}\n`,
-    );
-    for (const f of failures) process.stdout.write(`module ${f.module} failed: ${f.error}\n`);
+    output =
+      `${table(figures)}\n\n` +
+      `${durationSeconds} s on ${meta.cpus} CPUs, load average ${meta.loadAverageBefore.join(' ')} before and ${meta.loadAverageAfter.join(' ')} after${args.quick ? '; --quick: indicative only' : ''}\n` +
+      failures.map((f) => `module ${f.module} failed: ${f.error}\n`).join('');
   }
+  process.stdout.write(output);
+  if (args.out) writeFileSync(args.out, output);
   return failures.length ? 2 : 0;
 }
 
