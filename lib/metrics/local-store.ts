@@ -1,10 +1,10 @@
 /**
  * The local metric store: JSON Lines, one file per UTC day under `<store.dir>/metrics/`. Each
- * append is a single write of whole lines with O_APPEND, so two writers never interleave
- * within a line. Readers skip and count what is broken (a truncated last line after a crash, a
- * corrupt line) and lose nothing else.
+ * append writes whole lines with O_APPEND, in single writes of at most 256 KiB, so two writers
+ * never interleave within a line. Readers skip and count what is broken (a truncated last line
+ * after a crash, a corrupt line) and lose nothing else.
  */
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StoreRecord } from './records.ts';
 
@@ -20,6 +20,44 @@ export interface StoreReadResult {
 }
 
 const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
+
+/**
+ * The most one write(2) carries. The kernel appends one write on an O_APPEND file in one piece,
+ * never mixed with another writer's; Node's `appendFile` would cut a longer text into 512 KiB
+ * writes at any byte, and another process's lines could land inside one of ours.
+ */
+const MAX_WRITE_BYTES = 256 * 1024;
+
+/** Whole lines, newline-terminated, grouped into pieces of at most MAX_WRITE_BYTES (a longer line is a piece of its own). */
+function pieces(lines: readonly string[]): Buffer[] {
+  const out: Buffer[] = [];
+  let group: Buffer[] = [];
+  let size = 0;
+  for (const line of lines) {
+    const b = Buffer.from(`${line}\n`);
+    if (size + b.length > MAX_WRITE_BYTES && group.length) {
+      out.push(Buffer.concat(group));
+      group = [];
+      size = 0;
+    }
+    group.push(b);
+    size += b.length;
+  }
+  if (group.length) out.push(Buffer.concat(group));
+  return out;
+}
+
+/** Appends whole lines to `file`. */
+async function appendLines(file: string, lines: readonly string[]): Promise<void> {
+  const fh = await open(file, 'a');
+  try {
+    for (const piece of pieces(lines)) {
+      for (let at = 0; at < piece.length; ) at += (await fh.write(piece, at)).bytesWritten;
+    }
+  } finally {
+    await fh.close();
+  }
+}
 
 export class LocalStore {
   readonly #dir: string;
@@ -46,7 +84,7 @@ export class LocalStore {
       lines.push(JSON.stringify(r));
       byDay.set(day, lines);
     }
-    for (const [day, lines] of byDay) await appendFile(this.fileFor(day), `${lines.join('\n')}\n`, { flag: 'a' });
+    for (const [day, lines] of byDay) await appendLines(this.fileFor(day), lines);
   }
 
   /** Every record with `from <= timestamp < to` (either bound optional), oldest day first. */
