@@ -47,10 +47,17 @@ function pieces(lines: readonly string[]): Buffer[] {
   return out;
 }
 
-/** Appends whole lines to `file`. */
+/** Appends whole lines to `file`, starting on a fresh line when a crash left the last one unfinished. */
 async function appendLines(file: string, lines: readonly string[]): Promise<void> {
-  const fh = await open(file, 'a');
+  const fh = await open(file, 'a+');
   try {
+    // Without this newline the first new record would be glued to the broken line and lost with it.
+    const { size } = await fh.stat();
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await fh.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) await fh.write('\n');
+    }
     for (const piece of pieces(lines)) {
       for (let at = 0; at < piece.length; ) at += (await fh.write(piece, at)).bytesWritten;
     }
