@@ -11,8 +11,11 @@ import type { Config } from '../lib/config.ts';
 import { SYNTHETIC_HEADER, SYNTHETIC_HEADER_VALUE } from '../lib/context.ts';
 
 export interface BareOptions {
-  /** Also record a Playwright trace (screenshots and snapshots), started and stopped like the journey's: for profiling. */
-  tracing?: boolean;
+  /**
+   * Also record a Playwright trace, started and stopped like the journey's, for profiling: `true`
+   * records what the journey records (screenshots and snapshots); an object picks the parts.
+   */
+  tracing?: boolean | { screenshots: boolean; snapshots: boolean };
 }
 
 /** Milliseconds per contract step (named as the journey names them), for the per-step profile. */
@@ -38,7 +41,7 @@ export async function bareJourney(browser: Browser, config: Config, options: Bar
     mark = now;
   };
   try {
-    if (options.tracing) await context.tracing.start({ screenshots: true, snapshots: true });
+    if (options.tracing) await context.tracing.start(options.tracing === true ? { screenshots: true, snapshots: true } : options.tracing);
     const page = await context.newPage();
     mark = performance.now();
     // 1. launch

@@ -18,7 +18,7 @@ import { median, quantile, quiet, round, sandboxHostRules, startBenchSandbox, ty
 
 export const GOAL = 1.15;
 
-type Arm = 'ours' | 'bare' | 'oursUntraced' | 'bareTraced';
+type Arm = 'ours' | 'bare' | 'oursUntraced' | 'bareTraced' | 'bareScreenshotsOnly' | 'bareSnapshotsOnly';
 
 /**
  * Hands out an already running browser (so every arm shares one Chromium process), optionally
@@ -53,7 +53,7 @@ class SharedBrowser extends BrowserProvider {
 export const journeyOverhead: BenchModule = {
   name: 'journey-overhead',
   expectedSeconds: 45,
-  async run({ quick, log }): Promise<Figure[]> {
+  async run({ quick, profile, log }): Promise<Figure[]> {
     const rounds = quick ? 4 : 15;
     const warmup = quick ? 1 : 3;
     const sb = await startBenchSandbox();
@@ -79,15 +79,18 @@ export const journeyOverhead: BenchModule = {
           if (!r.ok) throw new Error(`the journey failed against a healthy sandbox: ${r.error}`);
           if (recording) steps[arm].push(Object.fromEntries(r.steps.map((st) => [st.name, st.durationMs])) as StepTimes);
         } else {
-          const times = await bareJourney(browser, sb.config, { tracing: arm === 'bareTraced' });
+          const tracing =
+            arm === 'bareTraced' ? true : arm === 'bareScreenshotsOnly' ? { screenshots: true, snapshots: false } : arm === 'bareSnapshotsOnly' ? { screenshots: false, snapshots: true } : false;
+          const times = await bareJourney(browser, sb.config, { tracing });
           if (recording && arm === 'bare') steps.bare.push(times);
         }
         return performance.now() - t0;
       };
 
-      const arms: Arm[] = ['ours', 'bare', 'oursUntraced', 'bareTraced'];
+      // With --profile, two more arms split the trace's cost between its screencast and its DOM snapshots.
+      const arms: Arm[] = ['ours', 'bare', 'oursUntraced', 'bareTraced', ...(profile ? (['bareScreenshotsOnly', 'bareSnapshotsOnly'] as const) : [])];
       for (let i = 0; i < warmup; i++) for (const arm of arms) await once(arm);
-      const samples: Record<Arm, number[]> = { ours: [], bare: [], oursUntraced: [], bareTraced: [] };
+      const samples: Record<Arm, number[]> = { ours: [], bare: [], oursUntraced: [], bareTraced: [], bareScreenshotsOnly: [], bareSnapshotsOnly: [] };
       recording = true;
       const ratios: number[] = [];
       const untracedRatios: number[] = [];
@@ -101,9 +104,7 @@ export const journeyOverhead: BenchModule = {
         ratios.push(t.ours! / t.bare!);
         untracedRatios.push(t.oursUntraced! / t.bare!);
         traceRatios.push(t.bareTraced! / t.bare!);
-        log(
-          `journey-overhead round ${i + 1}/${rounds}: ours ${Math.round(t.ours!)} ms, bare ${Math.round(t.bare!)} ms, ours without trace ${Math.round(t.oursUntraced!)} ms, bare with trace ${Math.round(t.bareTraced!)} ms`,
-        );
+        log(`journey-overhead round ${i + 1}/${rounds}: ${order.map((arm) => `${arm} ${Math.round(t[arm]!)} ms`).join(', ')}`);
       }
       const ratio = median(ratios);
       const ms = (arm: Arm) => round(median(samples[arm]), 1);
@@ -124,7 +125,7 @@ export const journeyOverhead: BenchModule = {
           details: {
             rounds,
             warmupRoundsPerArm: warmup,
-            medianMs: { ours: ms('ours'), bare: ms('bare'), oursUntraced: ms('oursUntraced'), bareTraced: ms('bareTraced') },
+            medianMs: Object.fromEntries(arms.map((a) => [a, ms(a)])),
             ratioP25: round(quantile(ratios, 0.25), 3),
             ratioP75: round(quantile(ratios, 0.75), 3),
             profile: {
@@ -132,6 +133,12 @@ export const journeyOverhead: BenchModule = {
               untracedRatio: round(median(untracedRatios), 3),
               // The bare script recording the journey's trace (screenshots and snapshots), against itself without.
               traceCostRatio: round(median(traceRatios), 3),
+              ...(profile
+                ? {
+                    screenshotsOnlyCostRatio: round(median(samples.bareScreenshotsOnly.map((v, k) => v / samples.bare[k]!)), 3),
+                    snapshotsOnlyCostRatio: round(median(samples.bareSnapshotsOnly.map((v, k) => v / samples.bare[k]!)), 3),
+                  }
+                : {}),
               // Per step, and outside the steps (context, page, listeners, trace start and stop): where the difference is spent.
               stepMedianMs: { ours: stepMedians('ours'), oursUntraced: stepMedians('oursUntraced'), bare: stepMedians('bare') },
             },

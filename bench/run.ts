@@ -9,6 +9,7 @@
  *     npm run bench -- --quick           fewer repetitions (a smoke run; numbers indicative only)
  *     npm run bench -- --only fanout,cost
  *     npm run bench -- --json --out bench.json   also write the output to a file
+ *     npm run bench -- --only journey-overhead --profile   split the journey trace's cost (slower)
  *
  * npm prints its own "> flp-monitor@… bench" lines on stdout before the script's; for stdout
  * with nothing but the JSON document, run `npm run -s bench -- --json` (or use --out).
@@ -37,12 +38,13 @@ export const MODULES: BenchModule[] = [cost, detection, falseAlarms, bundles, fa
 /** The bench stops itself after this long, whatever hangs. */
 const WATCHDOG_MS = 20 * 60_000;
 
-function parseArgs(argv: string[]): { json: boolean; quick: boolean; only: string[] | null; out: string | null } {
-  const out = { json: false, quick: false, only: null as string[] | null, out: null as string | null };
+function parseArgs(argv: string[]): { json: boolean; quick: boolean; profile: boolean; only: string[] | null; out: string | null } {
+  const out = { json: false, quick: false, profile: false, only: null as string[] | null, out: null as string | null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') out.json = true;
     else if (a === '--quick') out.quick = true;
+    else if (a === '--profile') out.profile = true;
     else if (a === '--out' || a.startsWith('--out=')) {
       out.out = (a === '--out' ? argv[++i] : a.slice('--out='.length)) ?? null;
       if (!out.out) throw new Error('--out takes a file name');
@@ -53,7 +55,7 @@ function parseArgs(argv: string[]): { json: boolean; quick: boolean; only: strin
       const unknown = out.only.filter((n) => !MODULES.some((m) => m.name === n));
       if (!out.only.length || unknown.length) throw new Error(`--only takes module names: ${MODULES.map((m) => m.name).join(', ')}${unknown.length ? ` (not: ${unknown.join(', ')})` : ''}`);
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write(`usage: npm run -s bench -- [--json] [--quick] [--out FILE] [--only ${MODULES.map((m) => m.name).join(',')}]\n`);
+      process.stdout.write(`usage: npm run -s bench -- [--json] [--quick] [--profile] [--out FILE] [--only ${MODULES.map((m) => m.name).join(',')}]\n`);
       process.exit(0);
     } else throw new Error(`unknown argument "${a}" (try --help)`);
   }
@@ -94,7 +96,7 @@ async function main(): Promise<number> {
     const m0 = performance.now();
     progress(`${m.name} ...`);
     try {
-      figures.push(...(await m.run({ quick: args.quick, log: progress })));
+      figures.push(...(await m.run({ quick: args.quick, profile: args.profile, log: progress })));
     } catch (err) {
       const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       failures.push({ module: m.name, error: error.split('\n')[0]! });

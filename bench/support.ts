@@ -43,6 +43,8 @@ export interface BenchModule {
 export interface BenchOptions {
   /** Fewer repetitions, for a smoke run (`--quick`): the numbers are then indicative only. */
   quick: boolean;
+  /** Extra profiling runs where a module has them (`--profile`): slower. */
+  profile?: boolean;
   log: (line: string) => void;
 }
 
