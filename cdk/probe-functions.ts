@@ -41,8 +41,8 @@ export const CHROMIUM_LAYER_PACKAGES = ['@sparticuz/chromium'] as const;
 /**
  * Shipped beside each bundle as plain `node_modules` rather than bundled: playwright-core
  * finds its own package.json and files through `__dirname`, which a single-file bundle breaks
- * ("Cannot find module '../package.json'"). Every group needs it, because lib/browser.ts
- * imports it statically.
+ * ("Cannot find module '../package.json'"). Only the journey ships it: lib/browser.ts loads
+ * Playwright on first use, which the sync and node functions never reach.
  */
 export const UNBUNDLED_PACKAGES = ['playwright', 'playwright-core'] as const;
 /** Kept out of the esbuild bundle: loaded at run time from the layer or from node_modules beside the bundle. */
@@ -295,7 +295,8 @@ export class ProbeFunctions extends Construct {
           commandHooks: {
             beforeBundling: () => [],
             beforeInstall: () => [],
-            afterBundling: (_inputDir: string, outputDir: string) => copyCommands(runtimeClosure(UNBUNDLED_PACKAGES, PROJECT_ROOT), outputDir),
+            afterBundling: (_inputDir: string, outputDir: string) =>
+              group === 'journey' ? copyCommands(runtimeClosure(UNBUNDLED_PACKAGES, PROJECT_ROOT), outputDir) : [],
           },
         },
       });

@@ -3,7 +3,15 @@
  * reused across runs (like a warm Lambda); each journey run opens its own fresh context.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright';
+import { createRequire } from 'node:module';
+import type { Browser, BrowserType } from 'playwright';
+
+// Playwright loads on first use, not at import: the sync and node functions share this module's
+// importers but never start a browser, and ship without Playwright.
+const require = createRequire(import.meta.url);
+function playwrightChromium(): BrowserType {
+  return (require('playwright') as typeof import('playwright')).chromium;
+}
 
 /** The flags Chromium needs on this kind of host (no sandbox user namespaces, no GPU, no phoning home). */
 export const CHROMIUM_ARGS: readonly string[] = [
@@ -52,7 +60,7 @@ function isExecutableFile(file: string): boolean {
 function playwrightChromiumPath(): string | undefined {
   try {
     // Returns where Playwright's own download would live, whether or not it was downloaded.
-    return chromium.executablePath();
+    return playwrightChromium().executablePath();
   } catch {
     return undefined;
   }
@@ -124,7 +132,7 @@ export class BrowserProvider {
 
   async #launch(): Promise<Browser> {
     const executablePath = this.#options.executablePath ?? findChromium().path;
-    const browser = await chromium.launch({
+    const browser = await playwrightChromium().launch({
       executablePath,
       headless: this.#options.headless ?? true,
       args: this.args,

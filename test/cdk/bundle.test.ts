@@ -30,7 +30,7 @@ const functionDir = (group: 'journey' | 'sync' | 'nodes') => codeDir(s.json.Reso
 const layerDir = () => codeDir(resourcesOf(s, 'AWS::Lambda::LayerVersion')[0]![1].Content);
 
 describe('the bundle and the layer', () => {
-  it('bundles the handlers into one ES module, with playwright beside it as plain packages and Chromium left out', () => {
+  it('bundles the handlers into one ES module, with playwright beside the journey only and Chromium left out', () => {
     for (const group of ['journey', 'sync', 'nodes'] as const) {
       const dir = functionDir(group);
       const bundle = path.join(dir, 'index.mjs');
@@ -38,7 +38,8 @@ describe('the bundle and the layer', () => {
       // The AWS SDK and our code, not a browser: Chromium comes from the layer.
       expect(statSync(bundle).size).toBeLessThan(5 * 1024 * 1024);
       expect(readFileSync(bundle, 'utf8')).toMatch(/^import\{createRequire as __flpCreateRequire\}|^import \{ createRequire as __flpCreateRequire \}/);
-      for (const pkg of runtimeClosure(UNBUNDLED_PACKAGES, PROJECT_ROOT)) expect(existsSync(path.join(dir, pkg.relative, 'package.json')), pkg.name).toBe(true);
+      // Playwright loads on first use; only the journey ever gets there.
+      for (const pkg of runtimeClosure(UNBUNDLED_PACKAGES, PROJECT_ROOT)) expect(existsSync(path.join(dir, pkg.relative, 'package.json')), `${group} ${pkg.name}`).toBe(group === 'journey');
       expect(existsSync(path.join(dir, 'node_modules', '@sparticuz'))).toBe(false);
     }
   });
@@ -71,5 +72,20 @@ describe('the bundle and the layer', () => {
     expect(seen.handlers).toEqual(['function', 'function', 'function']);
     expect(seen.chromium.startsWith(path.join(opt, 'nodejs', 'node_modules', '@sparticuz', 'chromium'))).toBe(true);
     expect(seen.executablePath).toBe('function');
+  }, 60_000);
+
+  it('loads the sync and node functions without Playwright or the layer', async () => {
+    for (const group of ['sync', 'nodes'] as const) {
+      const task = functionDir(group);
+      const script = `
+        const m = await import(${JSON.stringify(path.join(task, 'index.mjs'))});
+        const { createRequire } = await import('node:module');
+        let playwright = 'absent';
+        try { createRequire(${JSON.stringify(path.join(task, 'index.js'))}).resolve('playwright'); playwright = 'found'; } catch {}
+        console.log(JSON.stringify({ handler: typeof m[${JSON.stringify(`${group}Handler`)}], playwright }));`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: task, env: { PATH: process.env.PATH }, timeout: 60_000 });
+      const seen = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      expect(seen, group).toEqual({ handler: 'function', playwright: 'absent' });
+    }
   }, 60_000);
 });
