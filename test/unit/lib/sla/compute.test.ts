@@ -109,7 +109,11 @@ describe('Copenhagen months, days and service hours across daylight saving', () 
   });
 
   it('counts weekday office hours of October 2026 as 22 days of 8 hours, leaving failures at night out', async () => {
-    const c = config({ sla: { serviceHours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '16:00' } } });
+    const c = config({
+      target: { baseUrl: 'http://flp.example.test', nodes: [{ name: 'flp-1', url: 'http://flp-1.example.test' }] },
+      sync: [],
+      sla: { serviceHours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '16:00' } },
+    });
     const oct = monthRange('2026-10')!;
     const r = await report(c, oct.from, oct.to, {
       outages: [
