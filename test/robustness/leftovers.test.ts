@@ -1,0 +1,171 @@
+/**
+ * No leftovers: 100 journey runs against the sandbox with its faults in rotation (most of them
+ * failing, with screenshots and traces), 90 in one warm browser as a warm process or Lambda
+ * container does, and 10 each in a browser of their own as a cold start does. Afterwards no
+ * Chromium process we started is left, no temporary profile directory, and no synthetic plan.
+ *
+ * Chromium's profile directories go to os.tmpdir(): this file points TMPDIR at a directory of
+ * its own, so other test files and processes on the machine cannot be mistaken for ours.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrowserProvider } from '../../lib/browser.ts';
+import { classify } from '../../lib/classify.ts';
+import { DEFAULT_OWNERS, parseConfig, type Config } from '../../lib/config.ts';
+import type { Logger } from '../../lib/context.ts';
+import { createHttpClient } from '../../lib/http.ts';
+import { createResolver } from '../../lib/resolver.ts';
+import { probeJourney, type JourneyContext } from '../../probes/journey/forloebsplan.ts';
+import { startSandbox, type FaultName, type Sandbox } from '../../sandbox/index.ts';
+import { descendantsOf, isChromium, listProcesses, processInfo, userDataDir } from './support/processes.ts';
+
+const RUNS = 100;
+const COLD_EVERY = 10;
+const STEP_MS = 1_500;
+/** Each fault with the class it must come out as (the contract's fault matrix); null: the journey passes. */
+const ROTATION: [FaultName | null, string | null][] = [
+  [null, null],
+  ['api-500', 'application'],
+  ['js-error', 'application'],
+  ['create-fails', 'application'],
+  ['print-not-pdf', 'application'],
+  ['lb-hang', 'infrastructure'],
+  ['node-down', null],
+  ['missing-section', 'application'],
+  ['lb-502', 'infrastructure'],
+  ['page-stale', 'sync'],
+];
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+let dir: string;
+let tmp: string;
+let savedTmp: string | undefined;
+let sandbox: Sandbox;
+let config: Config;
+let resolve: ReturnType<typeof createResolver>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'flp-robust-leftovers-'));
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'flp-robust-tmpdir-'));
+  savedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  sandbox = await startSandbox({ certDir: path.join(dir, 'certs') });
+  config = parseConfig(
+    {
+      environment: 'robustness',
+      target: { baseUrl: sandbox.baseUrl, nodes: sandbox.nodes, dnsServers: [sandbox.dnsServer] },
+      journey: { clinic: '012345', cpr: '2512489996', lpsSystem: 'test-journal' },
+      sync: sandbox.sync.map((s) => ({ ...s, maxLagMinutes: s.source === 'lab' ? 120 : 1440 })),
+      timeouts: { requestMs: 1_000, stepMs: STEP_MS },
+      artifacts: { dir: 'artifacts' },
+    },
+    { baseDir: dir },
+  );
+  resolve = createResolver([sandbox.dnsServer], { timeoutMs: 1_000, tries: 1 });
+});
+
+afterAll(async () => {
+  if (savedTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = savedTmp;
+  await sandbox?.close();
+  await rm(dir, { recursive: true, force: true });
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** Chromium processes below this test process right now. */
+const ourChromium = () => descendantsOf(process.pid).filter(isChromium);
+
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const end = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
+describe('100 journey runs with faults', () => {
+  it('leave no Chromium process, no temporary profile directory and no synthetic plan behind', { timeout: 300_000 }, async () => {
+    const rules = { [new URL(sandbox.baseUrl).hostname]: '127.0.0.1' };
+    const warm = new BrowserProvider({ hostResolverRules: rules });
+    const seenPids = new Set<number>();
+    const seenProfiles = new Set<string>();
+    const outcomes = new Map<string, number>();
+    const note = () => {
+      for (const p of ourChromium()) {
+        seenPids.add(p.pid);
+        const profile = userDataDir(p);
+        if (profile) seenProfiles.add(profile);
+      }
+    };
+    const t0 = performance.now();
+    let cold = 0;
+    let matched = 0;
+
+    // when 100 runs go by, the faults in rotation, every tenth in a cold browser
+    for (let i = 0; i < RUNS; i++) {
+      const [fault, expected] = ROTATION[i % ROTATION.length] as [FaultName | null, string | null];
+      sandbox.clearFaults();
+      if (fault) sandbox.setFault(fault);
+      const coldStart = i % COLD_EVERY === COLD_EVERY - 1;
+      const browser = coldStart ? new BrowserProvider({ hostResolverRules: rules }) : warm;
+      const ctx: JourneyContext = {
+        clock: { now: () => new Date() },
+        http: createHttpClient({ resolve }),
+        resolve,
+        logger: quiet,
+        browser,
+        artifactsDir: config.artifacts.dir,
+      };
+      try {
+        const result = classify(await probeJourney(config, ctx), DEFAULT_OWNERS);
+        note();
+        // each run is a journey that ran: never a failure of the monitor (no browser, a crash),
+        // and a failing fault always fails (its class is the fault matrix's business; on a busy
+        // machine a 1.5 s step may also run out of time, so the tally is printed, not asserted)
+        expect({ run: i, fault, class: result.class, error: result.error }).not.toMatchObject({ class: 'monitor' });
+        if (expected) expect({ run: i, fault, ok: result.ok }).toEqual({ run: i, fault, ok: false });
+        if (result.class === expected) matched += 1;
+        outcomes.set(`${fault ?? 'none'} → ${result.class ?? 'ok'}`, (outcomes.get(`${fault ?? 'none'} → ${result.class ?? 'ok'}`) ?? 0) + 1);
+      } finally {
+        if (coldStart) {
+          cold += 1;
+          await browser.close();
+        }
+      }
+    }
+    sandbox.clearFaults();
+    const runsMs = performance.now() - t0;
+    await warm.close();
+
+    // then every Chromium process we saw is gone (waiting a moment for the last to be reaped)
+    const gone = await until(() => ourChromium().length === 0 && [...seenPids].every((pid) => !isAlive(pid)), 5_000);
+    const left = ourChromium().map((p) => `${p.pid} ${p.state} ${p.argv.slice(0, 2).join(' ')}`);
+    const orphans = listProcesses().filter((p) => isChromium(p) && seenProfiles.has(userDataDir(p) ?? ''));
+    console.log(
+      `leftovers: ${RUNS} runs (${cold} cold starts) in ${Math.round(runsMs / 1000)} s; ${seenPids.size} Chromium processes seen, ${seenProfiles.size} profiles; ${matched} classified as the fault matrix says; outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`,
+    );
+    expect(gone, `still running: ${left.join('; ')}`).toBe(true);
+    expect(orphans.map((p) => p.pid)).toEqual([]);
+    expect(seenProfiles.size).toBe(cold + 1);
+    // and no profile directory is left, neither in our TMPDIR nor where the processes said
+    for (const profile of seenProfiles) expect(existsSync(profile), profile).toBe(false);
+    const inTmp = await readdir(tmp);
+    expect(inTmp.filter((n) => n.startsWith('playwright_chromiumdev_profile-'))).toEqual([]);
+    expect(inTmp.filter((n) => n.startsWith('playwright-artifacts-'))).toEqual([]);
+    // and the sandbox holds no synthetic plan
+    expect(sandbox.stats().livePlans).toBe(0);
+    // within the ~3 minutes the issue allows this check
+    expect(runsMs).toBeLessThan(240_000);
+  });
+});
+
+/** Running or sleeping, not gone and not a zombie waiting to be reaped. */
+function isAlive(pid: number): boolean {
+  const p = processInfo(pid);
+  return !!p && p.state !== 'Z' && isChromium(p);
+}
