@@ -32,8 +32,13 @@ export const JOURNEY_STEPS = ['launch', 'overview', 'create-plan', 'print', 'cle
 
 /** Extra time Playwright's own waits get past the step budget, so the runner's timeout decides first. */
 const PLAYWRIGHT_SLACK_MS = 1_000;
-/** How long to wait for a contract element that has not appeared once the page has rendered. */
-const SECTION_GRACE_MS = 500;
+/**
+ * How long to wait for a contract element that has not appeared once the page has rendered.
+ * Generous on purpose: on a busy machine Chromium can take longer than half a second to answer,
+ * and a section reported missing from a healthy page is a false page to KiAP. A section truly
+ * missing costs this much once (the waits run together).
+ */
+const SECTION_GRACE_MS = 2_000;
 /** Upper bound for taking the screenshot, and for writing the trace, of a failed run. */
 const ARTIFACT_TIMEOUT_MS = 5_000;
 /**
@@ -122,7 +127,9 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
   let finished = false;
 
   let tracing = true;
-  await context.tracing.start({ screenshots: true, snapshots: true }).catch((err) => {
+  // DOM snapshots only: the screencast doubled the cost of tracing (bench/journey-overhead.ts),
+  // and a failed run keeps a full-page screenshot of its own.
+  await context.tracing.start({ screenshots: false, snapshots: true }).catch((err) => {
     tracing = false;
     ctx.logger.warn('journey: trace not recorded', { error: errorLine(err) });
   });
