@@ -353,6 +353,9 @@ describe('config fuzz', () => {
     expect(generate(SEED, CASES).map((c) => c.text.toString())).toEqual(cases.map((c) => c.text.toString()));
     expect(parseConfig(BASE)).toBeTruthy();
     const kinds = new Set(cases.flatMap((c) => c.kinds));
+    const tally = new Map<string, number>();
+    for (const k of cases.flatMap((c) => c.kinds)) tally.set(k, (tally.get(k) ?? 0) + 1);
+    console.log(`config fuzz: ${cases.length} configs, ${cases.filter((c) => c.expect.length > 1).length} with several problems; mutations: ${[...tally].map(([k, n]) => `${k} ${n}`).join(', ')}`);
     for (const k of ['drop required', 'wrong type', 'out of range', 'bad URL', 'bad value', 'unknown key', 'unknown owner class', 'duplicate node name', 'duplicate sync source', 'garbage JSON', 'truncated JSON'])
       expect(kinds).toContain(k);
     expect(cases.filter((c) => c.expect.length > 1).length).toBeGreaterThan(100);
@@ -377,7 +380,7 @@ describe('config fuzz', () => {
     expect(ms).toBeLessThan(10_000);
   });
 
-  // Each process costs about 1.8 s of CPU (tsx, and `run` loads Playwright before it reads the config).
+  // Each process pays for starting Node and tsx (0.7 s here on a quiet machine, several times that on a busy one).
   it('rejects a sample of 20 the same way in a separate process (`node bin/flp-monitor.mjs`)', { timeout: 90_000 }, async () => {
     const step = Math.floor(cases.length / CHILD_SAMPLE);
     const sample = Array.from({ length: CHILD_SAMPLE }, (_, i) => cases[i * step] as FuzzCase);
@@ -387,7 +390,7 @@ describe('config fuzz', () => {
           resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
         });
       });
-    // Four at a time: each process pays for starting Node and tsx.
+    // Four at a time.
     const queue = [...sample];
     await Promise.all(
       Array.from({ length: 4 }, async () => {
