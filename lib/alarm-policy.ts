@@ -127,6 +127,27 @@ export function alarmPolicy(config: Config, options: PolicyOptions = {}): AlarmP
       'FLP application failing',
       'Check first: the failed journey step and its screenshot and trace; hosting and sync are healthy when this pages (their alarms suppress it).',
     ),
+    // What only the journey sees would never fill `datapointsToAlarm` consecutive periods of the
+    // faster HTTP probes' pace: judged again at the journey's own pace, on its own failures.
+    ...(config.journey.enabled && journey > fastest
+      ? (['infrastructure', 'sync', 'monitor'] as const).map(
+          (cls): AlarmSpec => ({
+            id: `${cls}-failures-journey`,
+            title: `FLP journey failing: ${cls}`,
+            class: cls,
+            owner: owners[cls],
+            severity: 'page',
+            metric: { name: METRICS.failures.name, dimensions: { ...env, [DIMENSIONS.probe]: 'journey', [DIMENSIONS.failureClass]: cls }, statistic: 'Sum' },
+            periodSeconds: journey,
+            comparison: 'GreaterThanOrEqualToThreshold',
+            threshold: 1,
+            evaluationPeriods: n,
+            datapointsToAlarm: n,
+            treatMissingData: 'notBreaching',
+            runbook: `Check first: the failed journey's summary, screenshot and trace; the journey saw a ${cls} failure the faster probes did not.`,
+          }),
+        )
+      : []),
     {
       id: 'release-version-drift',
       title: 'FLP nodes run different versions',

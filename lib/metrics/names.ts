@@ -52,10 +52,12 @@ export type MetricName = (typeof METRICS)[keyof typeof METRICS]['name'];
  * The most distinct custom metrics (name + dimension values) a config can publish: what
  * CloudWatch bills per month. Success and DurationMillis per probe (the journey, each sync
  * source, each node, the load balancer, the release check), a step duration per journey step,
- * FailureCount per failure class, a lag per source, certificate days per HTTPS node, and the
+ * FailureCount per failure class (and per class for the journey alone), a lag per source, certificate days per HTTPS node, and the
  * heartbeat and maintenance flag.
  */
 export function customMetricCount(c: { journeyEnabled: boolean; steps: number; nodes: number; httpsNodes: number; sources: number; classes: number }): number {
   const probes = (c.journeyEnabled ? 1 : 0) + c.sources + c.nodes + 2;
-  return 2 * probes + (c.journeyEnabled ? c.steps : 0) + c.classes + c.sources + c.httpsNodes + 2;
+  // FailureCount per class, and per class again for the journey alone.
+  const failures = c.classes * (c.journeyEnabled ? 2 : 1);
+  return 2 * probes + (c.journeyEnabled ? c.steps : 0) + failures + c.sources + c.httpsNodes + 2;
 }

@@ -65,6 +65,10 @@ export function metricRecords(result: ClassifiedResult, environment: string, nam
     for (const s of result.steps) if (s.status !== 'skipped') out.push(point(METRICS.stepDuration, s.durationMs, { ...probe, [DIMENSIONS.step]: s.name }));
   }
   if (result.class) out.push(point(METRICS.failures, 1, { ...env, [DIMENSIONS.failureClass]: result.class }));
+  // The journey's failures also by themselves: it runs a few times slower than the HTTP probes,
+  // so what only the journey sees (stale data on the page, a browser that will not start) needs
+  // alarms at its own pace.
+  if (result.class && result.kind === 'journey') out.push(point(METRICS.failures, 1, { ...probe, [DIMENSIONS.failureClass]: result.class }));
   const o = result.observations;
   if (result.kind === 'sync' && o.source && o.lagSeconds !== undefined) out.push(point(METRICS.syncLag, o.lagSeconds, { ...env, [DIMENSIONS.source]: o.source }));
   if (result.kind === 'node' && o.node && o.certDaysLeft !== undefined) out.push(point(METRICS.certDaysLeft, o.certDaysLeft, { ...env, [DIMENSIONS.node]: o.node }));
