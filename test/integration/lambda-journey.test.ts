@@ -151,7 +151,10 @@ describe('journeyHandler in the Lambda Chromium', () => {
 
     const points = datapoints(aws.putMetricData());
     expect(points.find((p) => p.name === 'Success')?.value).toBe(0);
-    expect(points.filter((p) => p.name === 'FailureCount').map((p) => p.dimensions)).toEqual([{ Environment: 'test', FailureClass: 'application' }]);
+    expect(points.filter((p) => p.name === 'FailureCount').map((p) => p.dimensions)).toEqual([
+      { Environment: 'test', FailureClass: 'application' },
+      { Environment: 'test', Probe: 'journey', FailureClass: 'application' },
+    ]);
 
     expect(resultLines()).toEqual([
       expect.objectContaining({ environment: 'test', probe: 'journey', ok: 0, class: 'application', owner: 'KiAP', summary: expect.any(String), artifacts: journey.artifacts }),

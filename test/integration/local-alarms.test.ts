@@ -3,7 +3,6 @@
  * sandbox publish: a fault raises exactly the alarm of its class, and the alarms its class
  * suppresses are held back.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alarmPolicy } from '../../lib/alarm-policy.ts';
 import { evaluatePolicy, paging, RecentMetrics } from '../../lib/alarm-evaluator.ts';
@@ -12,7 +11,6 @@ import { Monitor } from '../../lib/monitor.ts';
 import type { FaultName } from '../../sandbox/index.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
-// Longer than one run of every probe (the journey with a retry), so each run stays in its period.
 const PERIOD_S = 4;
 let fx: SandboxFixture;
 
@@ -29,16 +27,19 @@ async function alarmsAfter(fault: FaultName, options: { journey: boolean; period
   const config = parseConfig({ ...fx.raw, journey: { ...(fx.raw.journey as object), enabled: options.journey } }, { file: fx.configFile });
   const policy = alarmPolicy(config, { minPeriodSeconds: 1 });
   const recent = new RecentMetrics(policy);
-  const monitor = new Monitor(config, { sinks: [{ write: async (r) => recent.add(r, new Date()) }] });
+  // Each run is stamped at the start of a period of its own, as a schedule would start it: a
+  // clock that moves one period per run keeps the test independent of how long a run takes
+  // on a busy machine (the probes' own timings stay real).
+  const periodMs = PERIOD_S * 1000;
+  const base = Math.floor(Date.now() / periodMs) * periodMs;
+  let run = 0;
+  const clock = { now: () => new Date(base + run * periodMs + 10) };
+  const monitor = new Monitor(config, { clock, sinks: [{ write: async (r) => recent.add(r, clock.now()) }] });
   fx.sandbox.setFault(fault);
   try {
-    const periodMs = PERIOD_S * 1000;
-    for (let i = 0; i < (options.periods ?? 2); i++) {
-      // Start each run at the beginning of a period of its own, as a schedule would.
-      await sleep(periodMs - (Date.now() % periodMs) + 20);
-      await monitor.runOnce();
-    }
-    return evaluatePolicy(policy, recent.records, new Date());
+    for (run = 0; run < (options.periods ?? 2); run++) await monitor.runOnce();
+    run -= 1;
+    return evaluatePolicy(policy, recent.records, new Date(clock.now().getTime() + 100));
   } finally {
     await monitor.close();
   }
