@@ -10,11 +10,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Browser, BrowserContext } from 'playwright';
 import { BrowserProvider } from '../lib/browser.ts';
-import { createResolver } from '../lib/resolver.ts';
-import { probeJourney, type JourneyContext } from '../probes/journey/forloebsplan.ts';
+import { probeJourney } from '../probes/journey/forloebsplan.ts';
 import { JOURNEY_STEPS } from '../probes/journey/forloebsplan.ts';
 import { bareJourney, type StepTimes } from './bare-journey.ts';
-import { median, quantile, quiet, round, sandboxHostRules, startBenchSandbox, timedHealthy, type BenchModule, type Figure, type Reruns } from './support.ts';
+import { benchJourneyContext, median, quantile, round, sandboxHostRules, startBenchSandbox, timedHealthy, type BenchModule, type Figure, type Reruns } from './support.ts';
 
 export const GOAL = 1.15;
 
@@ -59,14 +58,7 @@ export const journeyOverhead: BenchModule = {
     const sb = await startBenchSandbox();
     const provider = new BrowserProvider({ hostResolverRules: sandboxHostRules(sb.config) });
     try {
-      const ctx: JourneyContext = {
-        clock: { now: () => new Date() },
-        http: { request: () => Promise.reject(new Error('the journey does not use the HTTP client')) },
-        resolve: createResolver([sb.fixture.sandbox.dnsServer], { timeoutMs: 1_000, tries: 1 }),
-        logger: quiet,
-        browser: provider,
-        artifactsDir: sb.config.artifacts.dir,
-      };
+      const ctx = benchJourneyContext(sb, provider);
       const browser = await provider.get();
       const untraced = { ...ctx, browser: new SharedBrowser(browser, { refuseTracing: true }) };
       // Per-step times of the two main arms: where the difference is spent.

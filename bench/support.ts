@@ -12,6 +12,10 @@ import type { Logger } from '../lib/context.ts';
 import { startSandboxFixture, type SandboxFixture } from '../test/support/sandbox.ts';
 
 /** The repository root (bench/..). */
+import type { BrowserProvider } from '../lib/browser.ts';
+import { createResolver } from '../lib/resolver.ts';
+import type { JourneyContext } from '../probes/journey/forloebsplan.ts';
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** One row of the bench table; `details` goes into the JSON document only. */
@@ -222,4 +226,16 @@ export async function timedHealthy<T>(what: string, reruns: Reruns, run: () => P
     reruns.errors.push(`${what}: ${r.error ?? 'failed'}`);
     if (attempt >= MAX_RERUNS) throw new Error(`${what} failed against the healthy sandbox ${attempt + 1} times in a row: ${r.error}`);
   }
+}
+
+/** The journey's context against the bench sandbox: a warm browser, the sandbox's own DNS. */
+export function benchJourneyContext(sb: BenchSandbox, browser: BrowserProvider): JourneyContext {
+  return {
+    clock: { now: () => new Date() },
+    http: { request: () => Promise.reject(new Error('the journey does not use the HTTP client')) },
+    resolve: createResolver([sb.fixture.sandbox.dnsServer], { timeoutMs: 1_000, tries: 1 }),
+    logger: quiet,
+    browser,
+    artifactsDir: sb.config.artifacts.dir,
+  };
 }

@@ -11,9 +11,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { BrowserProvider } from '../lib/browser.ts';
-import { createResolver } from '../lib/resolver.ts';
-import { probeJourney, type JourneyContext } from '../probes/journey/forloebsplan.ts';
-import { median, quiet, ROOT, round, sandboxHostRules, startBenchSandbox, timedHealthy, type BenchModule, type Figure, type Reruns } from './support.ts';
+import { probeJourney } from '../probes/journey/forloebsplan.ts';
+import { benchJourneyContext, median, ROOT, round, sandboxHostRules, startBenchSandbox, timedHealthy, type BenchModule, type Figure, type Reruns } from './support.ts';
 
 export const GOAL = 0.5;
 const CHILD_TIMEOUT_MS = 90_000;
@@ -35,14 +34,7 @@ export const warmCold: BenchModule = {
     const hostRules = sandboxHostRules(sb.config);
     const provider = new BrowserProvider({ hostResolverRules: hostRules });
     try {
-      const ctx: JourneyContext = {
-        clock: { now: () => new Date() },
-        http: { request: () => Promise.reject(new Error('the journey does not use the HTTP client')) },
-        resolve: createResolver([sb.fixture.sandbox.dnsServer], { timeoutMs: 1_000, tries: 1 }),
-        logger: quiet,
-        browser: provider,
-        artifactsDir: sb.config.artifacts.dir,
-      };
+      const ctx = benchJourneyContext(sb, provider);
       const { timeouts: _timeouts, ...raw } = sb.fixture.raw;
       const env = { ...process.env, FLP_BENCH_CONFIG: JSON.stringify({ raw, baseDir: sb.fixture.dir, dnsServer: sb.fixture.sandbox.dnsServer, hostRules }) };
       const reruns: Reruns = { count: 0, errors: [] };

@@ -32,7 +32,8 @@ export interface Evaluation {
   composites: CompositeStatus[];
 }
 
-function statistic(values: number[], stat: Statistic): number {
+/** One CloudWatch statistic over a period's values. */
+export function statistic(values: readonly number[], stat: Statistic): number {
   switch (stat) {
     case 'Sum':
       return values.reduce((a, b) => a + b, 0);

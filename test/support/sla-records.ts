@@ -6,6 +6,8 @@
  * them, for the loopback fake.
  */
 import type { Config } from '../../lib/config.ts';
+import { statistic as cloudWatchStatistic } from '../../lib/alarm-evaluator.ts';
+import type { Statistic } from '../../lib/alarm-policy.ts';
 import { metricRecords, resultRecord, type MetricRecord, type StoreRecord } from '../../lib/metrics/records.ts';
 import type { ClassifiedResult, FailureClass, ProbeKind, StepResult } from '../../lib/result.ts';
 import { slaServices } from '../../lib/sla/compute.ts';
@@ -216,18 +218,6 @@ export function serveGetMetricData(fake: FakeAws, records: readonly StoreRecord[
 }
 
 function statistic(stat: string, values: number[]): number {
-  switch (stat) {
-    case 'Sum':
-      return values.reduce((a, b) => a + b, 0);
-    case 'SampleCount':
-      return values.length;
-    case 'Average':
-      return values.reduce((a, b) => a + b, 0) / values.length;
-    case 'Minimum':
-      return Math.min(...values);
-    case 'Maximum':
-      return Math.max(...values);
-    default:
-      throw new Error(`the fake does not compute ${stat}`);
-  }
+  if (!['Sum', 'SampleCount', 'Average', 'Minimum', 'Maximum'].includes(stat)) throw new Error(`the fake does not compute ${stat}`);
+  return cloudWatchStatistic(values, stat as Statistic);
 }
