@@ -97,6 +97,10 @@ export async function probeJourney(config: Config, ctx: JourneyContext): Promise
     return notRun('the journey crashed', err);
   } finally {
     await context.close().catch(() => undefined);
+    // A trace never stopped (no time left to write it, or a crash) keeps Playwright's temporary
+    // playwright-tracing-* directory for good; stopping it now, on the closed context, fails at
+    // once and discards it.
+    await context.tracing.stop().catch(() => undefined);
   }
 }
 

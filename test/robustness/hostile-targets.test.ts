@@ -12,7 +12,7 @@
  * context and starting the trace before the first step is the browser's own work and is
  * reported, not bounded: it took 0.2 to 1.5 s here on a busy 2-CPU machine.)
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -103,6 +103,8 @@ const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const rows: string[] = [];
 
 let dir: string;
+let tmp: string;
+let savedTmp: string | undefined;
 let srv: HostileServer;
 let browser: BrowserProvider;
 let ctx: ProbeContext;
@@ -122,6 +124,10 @@ function collectGarbage(): void {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'flp-robust-hostile-'));
+  // Playwright's temporary directories (profile, artifacts, trace stacks) go here, so what is left can be told apart.
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'flp-robust-hostile-tmpdir-'));
+  savedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
   srv = await startHostileServer({ mode: 'wrong-content-type' });
   const resolve = createResolver();
   ctx = { clock: { now: () => new Date() }, http: createHttpClient({ resolve }), resolve, logger: quiet };
@@ -150,7 +156,10 @@ afterAll(async () => {
   clearInterval(sampler);
   await browser?.close();
   await srv?.close();
+  if (savedTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = savedTmp;
   await rm(dir, { recursive: true, force: true });
+  await rm(tmp, { recursive: true, force: true });
   console.log(`hostile targets (requestMs ${REQUEST_MS}, stepMs ${STEP_MS}):\n${rows.join('\n')}`);
 });
 
@@ -251,5 +260,13 @@ describe.sequential('memory', () => {
     // the table; the gzip bomb makes it grow by some 600 MB a second until the step's timeout
     // closes the context (checked after each run above). Not bounded here: see the report.
     expect(peakRenderer).toBeGreaterThan(0);
+  });
+});
+
+describe.sequential('temporary files', () => {
+  it('leaves none of Playwright\'s temporary directories behind once the browser is closed, stuck pages and all', async () => {
+    await browser.close();
+    const left = await readdir(tmp);
+    expect(left.filter((n) => n.startsWith('playwright'))).toEqual([]);
   });
 });
