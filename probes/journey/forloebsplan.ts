@@ -45,9 +45,10 @@ const ARTIFACT_TIMEOUT_MS = 5_000;
  * A failed run keeps its screenshot and trace within what is left of the failing step's budget
  * plus this grace: a page that ties up the browser (a huge or endless document) cannot hold the
  * run much past `stepMs`, where Playwright's own screenshot timeout would let it run on for many
- * seconds.
+ * seconds. Closing the context afterwards needs up to a few hundred milliseconds more on a busy
+ * machine; together they stay within a second.
  */
-const ARTIFACT_GRACE_MS = 600;
+const ARTIFACT_GRACE_MS = 500;
 /** Of the artifact time, kept back for the trace when the screenshot hangs. */
 const TRACE_RESERVE_MS = 250;
 
