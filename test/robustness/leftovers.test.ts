@@ -158,8 +158,8 @@ describe('100 journey runs with faults', () => {
     // and no profile directory is left, neither in our TMPDIR nor where the processes said
     for (const profile of seenProfiles) expect(existsSync(profile), profile).toBe(false);
     const inTmp = await readdir(tmp);
-    expect(inTmp.filter((n) => n.startsWith('playwright_chromiumdev_profile-'))).toEqual([]);
-    expect(inTmp.filter((n) => n.startsWith('playwright-artifacts-'))).toEqual([]);
+    // (Playwright's other temporary directories too: its artifacts and a trace's call stacks)
+    expect(inTmp.filter((n) => n.startsWith('playwright'))).toEqual([]);
     // and the sandbox holds no synthetic plan
     expect(sandbox.stats().livePlans).toBe(0);
     // (about 3 minutes here, 4 when other suites share the two CPUs: printed, not asserted)
