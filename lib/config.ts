@@ -185,7 +185,7 @@ export const configSchema = z.strictObject({
         .strictObject({
           days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { error: 'must be mon, tue, wed, thu, fri, sat or sun' })).min(1),
           start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time "HH:MM"'),
-          end: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'must be a local time "HH:MM" (24:00 allowed)'),
+          end: z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be a local time "HH:MM" (24:00 allowed)'),
         })
         .optional(),
     })

@@ -142,3 +142,11 @@ describe('config: DNS servers', () => {
     ]);
   });
 });
+
+describe('config: SLA service hours', () => {
+  it('accepts 24:00 as the end of the day and rejects later times', () => {
+    const hours = (end: string) => rawConfig({ sla: { serviceHours: { days: ['mon'], start: '08:00', end } } });
+    expect(parseConfig(hours('24:00'), { baseDir: '/tmp' }).sla.serviceHours?.end).toBe('24:00');
+    expect(problemsOf(hours('24:30'))).toEqual(['sla.serviceHours.end: must be a local time "HH:MM" (24:00 allowed)']);
+  });
+});
