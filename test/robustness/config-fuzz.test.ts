@@ -6,6 +6,7 @@
  * of 20 through `node bin/flp-monitor.mjs` as a user runs it. Each must exit 2 with a message
  * naming every mutated property, no stack trace, and nothing on stdout.
  */
+import { seededRandom } from '../support/seeded-random.ts';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -180,18 +181,6 @@ const GARBAGE: { text: string | Buffer; where: string }[] = [
   { text: 'true', where: '(root)' },
 ];
 
-// ---- a small seeded PRNG (mulberry32): the same seed gives the same 520 configs ----
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const clone = <T>(v: T): T => structuredClone(v);
 const describePath = (p: Path) => p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${k}`)).join('') || '(root)';
@@ -240,7 +229,7 @@ interface FuzzCase {
 }
 
 function generate(seed: number, count: number): FuzzCase[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const leafPaths = allPaths(BASE);
 
