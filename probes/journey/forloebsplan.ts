@@ -49,6 +49,8 @@ const ARTIFACT_TIMEOUT_MS = 5_000;
  * machine; together they stay within a second.
  */
 const ARTIFACT_GRACE_MS = 500;
+/** How long a finished run waits for its browser context to close before it reports. */
+const CONTEXT_CLOSE_WAIT_MS = 250;
 /** Of the artifact time, kept back for the trace when the screenshot hangs. */
 const TRACE_RESERVE_MS = 250;
 
@@ -97,11 +99,17 @@ export async function probeJourney(config: Config, ctx: JourneyContext): Promise
     // Only a bug in the monitor gets here; the steps catch everything FLP can do.
     return notRun('the journey crashed', err);
   } finally {
-    await context.close().catch(() => undefined);
-    // A trace never stopped (no time left to write it, or a crash) keeps Playwright's temporary
-    // playwright-tracing-* directory for good; stopping it now, on the closed context, fails at
-    // once and discards it.
-    await context.tracing.stop().catch(() => undefined);
+    // A renderer busy with a hostile page (a 64 MB body, a gzip bomb) can take seconds to close
+    // on a loaded machine; the run's result does not wait for more than a moment of that. The
+    // close goes on, and the browser's own close ends whatever is left.
+    const closed = context
+      .close()
+      .catch(() => undefined)
+      // A trace never stopped (no time left to write it, or a crash) keeps Playwright's temporary
+      // playwright-tracing-* directory for good; stopping it now, on the closed context, fails at
+      // once and discards it.
+      .then(() => context.tracing.stop().catch(() => undefined));
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, CONTEXT_CLOSE_WAIT_MS).unref())]);
   }
 }
 
