@@ -13,7 +13,7 @@ import { FakeAws } from '../support/fake-aws.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 import { serveGetMetricData } from '../support/sla-records.ts';
 
-const bin = path.resolve(import.meta.dirname, '../../bin/flp-monitor.mjs');
+const bin = path.resolve(import.meta.dirname, '../../lib/cli/bin.mjs');
 const BASELINE_RUNS = 5;
 let fx: SandboxFixture;
 let version: string;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
-const bin = path.resolve(import.meta.dirname, '../../bin/flp-monitor.mjs');
+const bin = path.resolve(import.meta.dirname, '../../lib/cli/bin.mjs');
 let fx: SandboxFixture;
 
 beforeAll(async () => {

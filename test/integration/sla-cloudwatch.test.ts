@@ -191,7 +191,7 @@ describe('flp-monitor sla --source cloudwatch (a separate process)', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-sla-'));
     const configFile = path.join(dir, 'flp-monitor.config.json');
     await writeFile(configFile, JSON.stringify(rawConfig({ schedule: { journeySeconds: 300, syncSeconds: 60, nodesSeconds: 60 } })));
-    const bin = path.resolve(import.meta.dirname, '../../bin/flp-monitor.mjs');
+    const bin = path.resolve(import.meta.dirname, '../../lib/cli/bin.mjs');
     const out = path.join(dir, 'report.md');
     const env = {
       PATH: process.env.PATH ?? '',

@@ -70,7 +70,7 @@ describe('npm start', () => {
   it('shows the verdict, turns it to infrastructure / PLSP within one interval of db-down, and stops on Ctrl-C', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-start-'));
     const configFile = await writeSandboxConfig(dir);
-    const proc = spawn(process.execPath, [path.join(root, 'bin/flp-monitor.mjs'), 'start', '--config', configFile], { cwd: dir, stdio: 'pipe' });
+    const proc = spawn(process.execPath, [path.join(root, 'lib/cli/bin.mjs'), 'start', '--config', configFile], { cwd: dir, stdio: 'pipe' });
     child = proc;
     const seen = { text: '' };
     proc.stdout.on('data', (d: Buffer) => (seen.text += d.toString()));

@@ -3,7 +3,7 @@
  * (dropped required keys, wrong types, out-of-range numbers, bad URLs and values, unknown keys,
  * unknown owner classes, duplicate names, garbage JSON), one to three mutations each. Every one
  * goes through the real CLI entry, `run --once --config <file>`, in this process, and a sample
- * of 20 through `node bin/flp-monitor.mjs` as a user runs it. Each must exit 2 with a message
+ * of 20 through `node lib/cli/bin.mjs` as a user runs it. Each must exit 2 with a message
  * naming every mutated property, no stack trace, and nothing on stdout.
  */
 import { seededRandom } from '../support/seeded-random.ts';
@@ -18,7 +18,7 @@ import { ConfigError, parseConfig } from '../../lib/config.ts';
 const SEED = 0x5eed_f1b;
 const CASES = 520;
 const CHILD_SAMPLE = 20;
-const bin = path.resolve(import.meta.dirname, '../../bin/flp-monitor.mjs');
+const bin = path.resolve(import.meta.dirname, '../../lib/cli/bin.mjs');
 
 type Key = string | number;
 type Path = Key[];
@@ -370,7 +370,7 @@ describe('config fuzz', () => {
   });
 
   // Each process pays for starting Node and tsx (0.7 s here on a quiet machine, several times that on a busy one).
-  it('rejects a sample of 20 the same way in a separate process (`node bin/flp-monitor.mjs`)', { timeout: 90_000 }, async () => {
+  it('rejects a sample of 20 the same way in a separate process (`node lib/cli/bin.mjs`)', { timeout: 90_000 }, async () => {
     const step = Math.floor(cases.length / CHILD_SAMPLE);
     const sample = Array.from({ length: CHILD_SAMPLE }, (_, i) => cases[i * step] as FuzzCase);
     const run = (c: FuzzCase) =>

@@ -36,7 +36,7 @@ const JOURNEY_SECRET = 'journey-user:Rb5t-n0t-f0r-l0gs-7f3a';
 const AWS_SECRET = 'wJalrRobustFakeSecretKey/K7MDENG+bPxRfiCY';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:flp-journey-RbStNs';
 const BUCKET = 'flp-artifacts-robustness';
-const bin = path.resolve(import.meta.dirname, '../../bin/flp-monitor.mjs');
+const bin = path.resolve(import.meta.dirname, '../../lib/cli/bin.mjs');
 
 let fx: SandboxFixture;
 let aws: FakeAws;

@@ -4,7 +4,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../lib/cli/main.ts');
+const { main } = await import('./main.ts');
 const code = await main(process.argv.slice(2));
 // Exit explicitly: a scheduled run stopped by Ctrl-C may leave a hung socket to a broken target.
 process.exit(code);
