@@ -5,6 +5,7 @@
  * small arm64 functions. Timeouts are derived from the config so that a probe always reports a
  * result before Lambda would kill it.
  */
+import { rateMinutes } from '../lib/cost/model.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,7 +95,7 @@ export function probeTimings(config: Config): Record<ProbeGroup, ProbeTiming> {
   const attempts = config.retry.retries + 1;
   const timing = (group: ProbeGroup, boundMs: number, marginMs: number): ProbeTiming => {
     const seconds = scheduleSeconds(config, group);
-    return { boundMs, timeoutSeconds: Math.ceil((boundMs + marginMs) / 1000), scheduleSeconds: seconds, rateMinutes: Math.max(1, Math.ceil(seconds / 60)) };
+    return { boundMs, timeoutSeconds: Math.ceil((boundMs + marginMs) / 1000), scheduleSeconds: seconds, rateMinutes: rateMinutes(seconds) };
   };
   const http = attempts * config.timeouts.requestMs;
   return {
