@@ -7,8 +7,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Browser } from 'playwright';
-import type { Config } from '../lib/config.ts';
-import { SYNTHETIC_HEADER, SYNTHETIC_HEADER_VALUE } from '../lib/context.ts';
+import type { Config } from '../lib/core/config.ts';
+import { SYNTHETIC_HEADER, SYNTHETIC_HEADER_VALUE } from '../lib/core/context.ts';
 
 export interface BareOptions {
   /**

@@ -56,7 +56,7 @@ export const bundles: BenchModule = {
     const out = await mkdtemp(path.join(tmpdir(), 'flp-bench-bundle-'));
     try {
       const result = await build({
-        entryPoints: [path.join(ROOT, 'probes', 'handlers.ts')],
+        entryPoints: [path.join(ROOT, 'lib', 'runtime', 'lambda-handlers.ts')],
         outfile: path.join(out, 'index.mjs'),
         bundle: true,
         platform: 'node',

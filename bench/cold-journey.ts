@@ -7,9 +7,9 @@
 import { performance } from 'node:perf_hooks';
 
 const started = performance.now();
-const { BrowserProvider } = await import('../lib/browser.ts');
-const { parseConfig } = await import('../lib/config.ts');
-const { createResolver } = await import('../lib/resolver.ts');
+const { BrowserProvider } = await import('../lib/adapters/browser.ts');
+const { parseConfig } = await import('../lib/core/config.ts');
+const { createResolver } = await import('../lib/adapters/resolver.ts');
 const { probeJourney } = await import('../probes/journey/forloebsplan.ts');
 // Playwright itself loads with lib/browser.ts: module loading ends here.
 const loaded = performance.now();

@@ -3,7 +3,7 @@
  * `flp-monitor cost`) for the default config at production pace, with the model's documented
  * default durations (no local store is read: the figure is the same on every machine).
  */
-import { costReport, journeyPaceTable } from '../lib/cost/model.ts';
+import { costReport, journeyPaceTable } from '../lib/reports/cost/model.ts';
 import { defaultDeploymentConfig, round, type BenchModule, type Figure } from './support.ts';
 
 export const GOAL = 0.25;

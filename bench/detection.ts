@@ -7,10 +7,10 @@
  * scenario; its onset is swept across one interval of the probe that observes it, and the worst
  * case counts.
  */
-import { alarmPolicy } from '../lib/alarm-policy.ts';
-import { paging } from '../lib/alarm-evaluator.ts';
-import type { ProbeGroup } from '../lib/monitor.ts';
-import type { Evidence, FailureClass } from '../lib/result.ts';
+import { alarmPolicy } from '../lib/alarms/policy.ts';
+import { paging } from '../lib/alarms/evaluator.ts';
+import type { ProbeGroup } from '../lib/core/contract.ts';
+import type { Evidence, FailureClass } from '../lib/core/result.ts';
 import { simulate, type Outcome, type SimProbe } from './simulate.ts';
 import { defaultDeploymentConfig, round, type BenchModule, type Figure } from './support.ts';
 

@@ -14,8 +14,8 @@
  * The headline is one seeded run, as asked; a single run can be lucky, so the details also give
  * the mean over many seeds, which is the number to trust.
  */
-import { alarmPolicy } from '../lib/alarm-policy.ts';
-import type { Config } from '../lib/config.ts';
+import { alarmPolicy } from '../lib/alarms/policy.ts';
+import type { Config } from '../lib/core/config.ts';
 import { simulate, type Outcome } from './simulate.ts';
 import { defaultDeploymentConfig, round, type BenchModule, type Figure } from './support.ts';
 

@@ -8,8 +8,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { parseConfig } from '../lib/config.ts';
-import { Monitor } from '../lib/monitor.ts';
+import { parseConfig } from '../lib/core/config.ts';
+import { Monitor } from '../lib/runtime/monitor.ts';
 import { MB, median, quiet, round, type BenchModule, type Figure } from './support.ts';
 
 export const GOAL = 1.3;

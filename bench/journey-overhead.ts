@@ -9,9 +9,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Browser, BrowserContext } from 'playwright';
-import { BrowserProvider } from '../lib/browser.ts';
+import { BrowserProvider } from '../lib/adapters/browser.ts';
 import { probeJourney } from '../probes/journey/forloebsplan.ts';
-import { JOURNEY_STEPS } from '../probes/journey/forloebsplan.ts';
+import { JOURNEY_STEPS } from '../lib/core/contract.ts';
 import { bareJourney, type StepTimes } from './bare-journey.ts';
 import { benchJourneyContext, median, quantile, round, sandboxHostRules, startBenchSandbox, timedHealthy, type BenchModule, type Figure, type Reruns } from './support.ts';
 

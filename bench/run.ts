@@ -21,7 +21,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { findChromium } from '../lib/browser.ts';
+import { findChromium } from '../lib/adapters/browser.ts';
 import { bundles } from './bundles.ts';
 import { cost } from './cost.ts';
 import { detection } from './detection.ts';

@@ -7,15 +7,15 @@
  * evaluated by the local evaluator (CloudWatch semantics) once a minute, as CloudWatch evaluates
  * standard alarms. Nothing but the probes' I/O is made up.
  */
-import { evaluatePolicy, RecentMetrics, type Evaluation } from '../lib/alarm-evaluator.ts';
-import type { AlarmPolicy } from '../lib/alarm-policy.ts';
-import { classify } from '../lib/classify.ts';
-import type { Config } from '../lib/config.ts';
-import { heartbeatRecord, maintenanceRecord, metricRecords, type MetricRecord } from '../lib/metrics/records.ts';
-import type { ProbeGroup } from '../lib/monitor.ts';
-import type { Evidence, ProbeKind, ProbeResult } from '../lib/result.ts';
-import { withRetry } from '../lib/retry.ts';
-import { JOURNEY_STEPS } from '../probes/journey/forloebsplan.ts';
+import { evaluatePolicy, RecentMetrics, type Evaluation } from '../lib/alarms/evaluator.ts';
+import type { AlarmPolicy } from '../lib/alarms/policy.ts';
+import { classify } from '../lib/core/classify.ts';
+import type { Config } from '../lib/core/config.ts';
+import { heartbeatRecord, maintenanceRecord, metricRecords, type MetricRecord } from '../lib/core/records.ts';
+import type { ProbeGroup } from '../lib/core/contract.ts';
+import type { Evidence, ProbeKind, ProbeResult } from '../lib/core/result.ts';
+import { withRetry } from '../lib/core/retry.ts';
+import { JOURNEY_STEPS } from '../lib/core/contract.ts';
 import { checkRelease } from '../probes/release.ts';
 
 export interface SimProbe {

@@ -7,13 +7,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseConfig, type Config } from '../lib/config.ts';
-import type { Logger } from '../lib/context.ts';
+import { parseConfig, type Config } from '../lib/core/config.ts';
+import type { Logger } from '../lib/core/context.ts';
 import { startSandboxFixture, type SandboxFixture } from '../test/support/sandbox.ts';
 
 /** The repository root (bench/..). */
-import type { BrowserProvider } from '../lib/browser.ts';
-import { createResolver } from '../lib/resolver.ts';
+import type { BrowserProvider } from '../lib/adapters/browser.ts';
+import { createResolver } from '../lib/adapters/resolver.ts';
 import type { JourneyContext } from '../probes/journey/forloebsplan.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { BrowserProvider } from '../lib/browser.ts';
+import { BrowserProvider } from '../lib/adapters/browser.ts';
 import { probeJourney } from '../probes/journey/forloebsplan.ts';
 import { benchJourneyContext, median, ROOT, round, sandboxHostRules, startBenchSandbox, timedHealthy, type BenchModule, type Figure, type Reruns } from './support.ts';
 

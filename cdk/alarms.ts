@@ -9,8 +9,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
-import { evidenceHint, type AlarmPolicy, type AlarmSpec, type Comparison, type CompositeSpec, type MissingData } from '../lib/alarm-policy.ts';
-import type { Config } from '../lib/config.ts';
+import { evidenceHint, type AlarmPolicy, type AlarmSpec, type Comparison, type CompositeSpec, type MissingData } from '../lib/alarms/policy.ts';
+import type { Config } from '../lib/core/config.ts';
 import { alarmNamePrefix, type OwnerTopics } from './topics.ts';
 
 /** CloudWatch's limit for an alarm description. */

@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig, type Config } from '../lib/config.ts';
+import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig, type Config } from '../lib/core/config.ts';
 import { MonitorStack, stackName } from './monitor-stack.ts';
 
 /** `npx cdk synth -c config=FILE` */

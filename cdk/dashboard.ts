@@ -7,9 +7,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import type { AlarmPolicy, AlarmSpec } from '../lib/alarm-policy.ts';
-import type { Config } from '../lib/config.ts';
-import { DIMENSIONS, METRICS } from '../lib/metrics/names.ts';
+import type { AlarmPolicy, AlarmSpec } from '../lib/alarms/policy.ts';
+import type { Config } from '../lib/core/config.ts';
+import { DIMENSIONS, METRICS } from '../lib/core/metric-names.ts';
 import { specMetric, type PolicyAlarms } from './alarms.ts';
 import { resourceName } from './probe-functions.ts';
 

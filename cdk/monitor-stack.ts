@@ -4,8 +4,8 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { alarmPolicy, type AlarmPolicy } from '../lib/alarm-policy.ts';
-import type { Config } from '../lib/config.ts';
+import { alarmPolicy, type AlarmPolicy } from '../lib/alarms/policy.ts';
+import type { Config } from '../lib/core/config.ts';
 import { PolicyAlarms } from './alarms.ts';
 import { ArtifactsBucket } from './artifacts-bucket.ts';
 import { MonitorDashboard } from './dashboard.ts';

@@ -5,7 +5,7 @@
  * small arm64 functions. Timeouts are derived from the config so that a probe always reports a
  * result before Lambda would kill it.
  */
-import { rateMinutes } from '../lib/cost/model.ts';
+import { rateMinutes } from '../lib/reports/cost/model.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,22 +20,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { Config } from '../lib/config.ts';
-import { PROBE_GROUPS, type ProbeGroup } from '../lib/monitor.ts';
-import { JOURNEY_STEPS } from '../probes/journey/forloebsplan.ts';
+import type { Config } from '../lib/core/config.ts';
+import { enabledGroups, intervalSeconds, JOURNEY_STEPS, type ProbeGroup } from '../lib/core/contract.ts';
+import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
 import { closureHash, copyPackages, runtimeClosure } from './node-modules.ts';
 
 /** The repository root: cdk/.. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The handlers' module; each group's handler is its `<group>Handler` export. */
-export const HANDLERS_ENTRY = path.join(PROJECT_ROOT, 'probes', 'handlers.ts');
+export const HANDLERS_ENTRY = path.join(PROJECT_ROOT, 'lib', 'runtime', 'lambda-handlers.ts');
 
-/** Environment variables the handlers read (probes/handlers.ts `HANDLER_ENV`). */
-export const ENV = {
-  config: 'FLP_CONFIG',
-  artifactsBucket: 'FLP_ARTIFACTS_BUCKET',
-  journeySecretArn: 'FLP_JOURNEY_SECRET_ARN',
-} as const;
 
 /** What goes into the Chromium layer, laid out as `nodejs/node_modules/...`. */
 export const CHROMIUM_LAYER_PACKAGES = ['@sparticuz/chromium'] as const;
@@ -79,9 +73,6 @@ export interface ProbeTiming {
   rateMinutes: number;
 }
 
-const scheduleSeconds = (config: Config, group: ProbeGroup): number =>
-  ({ journey: config.schedule.journeySeconds, sync: config.schedule.syncSeconds, nodes: config.schedule.nodesSeconds })[group];
-
 /**
  * Timeouts and rates per group, from the config:
  *
@@ -94,7 +85,7 @@ const scheduleSeconds = (config: Config, group: ProbeGroup): number =>
 export function probeTimings(config: Config): Record<ProbeGroup, ProbeTiming> {
   const attempts = config.retry.retries + 1;
   const timing = (group: ProbeGroup, boundMs: number, marginMs: number): ProbeTiming => {
-    const seconds = scheduleSeconds(config, group);
+    const seconds = intervalSeconds(config, group);
     return { boundMs, timeoutSeconds: Math.ceil((boundMs + marginMs) / 1000), scheduleSeconds: seconds, rateMinutes: rateMinutes(seconds) };
   };
   const http = attempts * config.timeouts.requestMs;
@@ -158,7 +149,7 @@ export class ProbeFunctions extends Construct {
     const { config, namespace, artifactsBucket } = props;
     this.runtime = PROBE_RUNTIME;
     this.timings = probeTimings(config);
-    const groups = PROBE_GROUPS.filter((g) => g !== 'journey' || config.journey.enabled);
+    const groups = enabledGroups(config);
 
     if (!existsSync(HANDLERS_ENTRY)) throw new Error(`the Lambda handlers are missing: ${HANDLERS_ENTRY}`);
     if (config.target.caFile)

@@ -3,10 +3,11 @@
  * same endpoint through the load balancer (`lb`). They report the version each node runs (for
  * the release check), the phase timings and the certificate's days left.
  */
-import type { HttpFailure, HttpResponse, ProbeContext } from '../lib/context.ts';
-import { describeHttpFailure, describeStatus } from '../lib/format.ts';
-import { responseOrigin } from '../lib/response-origin.ts';
-import type { Evidence, Observations, ProbeResult } from '../lib/result.ts';
+import type { HttpFailure, HttpResponse, ProbeContext } from '../lib/core/context.ts';
+import { describeHttpFailure, describeStatus } from '../lib/core/format.ts';
+import { responseOrigin } from '../lib/core/response-origin.ts';
+import type { Evidence, Observations, ProbeResult } from '../lib/core/result.ts';
+import { PROBE_IDS } from '../lib/core/contract.ts';
 
 export interface NodeProbeOptions {
   /** Budget for the health request (config `timeouts.requestMs`). */
@@ -160,7 +161,7 @@ async function probeHealth(target: Target, ctx: ProbeContext, opts: NodeProbeOpt
  * `200` with `{ status: "ok", version, node, db }`. Never throws.
  */
 export function probeNode(node: { name: string; url: string }, ctx: ProbeContext, opts: NodeProbeOptions): Promise<ProbeResult> {
-  return probeHealth({ probe: `node:${node.name}`, label: node.name, node: node.name, url: healthUrl(node.url) }, ctx, opts);
+  return probeHealth({ probe: PROBE_IDS.node(node.name), label: node.name, node: node.name, url: healthUrl(node.url) }, ctx, opts);
 }
 
 /**
@@ -168,5 +169,5 @@ export function probeNode(node: { name: string; url: string }, ctx: ProbeContext
  * a gateway error (502/503/504 without the application's JSON) shows up here. Never throws.
  */
 export function probeLoadBalancer(baseUrl: string, ctx: ProbeContext, opts: NodeProbeOptions): Promise<ProbeResult> {
-  return probeHealth({ probe: 'lb', label: 'load balancer', url: healthUrl(baseUrl) }, ctx, opts);
+  return probeHealth({ probe: PROBE_IDS.loadBalancer, label: 'load balancer', url: healthUrl(baseUrl) }, ctx, opts);
 }

@@ -3,19 +3,20 @@
  * Nodes that disagree about their version, or differ from the version expected after a
  * release, make a `release` finding (KiAP's), whatever else is wrong with them.
  */
-import type { ProbeResult } from '../lib/result.ts';
+import type { ProbeResult } from '../lib/core/result.ts';
+import { PROBE_IDS } from '../lib/core/contract.ts';
 
 export function checkRelease(nodeResults: readonly ProbeResult[], expectedVersion: string | undefined, now: Date): ProbeResult {
   const versions: Record<string, string> = {};
   for (const r of nodeResults) {
-    if (r.probe === 'lb') continue;
+    if (r.probe === PROBE_IDS.loadBalancer) continue;
     const { node, version } = r.observations;
     if (node && version) versions[node] = version;
   }
   const seen = Object.keys(versions);
   const distinct = [...new Set(Object.values(versions))];
   const base = {
-    probe: 'release',
+    probe: PROBE_IDS.release,
     kind: 'release' as const,
     target: expectedVersion ? `expected ${expectedVersion}` : 'nodes agree',
     startedAt: now.toISOString(),

@@ -2,11 +2,12 @@
  * Data-sync probe: asks one source's status endpoint whether the synchronisation that feeds
  * the plans (lab results, diagnoses, …) works, and how far behind it is.
  */
-import type { Config } from '../lib/config.ts';
-import type { ProbeContext } from '../lib/context.ts';
-import { describeHttpFailure, describeStatus, formatAge } from '../lib/format.ts';
-import { responseOrigin } from '../lib/response-origin.ts';
-import type { Evidence, Observations, ProbeResult } from '../lib/result.ts';
+import type { Config } from '../lib/core/config.ts';
+import type { ProbeContext } from '../lib/core/context.ts';
+import { describeHttpFailure, describeStatus, formatAge } from '../lib/core/format.ts';
+import { responseOrigin } from '../lib/core/response-origin.ts';
+import type { Evidence, Observations, ProbeResult } from '../lib/core/result.ts';
+import { PROBE_IDS } from '../lib/core/contract.ts';
 
 export type SyncSource = Config['sync'][number];
 
@@ -142,7 +143,7 @@ export async function probeSync(source: SyncSource, ctx: ProbeContext, opts: Syn
   const durationMs = Math.round(performance.now() - t0);
   const ok = evidence.length === 0;
   return {
-    probe: `sync:${source.source}`,
+    probe: PROBE_IDS.sync(source.source),
     kind: 'sync',
     target: source.url,
     ok,

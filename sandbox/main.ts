@@ -1,8 +1,7 @@
 /**
- * Runs the sandbox in the foreground until SIGINT or SIGTERM. Also runnable on its own:
- * `npx tsx sandbox/main.ts [config.json]` starts the sandbox a config describes.
+ * Runs the sandbox in the foreground until SIGINT or SIGTERM (`npx flp-monitor sandbox start`:
+ * the CLI validates the config and passes its options; the sandbox loads nothing of lib/).
  */
-import { pathToFileURL } from 'node:url';
 import { FAULT_NAMES } from './faults.ts';
 import { sandboxOptionsFromConfig, startSandbox, type Sandbox, type SandboxOptions } from './server.ts';
 
@@ -31,8 +30,3 @@ export async function runSandboxForeground(options: SandboxOptions, out: (line: 
   out('sandbox stopped');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { loadConfig } = await import('../lib/config.ts');
-  const config = await loadConfig(process.argv[2]);
-  await runSandboxForeground(sandboxOptionsFromConfig(config));
-}

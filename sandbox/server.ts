@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import path from 'node:path';
-import type { Config } from '../lib/config.ts';
+import type { Config } from '../lib/core/config.ts';
 import { createAdminHandler } from './admin.ts';
 import { createCertificateAuthority, issueCertificate, loadCertificateAuthority, type CertificateAuthority, type KeyPairPem } from './certs.ts';
 import { startDnsServer, type DnsServer } from './dns.ts';

@@ -2,13 +2,13 @@
  * `flp-monitor alarms`: the alarm policy of a config as people read it (a table, or Markdown for
  * the README), and with `--evaluate` each alarm's state over the local store right now.
  */
-import { alarmPolicy, type AlarmSpec } from '../alarm-policy.ts';
-import { evaluatePolicy } from '../alarm-evaluator.ts';
-import { loadConfig } from '../config.ts';
-import { LocalStore } from '../metrics/local-store.ts';
-import type { MetricRecord } from '../metrics/records.ts';
+import { alarmPolicy, type AlarmSpec } from '../alarms/policy.ts';
+import { evaluatePolicy } from '../alarms/evaluator.ts';
+import { loadConfig } from '../core/config.ts';
+import { LocalStore } from '../adapters/local-store.ts';
+import type { MetricRecord } from '../core/records.ts';
 import { renderTable, type Column } from './output.ts';
-import type { Io } from './run.ts';
+import type { Io } from './io.ts';
 
 const SYMBOL = { GreaterThanOrEqualToThreshold: '≥', GreaterThanThreshold: '>', LessThanThreshold: '<', LessThanOrEqualToThreshold: '≤' } as const;
 

@@ -3,17 +3,18 @@
  * runs `--runs N` times (or for `--duration`), then a verdict table and one verdict line (or one
  * JSON document); exit 0 when the release passed, 1 when it failed, 2 for usage or config errors.
  */
-import { loadConfig, type Config } from '../config.ts';
-import { BaselineError, recordRelease, runCanary, type CanaryCheck, type CanaryPlan, type CanaryReport } from '../canary.ts';
-import { cloudWatchHistoryFor } from '../metrics/cloudwatch-history.ts';
-import type { HistorySource } from '../metrics/history.ts';
-import { createLocalHistory } from '../metrics/local-history.ts';
-import { LocalStore, type SkippedLine } from '../metrics/local-store.ts';
-import type { ResultSink } from '../monitor.ts';
+import { loadConfig, type Config } from '../core/config.ts';
+import { BaselineError, recordRelease, runCanary, type CanaryCheck, type CanaryPlan, type CanaryReport } from '../reports/canary.ts';
+import { cloudWatchHistoryFor } from '../adapters/cloudwatch-history.ts';
+import type { HistorySource } from '../adapters/history.ts';
+import { createLocalHistory } from '../adapters/local-history.ts';
+import { LocalStore, type SkippedLine } from '../adapters/local-store.ts';
+import type { ResultSink } from '../core/records.ts';
 import { UsageError } from './errors.ts';
 import { renderTable, type Column } from './output.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
-import { cliMonitor, ensureBrowser, type Io } from './run.ts';
+import { cliMonitor } from '../runtime/cli-monitor.ts';
+import { ensureBrowser, type Io } from './io.ts';
 
 export interface CanaryCommandOptions {
   config: string;

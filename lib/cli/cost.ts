@@ -4,15 +4,16 @@
  * costs at other paces ("what does every-minute cost"). Durations come from the local store
  * when it has enough runs, otherwise from documented defaults.
  */
-import { loadConfig } from '../config.ts';
-import { durationsFromRecords } from '../cost/durations.ts';
-import { COST_GROUPS, costReport, journeyPaceTable, type CostGroup, type CostLine, type CostOptions, type ScheduleOverrides } from '../cost/model.ts';
-import { PRICES, PRICE_REGION } from '../cost/prices.ts';
-import { LocalStore } from '../metrics/local-store.ts';
-import type { MetricRecord } from '../metrics/records.ts';
+import { loadConfig } from '../core/config.ts';
+import { durationsFromRecords } from '../reports/cost/durations.ts';
+import { PROBE_GROUPS, type ProbeGroup } from '../core/contract.ts';
+import { costReport, journeyPaceTable, type CostLine, type CostOptions, type ScheduleOverrides } from '../reports/cost/model.ts';
+import { PRICES, PRICE_REGION } from '../reports/cost/prices.ts';
+import { LocalStore } from '../adapters/local-store.ts';
+import type { MetricRecord } from '../core/records.ts';
 import { UsageError } from './errors.ts';
 import { renderTable } from './output.ts';
-import type { Io } from './run.ts';
+import type { Io } from './io.ts';
 
 export interface CostCommandOptions {
   config: string;
@@ -97,7 +98,7 @@ export async function costCommand(opts: CostCommandOptions, io: Io): Promise<num
     ),
   );
   if (paces.length) {
-    const rest = COST_GROUPS.filter((g): g is Exclude<CostGroup, 'journey'> => g !== 'journey')
+    const rest = PROBE_GROUPS.filter((g): g is Exclude<ProbeGroup, 'journey'> => g !== 'journey')
       .map((g) => report.inputs.groups.find((p) => p.group === g))
       .filter((g) => g !== undefined)
       .map((g) => `${g.group} every ${every(g.rateMinutes * 60)}`)

@@ -3,7 +3,7 @@
  * or config (or the monitor could not start).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, DEFAULT_CONFIG_FILE } from '../config.ts';
+import { ConfigError, DEFAULT_CONFIG_FILE } from '../core/config.ts';
 import { UsageError } from './errors.ts';
 
 // Command modules load on demand: `sandbox fault` need not load Playwright, nor `run` the sandbox.

@@ -1,7 +1,7 @@
 /**
  * What the CLI prints: the results table for people and the one JSON document for machines.
  */
-import type { ClassifiedResult, RunReport, Verdict } from '../result.ts';
+import type { ClassifiedResult, RunReport, Verdict } from '../core/result.ts';
 
 export interface Column<T> {
   header: string;

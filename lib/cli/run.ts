@@ -3,47 +3,11 @@
  * configured schedule until Ctrl-C.
  */
 import path from 'node:path';
-import { loadConfig, type Config } from '../config.ts';
-import { findChromium } from '../browser.ts';
-import { createLogger, type LogLevel } from '../logger.ts';
-import { LocalStore } from '../metrics/local-store.ts';
-import { Monitor, type ResultSink } from '../monitor.ts';
+import { loadConfig } from '../core/config.ts';
+import { cliMonitor } from '../runtime/cli-monitor.ts';
+import { ensureBrowser, type Io } from './io.ts';
 import { reportJson, resultsTable, verdictLine } from './output.ts';
 import { runSchedule } from './schedule.ts';
-
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
-/** A monitor wired for a CLI process: real probes, results appended to the local store. */
-export function cliMonitor(config: Config, extraSinks: ResultSink[] = []): Monitor {
-  const store = new LocalStore(config.store.dir);
-  return new Monitor(config, {
-    logger: createLogger(logLevel(process.env.FLP_LOG_LEVEL)),
-    sinks: [{ write: (records) => store.append(records) }, ...extraSinks],
-  });
-}
-
-/**
- * Logs stay off the screen unless asked for (`FLP_LOG_LEVEL=info`): the table, the live view and
- * the JSON document already carry every finding, and stray lines would tear the live view.
- */
-function logLevel(value: string | undefined): LogLevel {
-  return value === 'debug' || value === 'info' || value === 'warn' || value === 'error' ? value : 'error';
-}
-
-/** Fails early, with one sentence saying what to run, when the journey needs a browser and there is none. */
-export function ensureBrowser(config: Config, io: Io): boolean {
-  if (!config.journey.enabled) return true;
-  try {
-    findChromium();
-    return true;
-  } catch (e) {
-    io.err(`flp-monitor: ${(e as Error).message}\n`);
-    return false;
-  }
-}
 
 export async function runCommand(opts: { config: string; once?: boolean; json?: boolean }, io: Io): Promise<number> {
   const config = await loadConfig(opts.config);

@@ -2,9 +2,9 @@
  * `flp-monitor sandbox …`: run the bundled reference target, and switch its faults on and off
  * while it runs (what a person does in a second terminal beside `npm start`).
  */
-import { loadConfig, type Config } from '../config.ts';
+import { loadConfig, type Config } from '../core/config.ts';
 import { renderTable } from './output.ts';
-import type { Io } from './run.ts';
+import type { Io } from './io.ts';
 import { UsageError } from './errors.ts';
 import { FAULT_NAMES, sandboxOptionsFromConfig, startSandbox, type Sandbox } from '../../sandbox/index.ts';
 import { clearFaults, listFaults, setFault } from '../../sandbox/admin-client.ts';

@@ -4,13 +4,15 @@
  * Ctrl-C.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../config.ts';
-import { alarmPolicy } from '../alarm-policy.ts';
-import { evaluatePolicy, RecentMetrics, type CompositeStatus, type Evaluation } from '../alarm-evaluator.ts';
-import { LocalStore } from '../metrics/local-store.ts';
-import type { Monitor, ProbeGroup } from '../monitor.ts';
+import type { Config } from '../core/config.ts';
+import { alarmPolicy } from '../alarms/policy.ts';
+import { evaluatePolicy, RecentMetrics, type CompositeStatus, type Evaluation } from '../alarms/evaluator.ts';
+import { LocalStore } from '../adapters/local-store.ts';
+import { intervalSeconds, type ProbeGroup } from '../core/contract.ts';
+import type { Monitor } from '../runtime/monitor.ts';
+import { cliMonitor } from '../runtime/cli-monitor.ts';
 import { resultsTable, verdictLine } from './output.ts';
-import { cliMonitor, type Io } from './run.ts';
+import type { Io } from './io.ts';
 
 export interface ScheduleOptions {
   /** Lines shown above the table (the sandbox's addresses, how to inject a fault). */
@@ -19,11 +21,6 @@ export interface ScheduleOptions {
   signal?: AbortSignal;
   /** Redraw a full-screen table (default: when stdout is a terminal). */
   live?: boolean;
-}
-
-function intervalOf(config: Config, group: ProbeGroup): number {
-  const s = config.schedule;
-  return (group === 'journey' ? s.journeySeconds : group === 'sync' ? s.syncSeconds : s.nodesSeconds) * 1000;
 }
 
 export async function runSchedule(config: Config, io: Io, options: ScheduleOptions): Promise<number> {
@@ -82,7 +79,7 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
       } catch (e) {
         io.err(`flp-monitor: the ${group} run failed inside the monitor: ${(e as Error).message}\n`);
       }
-      const wait = Math.max(0, intervalOf(config, group) - (Date.now() - started));
+      const wait = Math.max(0, intervalSeconds(config, group) * 1000 - (Date.now() - started));
       await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
     }
   };

@@ -6,21 +6,21 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig, type Config } from '../config.ts';
-import { fromLocal } from '../maintenance.ts';
-import { cloudWatchHistoryFor } from '../metrics/cloudwatch-history.ts';
-import type { SkippedLine } from '../metrics/local-store.ts';
-import { createLocalHistory } from '../metrics/local-history.ts';
-import { computeSla, type SlaHistory, type SlaReport } from '../sla/compute.ts';
-import { renderCsv } from '../sla/render-csv.ts';
-import { renderHtml } from '../sla/render-html.ts';
-import { renderJson } from '../sla/render-json.ts';
-import { renderMarkdown } from '../sla/render-md.ts';
-import { monthRange, showLocal } from '../sla/time.ts';
-import { pct } from '../sla/words.ts';
+import { loadConfig, type Config } from '../core/config.ts';
+import { fromLocal } from '../core/maintenance.ts';
+import { cloudWatchHistoryFor } from '../adapters/cloudwatch-history.ts';
+import type { SkippedLine } from '../adapters/local-store.ts';
+import { createLocalHistory } from '../adapters/local-history.ts';
+import { computeSla, type SlaHistory, type SlaReport } from '../reports/sla/compute.ts';
+import { renderCsv } from '../reports/sla/render-csv.ts';
+import { renderHtml } from '../reports/sla/render-html.ts';
+import { renderJson } from '../reports/sla/render-json.ts';
+import { renderMarkdown } from '../reports/sla/render-md.ts';
+import { monthRange, showLocal } from '../reports/sla/time.ts';
+import { pct } from '../reports/sla/words.ts';
 import { UsageError } from './errors.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
-import type { Io } from './run.ts';
+import type { Io } from './io.ts';
 
 export const SLA_FORMATS = ['md', 'csv', 'html', 'json'] as const;
 export type SlaFormat = (typeof SLA_FORMATS)[number];

@@ -2,9 +2,9 @@
  * `npm start`: the embedded default. Starts the bundled sandbox when the config has a
  * "sandbox" section, then monitors the target on schedule with a live status table.
  */
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../core/config.ts';
 import { startConfiguredSandbox } from './sandbox.ts';
-import { ensureBrowser, type Io } from './run.ts';
+import { ensureBrowser, type Io } from './io.ts';
 import { runSchedule, type ScheduleOptions } from './schedule.ts';
 
 export async function startCommand(opts: { config: string }, io: Io, schedule: Omit<ScheduleOptions, 'header'> = {}): Promise<number> {

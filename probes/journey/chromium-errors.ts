@@ -3,7 +3,7 @@
  * Name resolution and refused connections get Node's codes so that every probe names them
  * alike; other network failures keep Chromium's code.
  */
-import type { Evidence } from '../../lib/result.ts';
+import type { Evidence } from '../../lib/core/result.ts';
 
 const NODE_CODES: Record<string, string> = {
   'net::ERR_NAME_NOT_RESOLVED': 'ENOTFOUND',

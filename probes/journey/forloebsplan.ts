@@ -8,15 +8,16 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BrowserContext, Page, Request, Response } from 'playwright';
-import type { BrowserProvider } from '../../lib/browser.ts';
-import type { Config } from '../../lib/config.ts';
-import { SYNTHETIC_HEADER, SYNTHETIC_HEADER_VALUE, type ProbeContext } from '../../lib/context.ts';
-import { describeNetworkCode, describeStatus, formatAge } from '../../lib/format.ts';
-import { maskCpr, redact } from '../../lib/privacy.ts';
-import { responseOrigin } from '../../lib/response-origin.ts';
-import type { Evidence, ProbeResult } from '../../lib/result.ts';
+import type { BrowserProvider } from '../../lib/adapters/browser.ts';
+import type { Config } from '../../lib/core/config.ts';
+import { SYNTHETIC_HEADER, SYNTHETIC_HEADER_VALUE, type ProbeContext } from '../../lib/core/context.ts';
+import { describeNetworkCode, describeStatus, formatAge } from '../../lib/core/format.ts';
+import { maskCpr, redact } from '../../lib/core/privacy.ts';
+import { responseOrigin } from '../../lib/core/response-origin.ts';
+import type { Evidence, ProbeResult } from '../../lib/core/result.ts';
 import { chromiumFailureEvidence, chromiumNetCode, chromiumRedirectEvidence } from './chromium-errors.ts';
 import { SKIPPED, StepFailure, errorLine, runSteps, type StepContext, type StepDefinition } from './runner.ts';
+import { JOURNEY_STEPS, PROBE_IDS, type JourneyStep } from '../../lib/core/contract.ts';
 
 /** What the journey needs besides the common probe context. */
 export interface JourneyContext extends ProbeContext {
@@ -26,9 +27,6 @@ export interface JourneyContext extends ProbeContext {
   artifactsDir: string;
 }
 
-export const JOURNEY_PROBE = 'journey';
-/** The steps, in order, named as the contract names them. */
-export const JOURNEY_STEPS = ['launch', 'overview', 'create-plan', 'print', 'cleanup'] as const;
 
 /** Extra time Playwright's own waits get past the step budget, so the runner's timeout decides first. */
 const PLAYWRIGHT_SLACK_MS = 1_000;
@@ -65,7 +63,7 @@ export async function probeJourney(config: Config, ctx: JourneyContext): Promise
   const started = ctx.clock.now();
   const t0 = performance.now();
   const base = {
-    probe: JOURNEY_PROBE,
+    probe: PROBE_IDS.journey,
     kind: 'journey' as const,
     target: config.target.baseUrl,
     startedAt: started.toISOString(),
@@ -187,7 +185,7 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
   });
 
   const sync = new Map(config.sync.map((s) => [s.source, s]));
-  const step = (name: (typeof JOURNEY_STEPS)[number], run: (s: StepContext) => Promise<void | typeof SKIPPED>): StepDefinition => ({
+  const step = (name: JourneyStep, run: (s: StepContext) => Promise<void | typeof SKIPPED>): StepDefinition => ({
     name,
     run: (s) => {
       currentStep = name;

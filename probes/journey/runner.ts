@@ -4,8 +4,8 @@
  * skipped; cleanup steps run whatever happened before them. Everything is recorded as data.
  */
 import { performance } from 'node:perf_hooks';
-import { systemClock, type Clock } from '../../lib/context.ts';
-import type { Evidence, StepResult } from '../../lib/result.ts';
+import { systemClock, type Clock } from '../../lib/core/context.ts';
+import type { Evidence, StepResult } from '../../lib/core/result.ts';
 
 /** What a step's function receives. */
 export interface StepContext {

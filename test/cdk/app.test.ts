@@ -10,7 +10,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { addMonitorStack, buildApp, configFileOf, createApp } from '../../cdk/app.ts';
 import { ARTIFACT_CAPTURE_MS, BROWSER_START_MS, HTTP_MARGIN_MS, JOURNEY_MARGIN_MS, probeTimings } from '../../cdk/probe-functions.ts';
-import { ConfigError, DEFAULT_CONFIG_FILE, parseConfig } from '../../lib/config.ts';
+import { ConfigError, DEFAULT_CONFIG_FILE, parseConfig } from '../../lib/core/config.ts';
 import { rawConfig } from '../support/config.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'flp-cdk-app-'));

@@ -4,8 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { ENV, probeTimings } from '../../cdk/probe-functions.ts';
-import { PROBE_GROUPS } from '../../lib/monitor.ts';
+import { probeTimings } from '../../cdk/probe-functions.ts';
+import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
+import { PROBE_GROUPS } from '../../lib/core/contract.ts';
 import { logicalId, PRODUCTION_CONFIG, removeAssembly, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
 
 let s: Synthesized;

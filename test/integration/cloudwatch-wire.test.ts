@@ -4,10 +4,10 @@
  * namespace, metric names and units, dimensions, values, batching and retry behaviour.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../../lib/config.ts';
-import type { Logger } from '../../lib/context.ts';
-import { createCloudWatchSink } from '../../lib/metrics/cloudwatch-sink.ts';
-import { Monitor } from '../../lib/monitor.ts';
+import { parseConfig, type Config } from '../../lib/core/config.ts';
+import type { Logger } from '../../lib/core/context.ts';
+import { createCloudWatchSink } from '../../lib/adapters/cloudwatch-sink.ts';
+import { Monitor } from '../../lib/runtime/monitor.ts';
 import { FakeAws, awsErrors, datapoints } from '../support/fake-aws.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 

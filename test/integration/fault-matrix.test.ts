@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.ts';
-import type { FailureClass } from '../../lib/result.ts';
+import type { FailureClass } from '../../lib/core/result.ts';
 import type { FaultName, FaultParams } from '../../sandbox/index.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 

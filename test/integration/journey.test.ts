@@ -8,11 +8,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BrowserProvider } from '../../lib/browser.ts';
-import { parseConfig, type Config } from '../../lib/config.ts';
-import type { HttpClient, Logger } from '../../lib/context.ts';
-import type { Evidence, ProbeResult } from '../../lib/result.ts';
-import { createResolver } from '../../lib/resolver.ts';
+import { BrowserProvider } from '../../lib/adapters/browser.ts';
+import { parseConfig, type Config } from '../../lib/core/config.ts';
+import type { HttpClient, Logger } from '../../lib/core/context.ts';
+import type { Evidence, ProbeResult } from '../../lib/core/result.ts';
+import { createResolver } from '../../lib/adapters/resolver.ts';
 import { probeJourney, type JourneyContext } from '../../probes/journey/forloebsplan.ts';
 import { startSandbox, type FaultName, type FaultParams, type Sandbox } from '../../sandbox/index.ts';
 

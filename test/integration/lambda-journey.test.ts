@@ -9,10 +9,10 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { JOURNEY_STEPS } from '../../probes/journey/forloebsplan.ts';
-import { CHROMIUM_ARGS } from '../../lib/browser.ts';
-import { mergeChromiumArgs } from '../../lib/lambda-browser.ts';
-import { createHandlers, journeyHandler, type LambdaContext } from '../../probes/handlers.ts';
+import { JOURNEY_STEPS } from '../../lib/core/contract.ts';
+import { CHROMIUM_ARGS } from '../../lib/adapters/browser.ts';
+import { mergeChromiumArgs } from '../../lib/adapters/lambda-browser.ts';
+import { createHandlers, journeyHandler, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { FakeAws, awsErrors, datapoints } from '../support/fake-aws.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 

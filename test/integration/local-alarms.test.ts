@@ -4,10 +4,10 @@
  * suppresses are held back.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { alarmPolicy } from '../../lib/alarm-policy.ts';
-import { evaluatePolicy, paging, RecentMetrics } from '../../lib/alarm-evaluator.ts';
-import { parseConfig } from '../../lib/config.ts';
-import { Monitor } from '../../lib/monitor.ts';
+import { alarmPolicy } from '../../lib/alarms/policy.ts';
+import { evaluatePolicy, paging, RecentMetrics } from '../../lib/alarms/evaluator.ts';
+import { parseConfig } from '../../lib/core/config.ts';
+import { Monitor } from '../../lib/runtime/monitor.ts';
 import type { FaultName } from '../../sandbox/index.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.ts';
-import { parseConfig } from '../../lib/config.ts';
-import { LocalStore } from '../../lib/metrics/local-store.ts';
-import { Monitor } from '../../lib/monitor.ts';
+import { parseConfig } from '../../lib/core/config.ts';
+import { LocalStore } from '../../lib/adapters/local-store.ts';
+import { Monitor } from '../../lib/runtime/monitor.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
 // Longer than one run of every probe, the journey with a retry included.

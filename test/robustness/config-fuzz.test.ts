@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.ts';
-import { ConfigError, parseConfig } from '../../lib/config.ts';
+import { ConfigError, parseConfig } from '../../lib/core/config.ts';
 
 const SEED = 0x5eed_f1b;
 const CASES = 520;

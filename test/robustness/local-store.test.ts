@@ -9,8 +9,8 @@ import { mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStore } from '../../lib/metrics/local-store.ts';
-import type { MetricRecord, StoreRecord } from '../../lib/metrics/records.ts';
+import { LocalStore } from '../../lib/adapters/local-store.ts';
+import type { MetricRecord, StoreRecord } from '../../lib/core/records.ts';
 
 let root: string;
 let n = 0;

@@ -17,12 +17,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium } from '../../lib/browser.ts';
+import { findChromium } from '../../lib/adapters/browser.ts';
 import { main } from '../../lib/cli/main.ts';
-import { LambdaBrowserProvider } from '../../lib/lambda-browser.ts';
-import { LocalStore } from '../../lib/metrics/local-store.ts';
-import type { MetricRecord } from '../../lib/metrics/records.ts';
-import { createHandlers, type LambdaContext } from '../../probes/handlers.ts';
+import { LambdaBrowserProvider } from '../../lib/adapters/lambda-browser.ts';
+import { LocalStore } from '../../lib/adapters/local-store.ts';
+import type { MetricRecord } from '../../lib/core/records.ts';
+import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import type { FaultName } from '../../sandbox/index.ts';
 import { FakeAws } from '../support/fake-aws.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';

@@ -5,13 +5,13 @@
  * And a GetMetricData answer computed from the same records, as CloudWatch would aggregate
  * them, for the loopback fake.
  */
-import type { Config } from '../../lib/config.ts';
-import { statistic as cloudWatchStatistic } from '../../lib/alarm-evaluator.ts';
-import type { Statistic } from '../../lib/alarm-policy.ts';
-import { metricRecords, resultRecord, type MetricRecord, type StoreRecord } from '../../lib/metrics/records.ts';
-import type { ClassifiedResult, FailureClass, ProbeKind, StepResult } from '../../lib/result.ts';
-import { slaServices } from '../../lib/sla/compute.ts';
-import { JOURNEY_STEPS } from '../../probes/journey/forloebsplan.ts';
+import type { Config } from '../../lib/core/config.ts';
+import { statistic as cloudWatchStatistic } from '../../lib/alarms/evaluator.ts';
+import type { Statistic } from '../../lib/alarms/policy.ts';
+import { metricRecords, resultRecord, type MetricRecord, type StoreRecord } from '../../lib/core/records.ts';
+import type { ClassifiedResult, FailureClass, ProbeKind, StepResult } from '../../lib/core/result.ts';
+import { slaServices } from '../../lib/reports/sla/compute.ts';
+import { JOURNEY_STEPS } from '../../lib/core/contract.ts';
 import type { FakeAws, RecordedRequest, ScriptedResponse } from './fake-aws.ts';
 
 type Instant = string | Date;

@@ -5,13 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alarmPolicy } from '../../lib/alarm-policy.ts';
+import { alarmPolicy } from '../../lib/alarms/policy.ts';
 import { policyMarkdown } from '../../lib/cli/alarms.ts';
-import { configSchema, loadConfig } from '../../lib/config.ts';
-import { customMetricCount, DIMENSIONS } from '../../lib/metrics/names.ts';
-import { metricRecords, heartbeatRecord, maintenanceRecord } from '../../lib/metrics/records.ts';
-import { JOURNEY_STEPS } from '../../probes/journey/forloebsplan.ts';
-import { FAILURE_CLASSES, type ClassifiedResult, type FailureClass, type ProbeKind } from '../../lib/result.ts';
+import { configSchema, loadConfig } from '../../lib/core/config.ts';
+import { customMetricCount, DIMENSIONS } from '../../lib/core/metric-names.ts';
+import { metricRecords, heartbeatRecord, maintenanceRecord } from '../../lib/core/records.ts';
+import { JOURNEY_STEPS } from '../../lib/core/contract.ts';
+import { FAILURE_CLASSES, type ClassifiedResult, type FailureClass, type ProbeKind } from '../../lib/core/result.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const readme = await readFile(path.join(root, 'README.md'), 'utf8');

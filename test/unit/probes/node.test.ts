@@ -1,8 +1,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Logger, ProbeContext, Resolve } from '../../../lib/context.ts';
-import { createHttpClient } from '../../../lib/http.ts';
+import type { Logger, ProbeContext, Resolve } from '../../../lib/core/context.ts';
+import { createHttpClient } from '../../../lib/adapters/http.ts';
 import { probeLoadBalancer, probeNode } from '../../../probes/node.ts';
 import { createTestPki, listen, startHttpsServer, type RunningServer, type TestPki } from '../../support/tls.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkRelease } from '../../../probes/release.ts';
-import type { ProbeResult } from '../../../lib/result.ts';
+import type { ProbeResult } from '../../../lib/core/result.ts';
 
 const now = new Date('2026-11-22T10:00:00Z');
 function node(name: string, version?: string, ok = true): ProbeResult {

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger, ProbeContext, Resolve } from '../../../lib/context.ts';
-import { formatAge } from '../../../lib/format.ts';
-import { createHttpClient } from '../../../lib/http.ts';
+import type { Logger, ProbeContext, Resolve } from '../../../lib/core/context.ts';
+import { formatAge } from '../../../lib/core/format.ts';
+import { createHttpClient } from '../../../lib/adapters/http.ts';
 import { probeSync } from '../../../probes/sync.ts';
 import { listen, type RunningServer } from '../../support/tls.ts';
 

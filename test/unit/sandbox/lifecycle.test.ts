@@ -3,7 +3,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../lib/config.ts';
+import { parseConfig } from '../../../lib/core/config.ts';
 import { sandboxOptionsFromConfig, startSandbox } from '../../../sandbox/index.ts';
 import { onLoopback, request } from './helpers.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SKIPPED, StepFailure, errorLine, runSteps, type StepDefinition } from '../../../../probes/journey/runner.ts';
-import type { Clock } from '../../../../lib/context.ts';
+import type { Clock } from '../../../../lib/core/context.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const fixedClock: Clock = { now: () => new Date('2026-04-01T10:00:00.000Z') };

@@ -1,0 +1,24 @@
+/**
+ * What every command writes to, and the one check every browser-running command makes before
+ * it starts: a Chromium to run the journey in.
+ */
+import type { Config } from '../core/config.ts';
+import { findChromium } from '../adapters/browser.ts';
+
+/** A command's output streams; tests pass strings collectors. */
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/** Fails early, with one sentence saying what to run, when the journey needs a browser and there is none. */
+export function ensureBrowser(config: Config, io: Io): boolean {
+  if (!config.journey.enabled) return true;
+  try {
+    findChromium();
+    return true;
+  } catch (e) {
+    io.err(`flp-monitor: ${(e as Error).message}\n`);
+    return false;
+  }
+}

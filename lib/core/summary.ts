@@ -1,0 +1,26 @@
+/**
+ * One line saying what a passing probe saw, so a green table still carries the numbers an
+ * on-call engineer checks first (versions, lag, certificate days, step times).
+ */
+import { formatAge } from './format.ts';
+import type { ProbeResult } from './result.ts';
+import { PROBE_IDS } from './contract.ts';
+
+export function passSummary(r: ProbeResult): string {
+  const o = r.observations;
+  const retried = r.attempts > 1 ? ` (passed on attempt ${r.attempts})` : '';
+  switch (r.kind) {
+    case 'journey':
+      return `${r.steps.map((s) => `${s.name} ${s.durationMs} ms`).join(', ')}${retried}`;
+    case 'sync':
+      return `state ${o.syncState ?? '?'}, last success ${o.lagSeconds !== undefined ? `${formatAge(o.lagSeconds)} ago` : 'unknown'}${retried}`;
+    case 'node': {
+      const parts = [o.version ? `version ${o.version}` : null, o.phases?.firstByteMs !== undefined ? `first byte ${Math.round(o.phases.firstByteMs)} ms` : null];
+      if (o.certDaysLeft !== undefined) parts.push(`certificate ${o.certDaysLeft} days left`);
+      if (r.probe === PROBE_IDS.loadBalancer && o.node) parts.push(`served by ${o.node}`);
+      return `${parts.filter(Boolean).join(', ')}${retried}`;
+    }
+    case 'release':
+      return r.error ?? 'versions agree';
+  }
+}

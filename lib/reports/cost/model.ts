@@ -1,0 +1,316 @@
+/**
+ * The monthly cost of a deployment: what the CDK stack runs for a config (a Lambda per probe
+ * group on an EventBridge schedule, metrics, alarms and composites from the alarm policy, a
+ * dashboard, logs, failure artifacts in S3), priced with lib/cost/prices.ts; and, beside it,
+ * what CloudWatch Synthetics and Checkly would charge for the same checks at the same pace.
+ *
+ * Pure: the inputs (durations, schedule overrides) come in, nothing is read here.
+ */
+import { alarmPolicy } from '../../alarms/policy.ts';
+import type { Config } from '../../core/config.ts';
+import { customMetricCount } from '../../core/metric-names.ts';
+import { FAILURE_CLASSES } from '../../core/result.ts';
+import { intervalSeconds, JOURNEY_STEPS, PROBE_GROUPS, type ProbeGroup } from '../../core/contract.ts';
+import { HOURS_PER_MONTH, PRICES, PRICE_REGION, type PriceKey, type PriceTable } from './prices.ts';
+
+
+/** Billed milliseconds of one invocation of each group's function. */
+export type GroupDurations = Record<ProbeGroup, number>;
+
+/**
+ * Billed duration of one invocation when nothing was measured. The journey function launches
+ * Chromium for every run (the Lambda Chromium is single-process, one browser per attempt) and
+ * runs five steps against a real FLP; the HTTP functions ask a handful of endpoints at once and
+ * publish.
+ */
+export const DEFAULT_DURATIONS_MS: GroupDurations = { journey: 10_000, sync: 1_500, nodes: 1_500 };
+
+/** What a Lambda invocation adds to the probes' own time as the local store records it (browser launch, publishing, logging). */
+export const INVOCATION_OVERHEAD_MS: GroupDurations = { journey: 3_000, sync: 500, nodes: 500 };
+
+/** The journey function's /tmp (cdk/probe-functions.ts sets 1024 MB: Chromium unpacks there). */
+export const JOURNEY_EPHEMERAL_MB = 1024;
+
+/**
+ * Assumptions the model makes where nothing is measured. Each one is printed with the estimate.
+ */
+export const ASSUMPTIONS = {
+  /** Share of journey runs that fail and keep a screenshot and a trace in S3. */
+  journeyFailureRate: 0.02,
+  /** A failed journey's screenshot plus trace.zip. */
+  artifactBytes: 2.5 * 1024 * 1024,
+  /** Lambda's START, END and REPORT lines per invocation. */
+  platformLogBytes: 350,
+  /** One JSON result line per probe result. */
+  resultLogBytes: 450,
+  /** CloudWatch Synthetics: what one canary run keeps in S3 (screenshots, HAR, log, report), browser and API canaries. */
+  canaryArtifactBytes: { browser: 400 * 1024, api: 12 * 1024 },
+  /** CloudWatch Synthetics: S3 PUTs per run (one per artifact). */
+  canaryPuts: { browser: 5, api: 3 },
+  /** CloudWatch Synthetics keeps the artifacts of successful and failed runs 31 days by default. */
+  canaryRetentionDays: 31,
+  /** CloudWatch Synthetics canary memory (its own Lambda function). */
+  canaryMemoryMb: 1000,
+} as const;
+
+const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
+const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
+const GB = 1024 * 1024 * 1024;
+
+export interface CostLine {
+  service: string;
+  item: string;
+  quantity: number;
+  unit: string;
+  usd: number;
+  price?: PriceKey;
+}
+
+export interface Estimate {
+  totalUsd: number;
+  lines: CostLine[];
+}
+
+export interface GroupPlan {
+  group: ProbeGroup;
+  /** The config's schedule for this group, in seconds. */
+  scheduleSeconds: number;
+  /** What EventBridge runs: whole minutes, at least 1 (as cdk/probe-functions.ts renders the rule). */
+  rateMinutes: number;
+  runsPerMonth: number;
+  durationMs: number;
+  memoryMb: number;
+  architecture: 'x86_64' | 'arm64';
+  /** Probe results per run (each logs a line; the nodes group adds the release check). */
+  results: number;
+  /** HTTP requests per run (API checks elsewhere); 0 for the journey. */
+  requests: number;
+  /** Metric datums one run publishes (what PutMetricData carries). */
+  datums: number;
+}
+
+export interface CostInputs {
+  region: string;
+  groups: GroupPlan[];
+  /** Where the durations came from, per group. */
+  durationSource: Record<ProbeGroup, string>;
+  customMetrics: number;
+  standardAlarms: number;
+  compositeAlarms: number;
+  dashboards: number;
+  artifactsRetentionDays: number;
+}
+
+export interface CostReport {
+  inputs: CostInputs;
+  flpMonitor: Estimate;
+  cloudWatchSynthetics: Estimate;
+  checkly: Estimate;
+  /** flp-monitor's total as a share of CloudWatch Synthetics' for the same checks. */
+  ratioToSynthetics: number;
+  assumptions: string[];
+}
+
+/** Schedules in seconds that replace the config's, e.g. `{ journey: 60 }` for "what does every-minute cost". */
+export type ScheduleOverrides = Partial<Record<ProbeGroup, number>>;
+
+export interface CostOptions {
+  durations?: Partial<GroupDurations>;
+  durationSource?: Partial<Record<ProbeGroup, string>>;
+  schedule?: ScheduleOverrides;
+  prices?: PriceTable;
+}
+
+/** EventBridge's finest rate is one minute, in whole minutes. */
+export function rateMinutes(seconds: number): number {
+  return Math.max(1, Math.ceil(seconds / 60));
+}
+
+/** The deployment as the CDK stack would build it from `config`. */
+export function costInputs(config: Config, options: CostOptions = {}): CostInputs {
+  const schedule = Object.fromEntries(PROBE_GROUPS.map((g) => [g, options.schedule?.[g] ?? intervalSeconds(config, g)])) as Record<ProbeGroup, number>;
+  const sources = config.sync.length;
+  const nodes = config.target.nodes.length;
+  const httpsNodes = config.target.nodes.filter((n) => n.url.startsWith('https:')).length;
+  const durations = { ...DEFAULT_DURATIONS_MS, ...options.durations };
+  const durationSource = Object.fromEntries(PROBE_GROUPS.map((g) => [g, options.durationSource?.[g] ?? 'default'])) as Record<ProbeGroup, string>;
+  // Per run: Success and DurationMillis per probe, plus the heartbeat and maintenance flag (lib/monitor.ts).
+  const perRun = { journey: 2 + JOURNEY_STEPS.length + 2, sync: 3 * sources + 2, nodes: 2 * (nodes + 2) + httpsNodes + 2 };
+  const plan = (group: ProbeGroup, memoryMb: number, architecture: GroupPlan['architecture'], results: number, requests: number): GroupPlan => {
+    const rate = rateMinutes(schedule[group]);
+    return {
+      group,
+      scheduleSeconds: schedule[group],
+      rateMinutes: rate,
+      runsPerMonth: MINUTES_PER_MONTH / rate,
+      durationMs: durations[group],
+      memoryMb,
+      architecture,
+      results,
+      requests,
+      datums: perRun[group],
+    };
+  };
+  const groups: GroupPlan[] = [];
+  // As cdk/probe-functions.ts builds them: the Lambda Chromium is x86_64, the HTTP probes run on Graviton.
+  if (config.journey.enabled) groups.push(plan('journey', config.aws.journeyMemoryMb, 'x86_64', 1, 0));
+  if (sources > 0) groups.push(plan('sync', config.aws.httpMemoryMb, 'arm64', sources, sources));
+  groups.push(plan('nodes', config.aws.httpMemoryMb, 'arm64', nodes + 2, nodes + 1));
+
+  const policy = alarmPolicy(config, { minPeriodSeconds: 60 });
+  // CloudWatch takes one suppressor per composite: a set of several root causes is one more composite (cdk/alarms.ts).
+  const suppressorSets = new Set(policy.composites.map((c) => [...new Set(c.suppressedBy)].sort().join(',')).filter((k) => k.includes(',')));
+  return {
+    region: PRICE_REGION,
+    groups,
+    durationSource,
+    customMetrics: customMetricCount({
+      journeyEnabled: config.journey.enabled,
+      steps: JOURNEY_STEPS.length,
+      nodes,
+      httpsNodes,
+      sources,
+      classes: FAILURE_CLASSES.length,
+    }),
+    standardAlarms: policy.alarms.length,
+    compositeAlarms: policy.composites.length + suppressorSets.size,
+    dashboards: 1,
+    artifactsRetentionDays: config.aws.artifactsRetentionDays,
+  };
+}
+
+function estimate(lines: CostLine[]): Estimate {
+  const rounded = lines.map((l) => ({ ...l, usd: Math.round(l.usd * 10_000) / 10_000 }));
+  return { totalUsd: Math.round(lines.reduce((n, l) => n + l.usd, 0) * 100) / 100, lines: rounded };
+}
+
+/** A line priced at `key`: quantity × unit price. */
+function line(prices: PriceTable, service: string, item: string, quantity: number, key: PriceKey): CostLine {
+  const p = prices[key];
+  return { service, item, quantity: Math.round(quantity * 1000) / 1000, unit: p.unit, usd: quantity * p.usd, price: key };
+}
+
+/** flp-monitor's own monthly bill. */
+export function flpMonitorCost(inputs: CostInputs, prices: PriceTable = PRICES): Estimate {
+  const lines: CostLine[] = [];
+  let logBytes = 0;
+  for (const g of inputs.groups) {
+    const gbSeconds = g.runsPerMonth * (g.durationMs / 1000) * (g.memoryMb / 1024);
+    lines.push(line(prices, 'Lambda', `${g.group}: ${fmt(g.runsPerMonth)} runs (every ${g.rateMinutes} min)`, g.runsPerMonth, 'lambdaRequest'));
+    lines.push(
+      line(prices, 'Lambda', `${g.group}: ${g.durationMs} ms × ${g.memoryMb} MB ${g.architecture}`, gbSeconds, g.architecture === 'x86_64' ? 'lambdaX86GbSecond' : 'lambdaArmGbSecond'),
+    );
+    if (g.group === 'journey') {
+      const storageGbSeconds = g.runsPerMonth * (g.durationMs / 1000) * ((JOURNEY_EPHEMERAL_MB - 512) / 1024);
+      lines.push(line(prices, 'Lambda', `journey: ${JOURNEY_EPHEMERAL_MB} MB /tmp for Chromium`, storageGbSeconds, 'lambdaEphemeralGbSecond'));
+    }
+    lines.push(line(prices, 'EventBridge', `${g.group}: scheduled rule invocations`, g.runsPerMonth, 'scheduledEvent'));
+    // One PutMetricData call per run: a run's datums are far below the 1,000 a call takes.
+    lines.push(line(prices, 'CloudWatch', `${g.group}: PutMetricData (${g.datums} datums a run)`, g.runsPerMonth * Math.ceil(g.datums / 1000), 'apiRequest'));
+    logBytes += g.runsPerMonth * (ASSUMPTIONS.platformLogBytes + g.results * ASSUMPTIONS.resultLogBytes);
+  }
+  lines.push(line(prices, 'CloudWatch', 'custom metrics (customMetricCount, an upper bound)', inputs.customMetrics, 'metricMonth'));
+  lines.push(line(prices, 'CloudWatch', 'standard alarms (alarm policy)', inputs.standardAlarms, 'standardAlarmMonth'));
+  lines.push(line(prices, 'CloudWatch', 'composite alarms (pages, suppressors)', inputs.compositeAlarms, 'compositeAlarmMonth'));
+  lines.push(line(prices, 'CloudWatch', 'dashboard', inputs.dashboards, 'dashboardMonth'));
+  lines.push(...logLines(prices, logBytes, inputs.artifactsRetentionDays));
+  const journey = inputs.groups.find((g) => g.group === 'journey');
+  if (journey) {
+    const failed = journey.runsPerMonth * ASSUMPTIONS.journeyFailureRate;
+    // Steady state: the retention window's worth of artifacts is stored at any time.
+    const storedGb = (failed * ASSUMPTIONS.artifactBytes * (inputs.artifactsRetentionDays / DAYS_PER_MONTH)) / GB;
+    lines.push(line(prices, 'S3', `failure artifacts: ${fmt(failed)} failed journeys × 2 PUTs`, failed * 2, 's3Put'));
+    lines.push(line(prices, 'S3', `failure artifacts stored (${inputs.artifactsRetentionDays} days)`, storedGb, 's3StandardGbMonth'));
+  }
+  return estimate(lines);
+}
+
+function logLines(prices: PriceTable, bytesPerMonth: number, retentionDays: number): CostLine[] {
+  const gb = bytesPerMonth / GB;
+  // Steady state: the retention window's worth of logs is stored at any time.
+  return [
+    line(prices, 'CloudWatch Logs', 'result and platform lines ingested', gb, 'logsIngestGb'),
+    line(prices, 'CloudWatch Logs', `stored (${retentionDays} days)`, gb * (retentionDays / DAYS_PER_MONTH), 'logsStorageGbMonth'),
+  ];
+}
+
+/**
+ * CloudWatch Synthetics for the same checks at the same pace, as cheaply as it can be built: one
+ * canary per probe group (a browser canary for the journey, an API canary per HTTP group making
+ * all of the group's requests in one run), its own Lambda per run, its artifacts in S3 for every
+ * run, and one alarm per canary. Its own metrics (SuccessPercent, Duration) cost nothing extra.
+ */
+export function syntheticsCost(inputs: CostInputs, prices: PriceTable = PRICES): Estimate {
+  const lines: CostLine[] = [];
+  let logBytes = 0;
+  for (const g of inputs.groups) {
+    const browser = g.group === 'journey';
+    lines.push(line(prices, 'Synthetics', `${g.group} canary: ${fmt(g.runsPerMonth)} runs`, g.runsPerMonth, 'canaryRun'));
+    const gbSeconds = g.runsPerMonth * (g.durationMs / 1000) * (ASSUMPTIONS.canaryMemoryMb / 1024);
+    lines.push(line(prices, 'Lambda', `${g.group} canary: ${g.durationMs} ms × ${ASSUMPTIONS.canaryMemoryMb} MB x86_64`, gbSeconds, 'lambdaX86GbSecond'));
+    lines.push(line(prices, 'Lambda', `${g.group} canary: invocations`, g.runsPerMonth, 'lambdaRequest'));
+    const kind = browser ? 'browser' : 'api';
+    lines.push(line(prices, 'S3', `${g.group} canary: artifacts of every run (PUTs)`, g.runsPerMonth * ASSUMPTIONS.canaryPuts[kind], 's3Put'));
+    const storedGb = (g.runsPerMonth * ASSUMPTIONS.canaryArtifactBytes[kind] * (ASSUMPTIONS.canaryRetentionDays / DAYS_PER_MONTH)) / GB;
+    lines.push(line(prices, 'S3', `${g.group} canary: artifacts stored (${ASSUMPTIONS.canaryRetentionDays} days)`, storedGb, 's3StandardGbMonth'));
+    logBytes += g.runsPerMonth * (ASSUMPTIONS.platformLogBytes + g.results * ASSUMPTIONS.resultLogBytes);
+  }
+  lines.push(line(prices, 'CloudWatch', 'one alarm per canary', inputs.groups.length, 'standardAlarmMonth'));
+  lines.push(...logLines(prices, logBytes, inputs.artifactsRetentionDays));
+  return estimate(lines);
+}
+
+/** Checkly for the same checks from one location: a browser check for the journey, an API check per endpoint. */
+export function checklyCost(inputs: CostInputs, prices: PriceTable = PRICES): Estimate {
+  const lines: CostLine[] = [];
+  for (const g of inputs.groups) {
+    if (g.group === 'journey') lines.push(line(prices, 'Checkly', `journey browser check: ${fmt(g.runsPerMonth)} runs`, g.runsPerMonth, 'checklyBrowserRun'));
+    else lines.push(line(prices, 'Checkly', `${g.group}: ${g.requests} API checks × ${fmt(g.runsPerMonth)} runs`, g.requests * g.runsPerMonth, 'checklyApiRun'));
+  }
+  return estimate(lines);
+}
+
+export function costReport(config: Config, options: CostOptions = {}): CostReport {
+  const prices = options.prices ?? PRICES;
+  const inputs = costInputs(config, options);
+  const flpMonitor = flpMonitorCost(inputs, prices);
+  const cloudWatchSynthetics = syntheticsCost(inputs, prices);
+  const checkly = checklyCost(inputs, prices);
+  return {
+    inputs,
+    flpMonitor,
+    cloudWatchSynthetics,
+    checkly,
+    ratioToSynthetics: cloudWatchSynthetics.totalUsd > 0 ? Math.round((flpMonitor.totalUsd / cloudWatchSynthetics.totalUsd) * 1000) / 1000 : Number.NaN,
+    assumptions: [
+      `list prices for ${inputs.region} as of the dates in lib/cost/prices.ts, without free tiers, discounts or tax; a month is ${HOURS_PER_MONTH} hours`,
+      `durations per invocation: ${PROBE_GROUPS.filter((g) => inputs.groups.some((p) => p.group === g))
+        .map((g) => `${g} ${inputs.groups.find((p) => p.group === g)!.durationMs} ms (${inputs.durationSource[g]})`)
+        .join(', ')}`,
+      `${Math.round(ASSUMPTIONS.journeyFailureRate * 100)} % of journey runs fail and keep ${fmtBytes(ASSUMPTIONS.artifactBytes)} of screenshot and trace; retries of failed runs are not counted`,
+      'custom metrics counted at their upper bound: a FailureCount per class is billed only in hours a failure of that class happens',
+      `CloudWatch Synthetics: one canary per probe group at the same pace, ${ASSUMPTIONS.canaryMemoryMb} MB, the same durations, artifacts of every run kept ${ASSUMPTIONS.canaryRetentionDays} days, one alarm per canary`,
+      'Checkly: per-run base prices of its prepaid bundles, one location, no retries; the plan fee is not included (it would only add)',
+      'EventBridge scheduled rules are free; SNS notifications (a few a month) are left out',
+      ...inputs.groups
+        .filter((g) => g.rateMinutes * 60 !== g.scheduleSeconds)
+        .map((g) => `schedule: the ${g.group} probes are configured every ${g.scheduleSeconds} s; EventBridge runs them every ${g.rateMinutes} min (whole minutes, at least 1)`),
+    ],
+  };
+}
+
+/** Totals for the journey at several paces, the rest as configured: "what does every-minute cost". */
+export function journeyPaceTable(config: Config, paces: readonly number[], options: CostOptions = {}): { journeySeconds: number; flpMonitorUsd: number; syntheticsUsd: number; checklyUsd: number }[] {
+  return paces.map((journeySeconds) => {
+    const r = costReport(config, { ...options, schedule: { ...options.schedule, journey: journeySeconds } });
+    return { journeySeconds, flpMonitorUsd: r.flpMonitor.totalUsd, syntheticsUsd: r.cloudWatchSynthetics.totalUsd, checklyUsd: r.checkly.totalUsd };
+  });
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function fmtBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MB` : `${Math.round(n / 1024)} KB`;
+}

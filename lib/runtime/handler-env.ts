@@ -1,0 +1,21 @@
+/**
+ * The environment variables the Lambda handlers read, named once: the handlers read them and
+ * the CDK stack sets them. It imports nothing, so the stack can take the names without
+ * loading a handler.
+ */
+export const HANDLER_ENV = {
+  /** The validated config as JSON. Required. */
+  config: 'FLP_CONFIG',
+  /** Bucket for failure artifacts; without it, artifacts stay in /tmp and are not kept. */
+  artifactsBucket: 'FLP_ARTIFACTS_BUCKET',
+  /** Secrets Manager secret with journey credentials; read once per container when set. */
+  journeySecretArn: 'FLP_JOURNEY_SECRET_ARN',
+  /** Set by Lambda. */
+  region: 'AWS_REGION',
+  /** `debug | info | warn | error`: the monitor's own diagnostics (result lines are always logged). Default `warn`. */
+  logLevel: 'FLP_LOG_LEVEL',
+  /** Only for local tests: loopback endpoints instead of AWS. */
+  cloudWatchEndpoint: 'FLP_CLOUDWATCH_ENDPOINT',
+  s3Endpoint: 'FLP_S3_ENDPOINT',
+  secretsEndpoint: 'FLP_SECRETS_ENDPOINT',
+} as const;

@@ -1,0 +1,362 @@
+/**
+ * Thin Lambda handlers, one per probe group: `journeyHandler`, `syncHandler`, `nodesHandler`.
+ * Each container validates the config from `FLP_CONFIG` and builds its Monitor once (warm
+ * invocations reuse both, and the journey's unpacked Chromium); each invocation runs the group,
+ * publishes its metrics to CloudWatch, copies a failed journey's screenshot and trace to S3,
+ * and logs one JSON line per result for CloudWatch Logs Insights:
+ *
+ *     fields @timestamp, probe, class, summary | filter environment = "<env>" and ok = 0
+ *
+ * A failure of FLP is a result, never an exception. A failure of the monitor (bad config,
+ * metrics not published, out of time) is logged the same way with class `monitor` and then
+ * thrown, so Lambda counts an error.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createS3ArtifactStore, type S3ArtifactStore } from '../adapters/artifacts-s3.ts';
+import { verdictOf } from '../core/classify.ts';
+import { ConfigError, DEFAULT_OWNERS, parseConfig, type Config } from '../core/config.ts';
+import type { Resolve } from '../core/context.ts';
+import { createLambdaBrowser, type LambdaBrowserProvider } from '../adapters/lambda-browser.ts';
+import { journeyHostRules } from './host-rules.ts';
+import { createLogger, type LogLevel } from '../adapters/logger.ts';
+import { createCloudWatchSink } from '../adapters/cloudwatch-sink.ts';
+import type { StoreRecord } from '../core/records.ts';
+import type { ResultSink } from '../core/records.ts';
+import { Monitor } from './monitor.ts';
+import { HANDLER_ENV } from './handler-env.ts';
+import type { ProbeGroup } from '../core/contract.ts';
+import { createResolver } from '../adapters/resolver.ts';
+import type { ClassifiedResult, Observations, ProbeKind, StepStatus, Verdict } from '../core/result.ts';
+
+
+/** Time kept back from the function's own deadline for uploading artifacts and logging. */
+export const DEADLINE_RESERVE_MS = 3_000;
+
+/** The part of Lambda's context object the handlers use. */
+export interface LambdaContext {
+  awsRequestId: string;
+  getRemainingTimeInMillis(): number;
+  functionName?: string;
+}
+
+/** A result as the CLI's JSON reports it, without the evidence (it is in the log and the artifacts). */
+export interface HandlerProbeResult {
+  probe: string;
+  kind: ProbeKind;
+  target: string;
+  ok: boolean;
+  class: ClassifiedResult['class'];
+  owner: string | null;
+  summary: string;
+  durationMs: number;
+  attempts: number;
+  steps: { name: string; status: StepStatus; durationMs: number; error?: string }[];
+  observations: Observations;
+  /** `s3://bucket/key` of each uploaded artifact, or its local path when there is no bucket. */
+  artifacts: string[];
+}
+
+export interface HandlerResult {
+  ok: boolean;
+  verdict: Verdict;
+  results: HandlerProbeResult[];
+}
+
+export type Handler = (event: unknown, context: LambdaContext) => Promise<HandlerResult>;
+
+export interface HandlerDeps {
+  /** Read at cold start. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** The writable directory (Lambda: /tmp). Default `os.tmpdir()`. */
+  tmpDir?: string;
+  /** Where log lines go. Default: stdout, one JSON object a line (bypassing Lambda's console prefix, so Logs Insights sees the fields). */
+  write?: (line: string) => void;
+  /** The journey's browser. Default: the Lambda Chromium of `@sparticuz/chromium`. */
+  createBrowser?: () => Promise<LambdaBrowserProvider>;
+  /** Receives the journey secret at cold start (the contract's journey needs none yet). Never logged. */
+  onJourneySecret?: (secret: string) => void;
+}
+
+/**
+ * Reads and validates `FLP_CONFIG`. Paths are moved under `tmpDir`, Lambda's only writable
+ * directory. Throws ConfigError naming FLP_CONFIG and every problem.
+ */
+export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, tmpDir: string = os.tmpdir()): Config {
+  const text = env[HANDLER_ENV.config];
+  if (!text) throw new ConfigError(HANDLER_ENV.config, [`(env): ${HANDLER_ENV.config} is not set; it must hold the config as JSON`]);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(HANDLER_ENV.config, [`(env): not valid JSON: ${(err as Error).message}`]);
+  }
+  const root = path.join(tmpDir, 'flp-monitor');
+  let config: Config;
+  try {
+    config = parseConfig(raw, { baseDir: root });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(HANDLER_ENV.config, err.problems);
+    throw err;
+  }
+  return { ...config, store: { dir: path.join(root, 'store') }, artifacts: { dir: path.join(root, 'artifacts') } };
+}
+
+/** Records the sink's failures, which the Monitor only logs, so the handler can fail the invocation. */
+class CapturingSink implements ResultSink {
+  readonly failures: Error[] = [];
+  constructor(readonly inner: ResultSink) {}
+  async write(records: readonly StoreRecord[]): Promise<void> {
+    try {
+      await this.inner.write(records);
+    } catch (err) {
+      this.failures.push(err as Error);
+      throw err;
+    }
+  }
+}
+
+interface GroupState {
+  config: Config;
+  monitor: Monitor;
+  sink: CapturingSink;
+  artifacts: S3ArtifactStore | null;
+  browser: LambdaBrowserProvider | null;
+  resolve: Resolve;
+}
+
+class MonitorFailure extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MonitorFailure';
+  }
+}
+
+function errorLine(err: unknown): string {
+  const e = err as Error;
+  return `${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message ?? String(err)}`.split('\n').join(' ');
+}
+
+/** Builds the three handlers around one set of dependencies; each keeps its own container state. */
+export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handler> {
+  const env = deps.env ?? process.env;
+  const tmpDir = deps.tmpDir ?? os.tmpdir();
+  const write = deps.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  // Result and monitor-failure lines are always written; the monitor's own diagnostics by FLP_LOG_LEVEL.
+  const out = createLogger('info', write);
+
+  const states = new Map<ProbeGroup, Promise<GroupState>>();
+
+  const monitorFailure = (config: Config | null, what: string, summary: string, requestId?: string) =>
+    out.error('monitor failure', {
+      ...(requestId ? { requestId } : {}),
+      environment: config?.environment ?? 'unknown',
+      probe: `monitor:${what}`,
+      ok: 0,
+      class: 'monitor',
+      owner: (config?.owners ?? DEFAULT_OWNERS).monitor,
+      summary,
+      artifacts: [],
+    });
+
+  async function coldStart(group: ProbeGroup): Promise<GroupState> {
+    const config = loadConfigFromEnv(env, tmpDir);
+    const level = env[HANDLER_ENV.logLevel];
+    const diagnostics = createLogger(level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? (level as LogLevel) : 'warn', write);
+    const region = env[HANDLER_ENV.region];
+    if (!region) throw new MonitorFailure(`${HANDLER_ENV.region} is not set (Lambda sets it)`);
+    const sink = new CapturingSink(
+      createCloudWatchSink({ region, logger: diagnostics, ...(env[HANDLER_ENV.cloudWatchEndpoint] ? { endpoint: env[HANDLER_ENV.cloudWatchEndpoint] } : {}) }),
+    );
+    const bucket = env[HANDLER_ENV.artifactsBucket];
+    const artifacts = bucket ? createS3ArtifactStore({ region, bucket, ...(env[HANDLER_ENV.s3Endpoint] ? { endpoint: env[HANDLER_ENV.s3Endpoint] } : {}) }) : null;
+    let browser: LambdaBrowserProvider | null = null;
+    if (group === 'journey') {
+      const secretArn = env[HANDLER_ENV.journeySecretArn];
+      if (secretArn) {
+        const secret = await readSecret(region, secretArn, env[HANDLER_ENV.secretsEndpoint]);
+        deps.onJourneySecret?.(secret);
+      }
+      browser = await (deps.createBrowser ?? createLambdaBrowser)();
+    }
+    const monitor = new Monitor(config, { sinks: [sink], logger: diagnostics, ...(browser ? { browser } : {}) });
+    return { config, monitor, sink, artifacts, browser, resolve: createResolver(config.target.dnsServers) };
+  }
+
+  function stateFor(group: ProbeGroup): Promise<GroupState> {
+    let state = states.get(group);
+    if (!state) {
+      // A failed cold start is not kept: the next invocation tries again.
+      state = coldStart(group).catch((err: unknown) => {
+        states.delete(group);
+        throw err;
+      });
+      states.set(group, state);
+    }
+    return state;
+  }
+
+  async function invoke(group: ProbeGroup, context: LambdaContext): Promise<HandlerResult> {
+    const requestId = context?.awsRequestId;
+    let state: GroupState;
+    try {
+      state = await stateFor(group);
+    } catch (err) {
+      let config: Config | null = null;
+      try {
+        config = loadConfigFromEnv(env, tmpDir);
+      } catch {
+        // The config itself is what failed; the line says so.
+      }
+      monitorFailure(config, 'cold-start', `the ${group} function could not start: ${errorLine(err)}`, requestId);
+      throw err;
+    }
+    const { config, monitor, sink } = state;
+    sink.failures.length = 0;
+    // The last invocation's artifacts were uploaded or reported; /tmp outlives it in a warm container.
+    await clearDir(config.artifacts.dir);
+    if (state.browser) await state.browser.setHostResolverRules(await journeyHostRules(config, state.resolve));
+
+    const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY;
+    let results: ClassifiedResult[];
+    try {
+      results = await withDeadline(monitor.runGroup(group), remaining - DEADLINE_RESERVE_MS, () =>
+        new MonitorFailure(
+          `the ${group} probes did not finish with ${DEADLINE_RESERVE_MS} ms of the function's ${remaining} ms left; set the function timeout above the probes' own timeouts`,
+        ),
+      );
+    } catch (err) {
+      monitorFailure(config, group, errorLine(err), requestId);
+      throw err;
+    }
+
+    const kept = await keepArtifacts(state, results, (summary) => monitorFailure(config, 'artifacts', summary, requestId));
+    for (const r of results) {
+      const line = {
+        ...(requestId ? { requestId } : {}),
+        environment: config.environment,
+        probe: r.probe,
+        kind: r.kind,
+        ok: r.ok ? 1 : 0,
+        class: r.class,
+        owner: r.owner,
+        summary: r.summary,
+        durationMs: r.durationMs,
+        attempts: r.attempts,
+        artifacts: kept.get(r) ?? [],
+      };
+      if (r.ok) out.info('probe result', line);
+      else out.warn('probe result', line);
+    }
+
+    const [publishError] = sink.failures;
+    if (publishError) {
+      const summary = `metrics not published: ${publishError.message}`;
+      monitorFailure(config, 'metrics', summary, requestId);
+      throw new MonitorFailure(summary, { cause: publishError });
+    }
+    const verdict = verdictOf(results, config.owners);
+    return { ok: verdict.ok, verdict, results: results.map((r) => lightResult(r, kept.get(r) ?? [])) };
+  }
+
+  return {
+    journey: (_event, context) => invoke('journey', context),
+    sync: (_event, context) => invoke('sync', context),
+    nodes: (_event, context) => invoke('nodes', context),
+  };
+}
+
+/**
+ * Uploads each failed result's artifacts to S3 (when a bucket is configured) and removes the
+ * uploaded local copies, so a warm container's /tmp does not fill up. Returns, per result,
+ * the S3 URIs, or the local paths when there is no bucket or an upload failed.
+ */
+async function keepArtifacts(state: GroupState, results: readonly ClassifiedResult[], fail: (summary: string) => void): Promise<Map<ClassifiedResult, string[]>> {
+  const kept = new Map<ClassifiedResult, string[]>();
+  const keep: string[] = [];
+  const dir = state.config.artifacts.dir;
+  for (const r of results) {
+    if (!r.artifacts.length) continue;
+    const local = (p: string) => path.join(dir, p);
+    if (!state.artifacts) {
+      kept.set(r, r.artifacts.map(local));
+      continue;
+    }
+    const { uploaded, failed } = await state.artifacts.upload(state.config.environment, dir, r.artifacts);
+    const byPath = new Map(uploaded.map((u) => [u.path, u.uri]));
+    kept.set(r, r.artifacts.map((p) => byPath.get(p) ?? local(p)));
+    if (failed.length) fail(`artifacts of ${r.probe} not uploaded to s3://${state.artifacts.bucket}: ${failed.map((f) => `${f.path}: ${f.error}`).join('; ')}`);
+    keep.push(...failed.map((f) => f.path.split(/[\\/]/)[0]!));
+  }
+  // Uploaded, and whatever an earlier attempt of a retried probe left: only what failed to upload stays until the next invocation.
+  if (state.artifacts) await clearDir(dir, new Set(keep));
+  return kept;
+}
+
+/** Removes the entries of `dir` except those named in `keep`; a missing directory is fine. */
+async function clearDir(dir: string, keep: ReadonlySet<string> = new Set()): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  await Promise.all(names.filter((n) => !keep.has(n)).map((n) => rm(path.join(dir, n), { recursive: true, force: true }).catch(() => undefined)));
+}
+
+function lightResult(r: ClassifiedResult, artifacts: string[]): HandlerProbeResult {
+  return {
+    probe: r.probe,
+    kind: r.kind,
+    target: r.target,
+    ok: r.ok,
+    class: r.class,
+    owner: r.owner,
+    summary: r.summary,
+    durationMs: r.durationMs,
+    attempts: r.attempts,
+    steps: r.steps.map((s) => ({ name: s.name, status: s.status, durationMs: s.durationMs, ...(s.error ? { error: s.error } : {}) })),
+    observations: r.observations,
+    artifacts,
+  };
+}
+
+async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  if (!Number.isFinite(ms)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readSecret(region: string, secretId: string, endpoint: string | undefined): Promise<string> {
+  const client = new SecretsManagerClient({ region, ...(endpoint ? { endpoint } : {}) });
+  try {
+    const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    if (answer.SecretString !== undefined) return answer.SecretString;
+    if (answer.SecretBinary) return Buffer.from(answer.SecretBinary).toString('utf8');
+    throw new MonitorFailure(`the journey secret ${secretId} has no value`);
+  } catch (err) {
+    if (err instanceof MonitorFailure) throw err;
+    // The secret id is a name or ARN, not the secret; the value never reaches a message.
+    throw new MonitorFailure(`could not read the journey secret ${secretId}: ${errorLine(err)}`, { cause: err });
+  } finally {
+    client.destroy();
+  }
+}
+
+const handlers = createHandlers();
+
+/** The journey function: the five contract steps in the Lambda Chromium, every `schedule.journeySeconds`. */
+export const journeyHandler: Handler = handlers.journey;
+/** The sync function: every sync source's status, every `schedule.syncSeconds`. */
+export const syncHandler: Handler = handlers.sync;
+/** The nodes function: each node, the load balancer and the release check, every `schedule.nodesSeconds`. */
+export const nodesHandler: Handler = handlers.nodes;

@@ -1,0 +1,168 @@
+/**
+ * The composition root of a monitor process: builds the real context (resolver, HTTP client,
+ * browser, store) from the config once, runs probe groups with retry, classifies, keeps the
+ * latest result of every probe, and writes every result to the store. The CLI's `run --once`
+ * and the scheduled `start` both use it.
+ */
+import { classify, verdictOf } from '../core/classify.ts';
+import type { Config } from '../core/config.ts';
+import { systemClock, type Clock, type HttpClient, type Logger, type ProbeContext, type Resolve } from '../core/context.ts';
+import { createHttpClient } from '../adapters/http.ts';
+import { silentLogger } from '../adapters/logger.ts';
+import { heartbeatRecord, maintenanceRecord, metricRecords, resultRecord, type ResultSink, type StoreRecord } from '../core/records.ts';
+import { activeWindow } from '../core/maintenance.ts';
+import { redact } from '../core/privacy.ts';
+import { createResolver } from '../adapters/resolver.ts';
+import { withRetry } from '../core/retry.ts';
+import type { ClassifiedResult, ProbeResult, RunReport, Verdict } from '../core/result.ts';
+// The journey (Playwright) loads only when a journey runs: the sync and node functions never need it.
+import type { BrowserProvider } from '../adapters/browser.ts';
+import { enabledGroups, intervalSeconds, KIND_ORDER, type ProbeGroup } from '../core/contract.ts';
+import { journeyHostRules } from './host-rules.ts';
+import { probeLoadBalancer, probeNode } from '../../probes/node.ts';
+import { checkRelease } from '../../probes/release.ts';
+import { probeSync } from '../../probes/sync.ts';
+
+
+export interface MonitorDeps {
+  clock?: Clock;
+  logger?: Logger;
+  resolve?: Resolve;
+  http?: HttpClient;
+  sinks?: ResultSink[];
+  /** Supply a browser provider (tests reuse one across monitors); otherwise one is made lazily. */
+  browser?: BrowserProvider;
+}
+
+export class Monitor {
+  readonly config: Config;
+  readonly #ctx: ProbeContext;
+  readonly #sinks: ResultSink[];
+  readonly #latest = new Map<string, ClassifiedResult>();
+  readonly #ownsBrowser: boolean;
+  #browser: BrowserProvider | null;
+  #browserRules = '';
+  #closing = false;
+
+  constructor(config: Config, deps: MonitorDeps = {}) {
+    this.config = config;
+    const resolve = deps.resolve ?? createResolver(config.target.dnsServers);
+    this.#ctx = {
+      clock: deps.clock ?? systemClock,
+      logger: this.#quietWhenClosing(deps.logger ?? silentLogger),
+      resolve,
+      http: deps.http ?? createHttpClient({ resolve, caFile: config.target.caFile }),
+    };
+    this.#sinks = deps.sinks ?? [];
+    this.#browser = deps.browser ?? null;
+    this.#ownsBrowser = !deps.browser;
+  }
+
+  /** Which groups this config runs (the journey can be switched off). */
+  groups(): ProbeGroup[] {
+    return enabledGroups(this.config);
+  }
+
+  /** Runs one probe group now, records and returns its classified results. */
+  async runGroup(group: ProbeGroup): Promise<ClassifiedResult[]> {
+    const raw = await this.#probe(group);
+    const classified = raw.map((r) => classify(redact(r), this.config.owners));
+    // A run cut short by our own shutdown says nothing about FLP: keep it out of the record.
+    if (this.#closing) return classified;
+    for (const r of classified) this.#latest.set(r.probe, r);
+    await this.#record(classified);
+    return classified;
+  }
+
+  /** Runs every group concurrently once; the verdict covers exactly this run. */
+  async runOnce(): Promise<RunReport> {
+    const started = this.#ctx.clock.now();
+    const t0 = performance.now();
+    const groups = await Promise.all(this.groups().map((g) => this.runGroup(g)));
+    const results = groups.flat();
+    const verdict = verdictOf(results, this.config.owners);
+    return { ok: verdict.ok, verdict, startedAt: started.toISOString(), durationMs: Math.round(performance.now() - t0), results };
+  }
+
+  /** The latest result of every probe seen so far, in a stable order. */
+  latest(): ClassifiedResult[] {
+    const order = (r: ClassifiedResult) => KIND_ORDER.indexOf(r.kind);
+    return [...this.#latest.values()].sort((a, b) => order(a) - order(b) || a.probe.localeCompare(b.probe));
+  }
+
+  verdict(): Verdict {
+    return verdictOf(this.latest(), this.config.owners);
+  }
+
+  /** Stops the monitor: runs still in flight finish unrecorded, and the browser it started closes. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    if (this.#ownsBrowser) await this.#browser?.close();
+  }
+
+  /** Probes interrupted by our own shutdown would log their interruption as failures; they are not. */
+  #quietWhenClosing(logger: Logger): Logger {
+    const gate =
+      (fn: Logger['info']): Logger['info'] =>
+      (message, fields) => {
+        if (!this.#closing) fn(message, fields);
+      };
+    return { debug: gate(logger.debug), info: gate(logger.info), warn: gate(logger.warn), error: gate(logger.error) };
+  }
+
+  async #probe(group: ProbeGroup): Promise<ProbeResult[]> {
+    const { config } = this;
+    const requestMs = config.timeouts.requestMs;
+    // A retry never starts after half the group's interval: the next scheduled run is the better retry.
+    const maxRetryTimeMs = (intervalSeconds(config, group) * 1000) / 2;
+    const retry = (attempt: () => Promise<ProbeResult>) => withRetry(attempt, { retries: config.retry.retries, maxRetryTimeMs });
+    switch (group) {
+      case 'sync':
+        return Promise.all(config.sync.map((s) => retry(() => probeSync(s, this.#ctx, { requestMs }))));
+      case 'nodes': {
+        const results = await Promise.all([
+          retry(() => probeLoadBalancer(config.target.baseUrl, this.#ctx, { requestMs })),
+          ...config.target.nodes.map((n) => retry(() => probeNode(n, this.#ctx, { requestMs }))),
+        ]);
+        return [...results, checkRelease(results, config.target.expectedVersion, this.#ctx.clock.now())];
+      }
+      case 'journey': {
+        const browser = await this.#browserFor();
+        const { probeJourney } = await import('../../probes/journey/forloebsplan.ts');
+        return [await retry(() => probeJourney(config, { ...this.#ctx, browser, artifactsDir: config.artifacts.dir }))];
+      }
+    }
+  }
+
+  /**
+   * With a configured DNS server, Chromium must reach the target at the address that server
+   * gives (it cannot be told to use another resolver), so the browser is started with that
+   * mapping and restarted when the answer changes.
+   */
+  async #browserFor(): Promise<BrowserProvider> {
+    if (!this.#ownsBrowser && this.#browser) return this.#browser;
+    const rules = await journeyHostRules(this.config, this.#ctx.resolve);
+    const key = JSON.stringify(rules);
+    if (!this.#browser || key !== this.#browserRules) {
+      await this.#browser?.close();
+      const { BrowserProvider } = await import('../adapters/browser.ts');
+      this.#browser = new BrowserProvider({ hostResolverRules: rules });
+      this.#browserRules = key;
+    }
+    return this.#browser;
+  }
+
+  async #record(results: readonly ClassifiedResult[]): Promise<void> {
+    if (!this.#sinks.length) return;
+    const env = this.config.environment;
+    const ns = this.config.aws.namespace;
+    const now = this.#ctx.clock.now();
+    const records: StoreRecord[] = results.flatMap((r) => [...metricRecords(r, env, ns), resultRecord(r, env)]);
+    records.push(heartbeatRecord(env, now.toISOString(), ns), maintenanceRecord(env, now.toISOString(), !!activeWindow(this.config.maintenance, now), ns));
+    await Promise.all(
+      this.#sinks.map((s) =>
+        s.write(records).catch((err: Error) => this.#ctx.logger.error('could not write results to a sink', { error: err.message })),
+      ),
+    );
+  }
+}

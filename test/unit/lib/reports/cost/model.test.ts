@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { alarmPolicy } from '../../../../../lib/alarms/policy.ts';
+import { parseConfig, type Config } from '../../../../../lib/core/config.ts';
+import { checklyCost, costInputs, costReport, flpMonitorCost, journeyPaceTable, rateMinutes, syntheticsCost, type CostLine } from '../../../../../lib/reports/cost/model.ts';
+import { PRICES, type Price } from '../../../../../lib/reports/cost/prices.ts';
+import { customMetricCount } from '../../../../../lib/core/metric-names.ts';
+import { rawConfig } from '../../../../support/config.ts';
+
+/** Production defaults (journey 5 min, sync and nodes 1 min), two HTTPS nodes, one sync source. */
+const production = (overrides: Record<string, unknown> = {}): Config => {
+  const { timeouts: _timeouts, ...raw } = rawConfig(overrides);
+  return parseConfig(raw, { baseDir: '/tmp' });
+};
+
+/** The four sources and three HTTPS nodes of the shipped sandbox config, at production pace. */
+const shipped = (): Config =>
+  production({
+    target: {
+      baseUrl: 'http://flp.example.test:8080',
+      nodes: ['flp-1', 'flp-2', 'flp-3'].map((name, i) => ({ name, url: `https://${name}.example.test:${8701 + i}` })),
+    },
+    sync: ['lab', 'diagnoses', 'medication', 'measurements'].map((source) => ({ source, url: `http://sync.example.test/sync/${source}/status`, maxLagMinutes: 120 })),
+  });
+
+const sum = (lines: CostLine[], pred: (l: CostLine) => boolean) => lines.filter(pred).reduce((n, l) => n + l.usd, 0);
+
+describe('the cost of a deployment', () => {
+  it('bills each probe function its runs a month at its memory and architecture', () => {
+    // given production defaults and 10 s journeys, 1.5 s HTTP runs
+    const inputs = costInputs(production(), { durations: { journey: 10_000, sync: 1_500, nodes: 1_500 } });
+    // when
+    const lambda = flpMonitorCost(inputs).lines.filter((l) => l.service === 'Lambda');
+    // then: a journey every 5 min is 8,760 runs in a 730-hour month, 10 s × 2 GB each, on x86_64
+    const journeyGbs = lambda.find((l) => l.item.startsWith('journey:') && l.price === 'lambdaX86GbSecond')!;
+    expect(journeyGbs.quantity).toBe(8760 * 10 * 2);
+    expect(journeyGbs.usd).toBeCloseTo(175_200 * 0.0000166667, 3);
+    // the HTTP probes every minute on arm64, 256 MB
+    const syncGbs = lambda.find((l) => l.item.startsWith('sync:') && l.price === 'lambdaArmGbSecond')!;
+    expect(syncGbs.quantity).toBe(43_800 * 1.5 * 0.25);
+    expect(lambda.filter((l) => l.price === 'lambdaRequest').map((l) => l.quantity)).toEqual([8760, 43_800, 43_800]);
+  });
+
+  it('runs a schedule finer than a minute every minute, as EventBridge does, and says so', () => {
+    const report = costReport(production({ schedule: { journeySeconds: 15, syncSeconds: 5, nodesSeconds: 90 } }));
+    expect(report.inputs.groups.map((g) => g.rateMinutes)).toEqual([1, 1, 2]);
+    expect(report.assumptions.some((a) => a.includes('configured every 15 s') && a.includes('every 1 min'))).toBe(true);
+    expect([rateMinutes(1), rateMinutes(60), rateMinutes(61), rateMinutes(300)]).toEqual([1, 1, 2, 5]);
+  });
+
+  it('counts the alarms and composites the alarm policy deploys, one more composite per suppressor of several alarms', () => {
+    const config = shipped();
+    const policy = alarmPolicy(config, { minPeriodSeconds: 60 });
+    const inputs = costInputs(config);
+    expect(inputs.standardAlarms).toBe(policy.alarms.length);
+    const severalSuppressors = new Set(policy.composites.filter((c) => c.suppressedBy.length > 1).map((c) => [...c.suppressedBy].sort().join()));
+    expect(inputs.compositeAlarms).toBe(policy.composites.length + severalSuppressors.size);
+    const lines = flpMonitorCost(inputs).lines;
+    expect(lines.find((l) => l.price === 'standardAlarmMonth')!.usd).toBeCloseTo(policy.alarms.length * 0.1, 6);
+  });
+
+  it('bills the custom metrics customMetricCount says the config publishes', () => {
+    const inputs = costInputs(shipped());
+    expect(inputs.customMetrics).toBe(customMetricCount({ journeyEnabled: true, steps: 5, nodes: 3, httpsNodes: 3, sources: 4, classes: 5 }));
+    expect(flpMonitorCost(inputs).lines.find((l) => l.price === 'metricMonth')!.usd).toBeCloseTo(inputs.customMetrics * 0.3, 6);
+  });
+
+  it('publishes with one PutMetricData call per run and schedules for free', () => {
+    const lines = flpMonitorCost(costInputs(production())).lines;
+    expect(lines.filter((l) => l.price === 'apiRequest').map((l) => l.quantity)).toEqual([8760, 43_800, 43_800]);
+    expect(sum(lines, (l) => l.service === 'EventBridge')).toBe(0);
+  });
+
+  it('costs at most a quarter of CloudWatch Synthetics for the same checks with the default config', () => {
+    const report = costReport(shipped());
+    expect(report.ratioToSynthetics).toBeLessThanOrEqual(0.25);
+    expect(report.flpMonitor.totalUsd).toBeGreaterThan(0);
+  });
+
+  it('prices CloudWatch Synthetics as one canary run per group run and Checkly as a browser run per journey and an API run per endpoint', () => {
+    const inputs = costInputs(shipped());
+    const canaries = syntheticsCost(inputs).lines.filter((l) => l.price === 'canaryRun');
+    expect(canaries.map((l) => l.quantity)).toEqual([8760, 43_800, 43_800]);
+    const checkly = checklyCost(inputs).lines;
+    expect(checkly.find((l) => l.price === 'checklyBrowserRun')!.quantity).toBe(8760);
+    // four sync sources, and three nodes plus the load balancer, every minute
+    expect(checkly.filter((l) => l.price === 'checklyApiRun').map((l) => l.quantity)).toEqual([4 * 43_800, 4 * 43_800]);
+  });
+
+  it('answers what a journey every minute costs: only the journey lines change', () => {
+    const config = shipped();
+    const [everyMinute, everyFive] = journeyPaceTable(config, [60, 300]);
+    expect(everyMinute!.flpMonitorUsd).toBeGreaterThan(everyFive!.flpMonitorUsd);
+    const a = costReport(config, { schedule: { journey: 60 } }).flpMonitor.lines;
+    const b = costReport(config).flpMonitor.lines;
+    const notJourney = (lines: CostLine[]) => lines.filter((l) => !l.item.startsWith('journey') && l.service !== 'S3' && l.service !== 'CloudWatch Logs');
+    expect(notJourney(a)).toEqual(notJourney(b));
+  });
+
+  it('leaves the browser out everywhere when the journey is switched off', () => {
+    const report = costReport(production({ journey: { enabled: false, clinic: '012345', cpr: '2512489996', lpsSystem: 'test-journal' } }));
+    expect(report.inputs.groups.map((g) => g.group)).toEqual(['sync', 'nodes']);
+    expect(report.checkly.lines.some((l) => l.price === 'checklyBrowserRun')).toBe(false);
+    expect(report.flpMonitor.lines.some((l) => l.price === 'lambdaX86GbSecond' || l.service === 'S3')).toBe(false);
+  });
+
+  it('names for every price its source, the date it was read and whether it was confirmed', () => {
+    for (const [key, p] of Object.entries(PRICES) as [string, Price][]) {
+      expect(p.source, key).toMatch(/https:\/\//);
+      expect(p.read, key).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(['confirmed', 'us-east', 'assumed'], key).toContain(p.status);
+      if (p.status !== 'confirmed') expect(p.note, key).toBeTruthy();
+    }
+  });
+});
