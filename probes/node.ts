@@ -5,7 +5,8 @@
  */
 import type { HttpFailure, HttpResponse, ProbeContext } from '../lib/core/context.ts';
 import { describeHttpFailure, describeStatus } from '../lib/core/format.ts';
-import { responseOrigin } from '../lib/core/response-origin.ts';
+import { httpStatusEvidence, responseOrigin } from '../lib/core/response-origin.ts';
+import { strictUtf8 } from '../lib/core/utf8.ts';
 import type { Evidence, Observations, ProbeResult } from '../lib/core/result.ts';
 import { PROBE_IDS } from '../lib/core/contract.ts';
 
@@ -24,19 +25,6 @@ export interface Health {
 
 function healthUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/health`;
-}
-
-// JSON is UTF-8 (RFC 8259): a lenient decoder would turn broken bytes into U+FFFD and let a
-// corrupt answer pass. The BOM is kept, so a BOM-prefixed body stays "not JSON" as before.
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** The body as text, or `undefined` when it is not valid UTF-8. */
-function utf8(res: HttpResponse): string | undefined {
-  try {
-    return UTF8.decode(res.body);
-  } catch {
-    return undefined;
-  }
 }
 
 function parseJson(text: string | undefined): unknown {
@@ -94,7 +82,7 @@ async function probeHealth(target: Target, ctx: ProbeContext, opts: NodeProbeOpt
       evidence.push(res.evidence);
       error = `${target.label} ${describeHttpFailure(res)}`;
     } else {
-      const text = utf8(res);
+      const text = strictUtf8(res.body);
       const body = parseJson(text);
       const contentType = res.headers['content-type'];
       if (isObject(body)) {
@@ -112,14 +100,7 @@ async function probeHealth(target: Target, ctx: ProbeContext, opts: NodeProbeOpt
         evidence.push({ type: 'database-down', url: target.url, ...(node ? { node } : {}) });
         error = `${target.label} database down${!target.node && reportedNode ? ` (reported by ${reportedNode})` : ''}`;
       } else if (res.status !== 200) {
-        const e: Evidence = {
-          type: 'http-status',
-          url: target.url,
-          status: res.status,
-          origin: responseOrigin(res.status, contentType),
-          ...(contentType ? { contentType } : {}),
-          ...(res.headers.server ? { server: res.headers.server } : {}),
-        };
+        const e = httpStatusEvidence(target.url, res.status, res.headers);
         evidence.push(e);
         error = `${target.label} ${describeStatus(e)} at ${target.url}`;
       } else {

@@ -5,7 +5,8 @@
 import type { Config } from '../lib/core/config.ts';
 import type { ProbeContext } from '../lib/core/context.ts';
 import { describeHttpFailure, describeStatus, formatAge } from '../lib/core/format.ts';
-import { responseOrigin } from '../lib/core/response-origin.ts';
+import { httpStatusEvidence } from '../lib/core/response-origin.ts';
+import { strictUtf8 } from '../lib/core/utf8.ts';
 import type { Evidence, Observations, ProbeResult } from '../lib/core/result.ts';
 import { PROBE_IDS } from '../lib/core/contract.ts';
 
@@ -26,9 +27,6 @@ export interface SyncStatus {
 }
 
 const STATES = ['ok', 'running', 'failed'] as const;
-// JSON is UTF-8 (RFC 8259): a lenient decoder would turn broken bytes into U+FFFD and let a
-// corrupt answer pass. The BOM is kept, so a BOM-prefixed body stays "not JSON" as before.
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** ISO 8601 date-time with a zone: without one the time would mean whatever the reader's zone is. */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
@@ -79,23 +77,15 @@ export async function probeSync(source: SyncSource, ctx: ProbeContext, opts: Syn
       evidence.push(res.evidence);
       error = `${name} status ${describeHttpFailure(res)}`;
     } else if (res.status !== 200) {
-      const e: Evidence = {
-        type: 'http-status',
-        url: source.url,
-        status: res.status,
-        origin: responseOrigin(res.status, res.headers['content-type']),
-        ...(res.headers['content-type'] ? { contentType: res.headers['content-type'] } : {}),
-        ...(res.headers.server ? { server: res.headers.server } : {}),
-      };
+      const e = httpStatusEvidence(source.url, res.status, res.headers);
       evidence.push(e);
       error = `${name} status ${describeStatus(e)} at ${source.url}`;
     } else {
       let body: unknown;
       let parsed = true;
-      let text: string | undefined;
+      const text = strictUtf8(res.body);
       try {
-        text = UTF8.decode(res.body);
-        body = JSON.parse(text);
+        body = JSON.parse(text ?? '');
       } catch {
         parsed = false;
       }

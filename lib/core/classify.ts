@@ -50,8 +50,9 @@ export function classifyEvidence(evidence: Evidence, kind: ProbeKind): FailureCl
   }
 }
 
-export function rank(c: FailureClass): number {
-  return PRECEDENCE.indexOf(c);
+/** A class's place in the precedence, root causes first; no class ranks after every class. */
+export function rank(c: FailureClass | null): number {
+  return c ? PRECEDENCE.indexOf(c) : PRECEDENCE.length;
 }
 
 /** The highest-precedence class among the given ones, or null when the list is empty. */

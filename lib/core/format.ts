@@ -110,3 +110,16 @@ export function describeStatus(e: Extract<Evidence, { type: 'http-status' }>): s
   const details = [e.contentType?.split(';')[0]?.trim(), e.server ? `server ${e.server}` : undefined].filter(Boolean);
   return `answered ${e.status}${from}${details.length ? ` (${details.join(', ')})` : ''}`;
 }
+
+/** The first non-empty line of an error's message, at most 300 characters. */
+export function errorLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const line = message.split('\n').find((l) => l.trim() !== '')?.trim() ?? (err instanceof Error ? err.name : 'error');
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+/** The whole error on one line, its class named when it has one of its own: `MonitorFailure: the secret … has no value`. */
+export function describeError(err: unknown): string {
+  const e = err as Error;
+  return `${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message ?? String(err)}`.split('\n').join(' ');
+}

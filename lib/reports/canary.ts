@@ -288,7 +288,7 @@ export function judgeCanary(input: {
     durationMs: input.durationMs,
     plannedRuns,
     interrupted,
-    verdict: verdictOf(checks, { config, version, runs: runs.length, plannedRuns, interrupted }),
+    verdict: canaryVerdict(checks, { config, version, runs: runs.length, plannedRuns, interrupted }),
     checks,
     runs: runs.map((r, i) => runOf(r, i + 1)),
     baseline,
@@ -445,7 +445,7 @@ function orderOf(c: CanaryCheck): number {
   return 100;
 }
 
-function verdictOf(
+function canaryVerdict(
   checks: readonly CanaryCheck[],
   context: { config: Config; version: string; runs: number; plannedRuns: number | null; interrupted: boolean },
 ): CanaryVerdict {

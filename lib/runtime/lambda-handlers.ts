@@ -18,6 +18,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { createS3ArtifactStore, type S3ArtifactStore } from '../adapters/artifacts-s3.ts';
 import { verdictOf } from '../core/classify.ts';
 import { ConfigError, DEFAULT_OWNERS, parseConfig, type Config } from '../core/config.ts';
+import { describeError } from '../core/format.ts';
 import type { Resolve } from '../core/context.ts';
 import { createLambdaBrowser, type LambdaBrowserProvider } from '../adapters/lambda-browser.ts';
 import { journeyHostRules } from './host-rules.ts';
@@ -134,11 +135,6 @@ class MonitorFailure extends Error {
   }
 }
 
-function errorLine(err: unknown): string {
-  const e = err as Error;
-  return `${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message ?? String(err)}`.split('\n').join(' ');
-}
-
 /** Builds the three handlers around one set of dependencies; each keeps its own container state. */
 export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handler> {
   const env = deps.env ?? process.env;
@@ -210,7 +206,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
       } catch {
         // The config itself is what failed; the line says so.
       }
-      monitorFailure(config, 'cold-start', `the ${group} function could not start: ${errorLine(err)}`, requestId);
+      monitorFailure(config, 'cold-start', `the ${group} function could not start: ${describeError(err)}`, requestId);
       throw err;
     }
     const { config, monitor, sink } = state;
@@ -228,7 +224,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
         ),
       );
     } catch (err) {
-      monitorFailure(config, group, errorLine(err), requestId);
+      monitorFailure(config, group, describeError(err), requestId);
       throw err;
     }
 
@@ -346,7 +342,7 @@ async function readSecret(region: string, secretId: string, endpoint: string | u
   } catch (err) {
     if (err instanceof MonitorFailure) throw err;
     // The secret id is a name or ARN, not the secret; the value never reaches a message.
-    throw new MonitorFailure(`could not read the journey secret ${secretId}: ${errorLine(err)}`, { cause: err });
+    throw new MonitorFailure(`could not read the journey secret ${secretId}: ${describeError(err)}`, { cause: err });
   } finally {
     client.destroy();
   }

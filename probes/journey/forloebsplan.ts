@@ -11,12 +11,12 @@ import type { BrowserContext, Page, Request, Response } from 'playwright';
 import type { BrowserProvider } from '../../lib/adapters/browser.ts';
 import type { Config } from '../../lib/core/config.ts';
 import { SYNTHETIC_HEADER, SYNTHETIC_HEADER_VALUE, type ProbeContext } from '../../lib/core/context.ts';
-import { describeNetworkCode, describeStatus, formatAge } from '../../lib/core/format.ts';
+import { describeNetworkCode, describeStatus, errorLine, formatAge } from '../../lib/core/format.ts';
 import { maskCpr, redact } from '../../lib/core/privacy.ts';
-import { responseOrigin } from '../../lib/core/response-origin.ts';
+import { httpStatusEvidence, responseOrigin } from '../../lib/core/response-origin.ts';
 import type { Evidence, ProbeResult } from '../../lib/core/result.ts';
 import { chromiumFailureEvidence, chromiumNetCode, chromiumRedirectEvidence } from './chromium-errors.ts';
-import { SKIPPED, StepFailure, errorLine, runSteps, type StepContext, type StepDefinition } from './runner.ts';
+import { SKIPPED, StepFailure, runSteps, type StepContext, type StepDefinition } from './runner.ts';
 import { JOURNEY_STEPS, PROBE_IDS, type JourneyStep } from '../../lib/core/contract.ts';
 
 /** What the journey needs besides the common probe context. */
@@ -181,7 +181,7 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
     if (finished || r.status() < 400 || r.request().isNavigationRequest()) return;
     evidence.push({ type: 'request-failed', url: r.url(), method: r.request().method(), status: r.status() });
     const contentType = r.headers()['content-type'];
-    if (responseOrigin(r.status(), contentType) === 'proxy') evidence.push(statusEvidence(r.url(), r.status(), r.headers()));
+    if (responseOrigin(r.status(), contentType) === 'proxy') evidence.push(httpStatusEvidence(r.url(), r.status(), r.headers()));
   });
 
   const sync = new Map(config.sync.map((s) => [s.source, s]));
@@ -226,7 +226,7 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
     const status = response.status();
     const pathname = new URL(response.url()).pathname;
     if (status >= 400) {
-      const found = statusEvidence(response.url(), status, await response.allHeaders());
+      const found = httpStatusEvidence(response.url(), status, await response.allHeaders());
       throw new StepFailure(`GET ${pathname} ${describeStatus(found)}`, [found]);
     }
     if (!pathname.includes('/app/patient/')) {
@@ -444,14 +444,6 @@ async function keepArtifacts(
     }
   }
   return kept;
-}
-
-function statusEvidence(url: string, status: number, headers: Record<string, string>): Extract<Evidence, { type: 'http-status' }> {
-  const contentType = headers['content-type'];
-  const found: Extract<Evidence, { type: 'http-status' }> = { type: 'http-status', url, status, origin: responseOrigin(status, contentType) };
-  if (contentType) found.contentType = contentType;
-  if (headers.server) found.server = headers.server;
-  return found;
 }
 
 function describeChromiumFailure(e: Extract<Evidence, { type: 'network' | 'tls' }>): string {

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { systemClock, type Clock } from '../../lib/core/context.ts';
 import type { Evidence, StepResult } from '../../lib/core/result.ts';
+import { errorLine } from '../../lib/core/format.ts';
 
 /** What a step's function receives. */
 export interface StepContext {
@@ -78,13 +79,6 @@ export interface RunOutcome {
   /** Soft findings in order. */
   findings: { step: string; message: string }[];
   durationMs: number;
-}
-
-/** The first non-empty line of an error's message, at most 300 characters. */
-export function errorLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const line = message.split('\n').find((l) => l.trim() !== '')?.trim() ?? (err instanceof Error ? err.name : 'error');
-  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }
 
 const TIMED_OUT = Symbol('timed out');

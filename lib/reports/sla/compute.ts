@@ -22,7 +22,7 @@
  * from `FailureCount` in the same periods.
  */
 import type { Config } from '../../core/config.ts';
-import { PRECEDENCE } from '../../core/classify.ts';
+import { PRECEDENCE, rank } from '../../core/classify.ts';
 import type { HistorySource, MetricPoint, MetricQuery } from '../../adapters/history.ts';
 import { DIMENSIONS, METRICS } from '../../core/metric-names.ts';
 import type { ReleaseRecord, ResultRecord } from '../../core/records.ts';
@@ -586,7 +586,6 @@ function attributeToRootCause(services: readonly SlaService[], cells: readonly C
   const journey = services.findIndex((s) => s.kind === 'journey');
   if (journey < 0) return;
   const others = services.map((s, i) => ({ service: s, cells: cells[i]! })).filter((_, i) => i !== journey);
-  const rank = (c: FailureClass | null) => (c ? PRECEDENCE.indexOf(c) : PRECEDENCE.length);
   for (const cell of cells[journey]!) {
     if (!cell.failed) continue;
     let best: { service: SlaService; failure: Failure } | null = null;
@@ -652,7 +651,6 @@ function incidentOf(service: SlaService, cells: readonly Cell[], downtimeMs: num
       }
     }
   }
-  const rank = (c: FailureClass | null) => (c ? PRECEDENCE.indexOf(c) : PRECEDENCE.length);
   const classes = [...byClass.values()].sort((a, b) => b.downtimeMs - a.downtimeMs || rank(a.class) - rank(b.class));
   const main = classes[0] ?? { class: null, owner: 'unknown', downtimeMs: 0, failedRuns: 0 };
   const runs = Math.round(failedRuns);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SKIPPED, StepFailure, errorLine, runSteps, type StepDefinition } from '../../../../probes/journey/runner.ts';
+import { SKIPPED, StepFailure, runSteps, type StepDefinition } from '../../../../probes/journey/runner.ts';
+import { errorLine } from '../../../../lib/core/format.ts';
 import type { Clock } from '../../../../lib/core/context.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
