@@ -69,8 +69,9 @@ describe('probe functions', () => {
   it('passes the validated config, which the handler accepts, and the bucket to the journey only', () => {
     for (const group of PROBE_GROUPS) {
       const env = fnOf(group).Environment.Variables as Record<string, unknown>;
-      // Every variable the stack sets is one the handlers read (one list of names, lib/runtime/handler-env.ts).
-      for (const key of Object.keys(env)) expect(Object.values(ENV) as string[]).toContain(key);
+      // Every variable the stack sets is one the handlers read (one list of names, lib/runtime/handler-env.ts), or Node's own.
+      for (const key of Object.keys(env).filter((k) => k !== 'NODE_OPTIONS')) expect(Object.values(ENV) as string[]).toContain(key);
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
       const config = loadConfigFromEnv({ [ENV.config]: env[ENV.config] as string }, '/tmp');
       expect(config.environment).toBe(s.stack.config.environment);
       expect(config.target).toEqual(s.stack.config.target);
