@@ -5,8 +5,8 @@
  */
 import type { HttpFailure, HttpResponse, ProbeContext } from '../lib/core/context.ts';
 import { describeHttpFailure, describeStatus } from '../lib/core/format.ts';
-import { httpStatusEvidence, responseOrigin } from '../lib/core/response-origin.ts';
-import { strictUtf8 } from '../lib/core/utf8.ts';
+import { httpStatusEvidence } from '../lib/core/response-origin.ts';
+import { parseJsonBody } from '../lib/core/json-body.ts';
 import type { Evidence, Observations, ProbeResult } from '../lib/core/result.ts';
 import { PROBE_IDS } from '../lib/core/contract.ts';
 
@@ -27,22 +27,12 @@ function healthUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/health`;
 }
 
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Every way a 200 body misses the contract's healthy shape, each naming its property. */
-export function healthProblems(body: unknown, contentType: string | undefined): string[] {
-  if (body === undefined) return [`body: not JSON${contentType ? ` (content-type ${contentType})` : ''}`];
+/** Every way a parsed 200 body misses the contract's healthy shape, each naming its property. */
+export function healthProblems(body: unknown): string[] {
   if (!isObject(body)) return ['body: not a JSON object'];
   const problems: string[] = [];
   for (const key of ['status', 'version', 'node', 'db'] as const) {
@@ -82,9 +72,8 @@ async function probeHealth(target: Target, ctx: ProbeContext, opts: NodeProbeOpt
       evidence.push(res.evidence);
       error = `${target.label} ${describeHttpFailure(res)}`;
     } else {
-      const text = strictUtf8(res.body);
-      const body = parseJson(text);
-      const contentType = res.headers['content-type'];
+      const parsed = parseJsonBody(res.body, res.headers['content-type']);
+      const body = parsed.ok ? parsed.value : undefined;
       if (isObject(body)) {
         if (typeof body.version === 'string' && body.version) observations.version = body.version;
         if (typeof body.node === 'string' && body.node) {
@@ -104,7 +93,7 @@ async function probeHealth(target: Target, ctx: ProbeContext, opts: NodeProbeOpt
         evidence.push(e);
         error = `${target.label} ${describeStatus(e)} at ${target.url}`;
       } else {
-        const problems = text === undefined ? ['body: not valid UTF-8, which JSON must be'] : healthProblems(body, contentType);
+        const problems = parsed.ok ? healthProblems(parsed.value) : [parsed.problem];
         if (problems.length) {
           const problem = problems.join('; ');
           evidence.push({ type: 'bad-response', url: target.url, problem });

@@ -6,7 +6,7 @@ import type { Config } from '../lib/core/config.ts';
 import type { ProbeContext } from '../lib/core/context.ts';
 import { describeHttpFailure, describeStatus, formatAge } from '../lib/core/format.ts';
 import { httpStatusEvidence } from '../lib/core/response-origin.ts';
-import { strictUtf8 } from '../lib/core/utf8.ts';
+import { parseJsonBody } from '../lib/core/json-body.ts';
 import type { Evidence, Observations, ProbeResult } from '../lib/core/result.ts';
 import { PROBE_IDS } from '../lib/core/contract.ts';
 
@@ -81,22 +81,10 @@ export async function probeSync(source: SyncSource, ctx: ProbeContext, opts: Syn
       evidence.push(e);
       error = `${name} status ${describeStatus(e)} at ${source.url}`;
     } else {
-      let body: unknown;
-      let parsed = true;
-      const text = strictUtf8(res.body);
-      try {
-        body = JSON.parse(text ?? '');
-      } catch {
-        parsed = false;
-      }
-      const checked = parsed ? checkSyncStatus(body) : null;
-      if (!checked || !checked.ok) {
-        const contentType = res.headers['content-type'];
-        const problem = checked
-          ? checked.problems.join('; ')
-          : text === undefined
-            ? 'body: not valid UTF-8, which JSON must be'
-            : `body: not JSON${contentType ? ` (content-type ${contentType})` : ''}`;
+      const parsed = parseJsonBody(res.body, res.headers['content-type']);
+      const checked = parsed.ok ? checkSyncStatus(parsed.value) : { ok: false as const, problems: [parsed.problem] };
+      if (!checked.ok) {
+        const problem = checked.problems.join('; ');
         evidence.push({ type: 'sync-malformed', source: source.source, url: source.url, problem });
         error = `${name} status malformed: ${problem}`;
       } else {

@@ -24,9 +24,13 @@ export function classifyEvidence(evidence: Evidence, kind: ProbeKind): FailureCl
     case 'database-down':
       return 'infrastructure';
     case 'timeout':
-      // No byte at all: nothing behind the address answered (hosting). A slow step with
-      // answers flowing is the application being slow.
-      return evidence.phase === 'step' ? 'application' : 'infrastructure';
+      // No byte at all: nothing behind the address answered (hosting). Once bytes flow, the
+      // responder itself is slow: a sync status endpoint's body is the sync service's, any
+      // other body (node health, the load balancer's /health, the app) and a slow journey
+      // step are the application's.
+      if (evidence.phase === 'first-byte') return 'infrastructure';
+      if (evidence.phase === 'body') return kind === 'sync' ? 'sync' : 'application';
+      return 'application';
     case 'http-status':
       // A sync status endpoint that errors is the sync service's failure, whoever relayed it.
       if (kind === 'sync') return 'sync';

@@ -81,20 +81,23 @@ function describeTls(e: Extract<Evidence, { type: 'tls' }>, certificate: HttpFai
  * A failed request in a phrase that follows the thing's name:
  * `unreachable: connection refused (ECONNREFUSED) at https://…/health`,
  * `TLS certificate expired 3 days ago (CERT_HAS_EXPIRED)`,
- * `no response within 3000 ms at …`, `response not complete within 3000 ms at …`,
+ * `no response within 3000 ms at …`, `answered in 12 ms, then its body did not finish within 3000 ms at …`,
  * `bad response: body larger than 1048576 bytes at …`.
  */
-export function describeHttpFailure(failure: Pick<HttpFailure, 'url' | 'evidence' | 'certificate'>): string {
+export function describeHttpFailure(failure: Pick<HttpFailure, 'url' | 'evidence' | 'certificate'> & Partial<Pick<HttpFailure, 'timings'>>): string {
   const e = failure.evidence;
   switch (e.type) {
     case 'network':
       return `unreachable: ${describeNetworkCode(e.code, e.message)} (${e.code}) at ${e.url}`;
     case 'tls':
       return `${describeTls(e, failure.certificate)} (${e.code})`;
-    case 'timeout':
-      return e.phase === 'first-byte'
-        ? `no response within ${e.afterMs} ms at ${e.url ?? failure.url}`
-        : `response not complete within ${e.afterMs} ms at ${e.url ?? failure.url}`;
+    case 'timeout': {
+      const at = e.url ?? failure.url;
+      if (e.phase === 'first-byte') return `no response within ${e.afterMs} ms at ${at}`;
+      // Worded so a reader sees that something did answer: the responder is slow, not the hosting.
+      const firstByte = failure.timings?.firstByteMs;
+      return `${firstByte === undefined ? 'answered' : `answered in ${Math.round(firstByte)} ms`}, then its body did not finish within ${e.afterMs} ms at ${at}`;
+    }
     case 'bad-response':
       return `bad response: ${e.problem} at ${e.url}`;
     case 'monitor':

@@ -1,10 +1,13 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { classify } from '../../../lib/core/classify.ts';
+import { DEFAULT_OWNERS } from '../../../lib/core/config.ts';
 import type { Logger, ProbeContext, Resolve } from '../../../lib/core/context.ts';
 import { createHttpClient } from '../../../lib/adapters/http.ts';
 import { probeLoadBalancer, probeNode } from '../../../probes/node.ts';
 import { createTestPki, listen, startHttpsServer, type RunningServer, type TestPki } from '../../support/tls.ts';
+import { startTrickleServer, type TrickleServerOptions } from '../../support/trickle-server.ts';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const resolve: Resolve = async (hostname) => {
@@ -163,5 +166,51 @@ describe('probeLoadBalancer', () => {
 
     expect(result.evidence).toEqual([{ type: 'database-down', url: `${baseUrl}/health`, node: 'flp-3' }]);
     expect(result.error).toBe('load balancer database down (reported by flp-3)');
+  });
+});
+
+describe('health that answers and then does not finish', () => {
+  // Generous: the suite runs on a busy machine; the contract only promises the probe ends near requestMs.
+  const REQUEST_MS = 400;
+  const MARGIN_MS = 2000;
+  const slowServers: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(slowServers.splice(0).map((s) => s.close()));
+  });
+  async function slowHealth(options: TrickleServerOptions) {
+    const server = await startTrickleServer(options);
+    slowServers.push(server);
+    return server;
+  }
+
+  it("reports a node whose /health trickles past requestMs as the application's failure (KiAP), not the hosting's", async () => {
+    const slow = await slowHealth({ mode: 'trickle-body', trickleMs: 50, body: () => JSON.stringify(healthy('flp-1')) });
+    const url = `http://flp-1.sandbox.test:${new URL(slow.baseUrl).port}`;
+
+    const result = await probeNode({ name: 'flp-1', url }, ctx, { requestMs: REQUEST_MS });
+
+    expect(result.evidence).toEqual([{ type: 'timeout', url: `${url}/health`, phase: 'body', afterMs: REQUEST_MS }]);
+    expect(classify(result, DEFAULT_OWNERS)).toMatchObject({ ok: false, class: 'application', owner: 'KiAP' });
+    expect(result.error).toMatch(new RegExp(`^flp-1 answered in \\d+ ms, then its body did not finish within ${REQUEST_MS} ms at ${url}/health$`));
+    expect(result.durationMs).toBeLessThan(REQUEST_MS + MARGIN_MS);
+  });
+
+  it("reports the load balancer's /health that sends headers and then stalls as the application's failure", async () => {
+    const slow = await slowHealth({ mode: 'stall-body', body: () => JSON.stringify(healthy('flp-2')) });
+
+    const result = await probeLoadBalancer(slow.baseUrl, ctx, { requestMs: REQUEST_MS });
+
+    expect(result.evidence).toEqual([{ type: 'timeout', url: `${slow.baseUrl}/health`, phase: 'body', afterMs: REQUEST_MS }]);
+    expect(classify(result, DEFAULT_OWNERS)).toMatchObject({ class: 'application', owner: 'KiAP' });
+  });
+
+  it('still reports a node that accepts and never sends a byte as infrastructure', async () => {
+    const slow = await slowHealth({ mode: 'silent' });
+
+    const result = await probeNode({ name: 'flp-1', url: slow.baseUrl }, ctx, { requestMs: REQUEST_MS });
+
+    expect(result.evidence).toEqual([{ type: 'timeout', url: `${slow.baseUrl}/health`, phase: 'first-byte', afterMs: REQUEST_MS }]);
+    expect(classify(result, DEFAULT_OWNERS)).toMatchObject({ class: 'infrastructure', owner: 'PLSP' });
+    expect(result.durationMs).toBeLessThan(REQUEST_MS + MARGIN_MS);
   });
 });

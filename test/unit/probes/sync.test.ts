@@ -1,11 +1,14 @@
 import http from 'node:http';
 import net from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger, ProbeContext, Resolve } from '../../../lib/core/context.ts';
+import { classify } from '../../../lib/core/classify.ts';
+import { DEFAULT_OWNERS } from '../../../lib/core/config.ts';
 import { formatAge } from '../../../lib/core/format.ts';
 import { createHttpClient } from '../../../lib/adapters/http.ts';
 import { probeSync } from '../../../probes/sync.ts';
 import { listen, type RunningServer } from '../../support/tls.ts';
+import { startTrickleServer, type TrickleMode, type TrickleServer } from '../../support/trickle-server.ts';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const ago = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
@@ -168,6 +171,62 @@ describe('probeSync', () => {
     const result = await probeSync(lab, ctx, { requestMs: 2000 });
 
     expect(result).toMatchObject({ ok: false, evidence: [{ type: 'monitor' }], error: 'lab sync not checked: boom' });
+  });
+});
+
+describe('probeSync against a slow status endpoint', () => {
+  // Generous: the suite runs on a busy machine; the contract only promises the probe ends near requestMs.
+  const REQUEST_MS = 400;
+  const MARGIN_MS = 2000;
+  let slow: TrickleServer | undefined;
+  afterEach(async () => {
+    await slow?.close();
+    slow = undefined;
+  });
+  async function endpoint(mode: TrickleMode, trickleMs = 50) {
+    slow = await startTrickleServer({ mode, trickleMs, body: () => JSON.stringify(labStatus()) });
+    return { ...lab, url: `${slow.baseUrl}/sync/lab/status` };
+  }
+
+  it('reports a 200 whose JSON trickles past requestMs as a sync failure (PLSP) with a body timeout', async () => {
+    const source = await endpoint('trickle-body');
+
+    const result = await probeSync(source, context(), { requestMs: REQUEST_MS });
+    const classified = classify(result, DEFAULT_OWNERS);
+
+    expect(result.evidence).toEqual([{ type: 'timeout', url: source.url, phase: 'body', afterMs: REQUEST_MS }]);
+    expect(classified).toMatchObject({ ok: false, class: 'sync', owner: 'PLSP' });
+    expect(result.error).toMatch(new RegExp(`^lab sync status answered in \\d+ ms, then its body did not finish within ${REQUEST_MS} ms at ${source.url}$`));
+    expect(result.observations.phases?.firstByteMs).toBeLessThan(REQUEST_MS);
+    expect(result.durationMs).toBeLessThan(REQUEST_MS + MARGIN_MS);
+  });
+
+  it('reports headers followed by no body at all the same way', async () => {
+    const source = await endpoint('stall-body');
+
+    const result = await probeSync(source, context(), { requestMs: REQUEST_MS });
+
+    expect(result.evidence).toEqual([{ type: 'timeout', url: source.url, phase: 'body', afterMs: REQUEST_MS }]);
+    expect(classify(result, DEFAULT_OWNERS)).toMatchObject({ class: 'sync', owner: 'PLSP' });
+  });
+
+  it('still reports an endpoint that accepts and never sends a byte as infrastructure', async () => {
+    const source = await endpoint('silent');
+
+    const result = await probeSync(source, context(), { requestMs: REQUEST_MS });
+
+    expect(result.evidence).toEqual([{ type: 'timeout', url: source.url, phase: 'first-byte', afterMs: REQUEST_MS }]);
+    expect(classify(result, DEFAULT_OWNERS)).toMatchObject({ class: 'infrastructure', owner: 'PLSP' });
+    expect(result.error).toBe(`lab sync status no response within ${REQUEST_MS} ms at ${source.url}`);
+    expect(result.durationMs).toBeLessThan(REQUEST_MS + MARGIN_MS);
+  });
+
+  it('passes the same slow body when it finishes within requestMs', async () => {
+    const source = await endpoint('trickle-body', 1);
+
+    const result = await probeSync(source, context(), { requestMs: 10_000 });
+
+    expect(result).toMatchObject({ ok: true, evidence: [], observations: { syncState: 'ok' } });
   });
 });
 

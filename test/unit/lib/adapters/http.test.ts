@@ -139,6 +139,38 @@ describe('http client over plain HTTP', () => {
     expect(res.timings.firstByteMs).toBeLessThan(300);
   });
 
+  it('reports headers followed by a body that never comes as a body timeout, with the first byte timed', async () => {
+    const { port } = await serve(
+      http.createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 100 });
+        res.flushHeaders();
+      }),
+    );
+    const client = createHttpClient({ resolve: loopbackResolve() });
+    const started = performance.now();
+
+    const res = failure(await client.request(`http://flp.sandbox.test:${port}/`, { timeoutMs: 300 }));
+
+    expect(performance.now() - started).toBeLessThan(300 + 1000);
+    expect(res.evidence).toEqual({ type: 'timeout', url: `http://flp.sandbox.test:${port}/`, phase: 'body', afterMs: 300 });
+    expect(res.timings.firstByteMs).toBeLessThan(300);
+    expect(res.timings.totalMs).toBeGreaterThanOrEqual(res.timings.firstByteMs as number);
+  });
+
+  it('treats a timeout signal that fires after the headers as a body timeout', async () => {
+    const { port } = await serve(
+      http.createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.flushHeaders();
+      }),
+    );
+    const client = createHttpClient({ resolve: loopbackResolve() });
+
+    const res = failure(await client.request(`http://flp.sandbox.test:${port}/`, { timeoutMs: 5000, signal: AbortSignal.timeout(300) }));
+
+    expect(res.evidence).toMatchObject({ type: 'timeout', phase: 'body' });
+  });
+
   it('stops reading a body larger than the limit and closes the connection', async () => {
     let serverSawClose!: Promise<void>;
     const { port } = await serve(
@@ -355,6 +387,21 @@ describe('http client over HTTPS', () => {
     const res = failure(await client.request(`https://${HOST}:${port}/`, { timeoutMs: 2000 }));
 
     expect(res.evidence).toMatchObject({ type: 'tls', code: 'ERR_SSL_WRONG_VERSION_NUMBER', message: 'wrong version number' });
+  });
+
+  it('times out a TLS server that sends its headers and then stalls as a body timeout, not first-byte', async () => {
+    const { port } = await serve(
+      startHttpsServer(await pki.leaf(HOST), (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 100 });
+        res.write('{"status":');
+      }),
+    );
+    const client = createHttpClient({ resolve: loopbackResolve(), caFile: pki.caFile });
+
+    const res = failure(await client.request(`https://${HOST}:${port}/`, { timeoutMs: 300 }));
+
+    expect(res.evidence).toMatchObject({ type: 'timeout', phase: 'body' });
+    expect(res.timings.firstByteMs).toBeGreaterThanOrEqual(res.timings.tlsMs as number);
   });
 
   it('times out a TLS server that never answers after the handshake as first-byte', async () => {

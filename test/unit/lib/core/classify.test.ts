@@ -240,9 +240,45 @@ describe('classifier: evidence', () => {
     expect(classifyEvidence({ type: 'timeout', phase: 'step', afterMs: 1 }, 'journey')).toBe('application');
   });
 
+  it.each([
+    ['sync', 'first-byte', 'infrastructure'],
+    ['node', 'first-byte', 'infrastructure'],
+    ['journey', 'first-byte', 'infrastructure'],
+    ['release', 'first-byte', 'infrastructure'],
+    ['sync', 'body', 'sync'],
+    ['node', 'body', 'application'],
+    ['journey', 'body', 'application'],
+    ['release', 'body', 'application'],
+  ] as const)('reads a %s probe timeout in phase %s as %s', (kind, phase, expected) => {
+    expect(classifyEvidence({ type: 'timeout', url: 'http://flp.example.test/x', phase, afterMs: 3000 }, kind)).toBe(expected);
+  });
+
   it('reads Chromium network failures of page requests as infrastructure', () => {
     expect(classifyEvidence({ type: 'request-failed', url: 'u', method: 'GET', failure: 'net::ERR_CONNECTION_REFUSED' }, 'journey')).toBe('infrastructure');
     expect(classifyEvidence({ type: 'request-failed', url: 'u', method: 'GET', failure: 'net::ERR_ABORTED' }, 'journey')).toBe('application');
     expect(classifyEvidence({ type: 'request-failed', url: 'u', method: 'POST', status: 500 }, 'journey')).toBe('application');
+  });
+});
+
+describe('classifier: a response that started but did not finish', () => {
+  it('blames the sync service (PLSP) for a sync status endpoint that answers and then trickles its body', () => {
+    const trickling = result('sync:lab', 'sync', [{ type: 'timeout', url: 'http://sync/lab', phase: 'body', afterMs: 3000 }]);
+    const v = verdict(withFailures([trickling]));
+    expect(v).toMatchObject({ ok: false, class: 'sync', owner: 'PLSP' });
+  });
+
+  it('blames the application (KiAP) for a /health that answers and then stalls, on a node or through the load balancer', () => {
+    const node = result('node:flp-1', 'node', [{ type: 'timeout', url: 'https://flp-1/health', phase: 'body', afterMs: 3000 }]);
+    const lb = result('lb', 'node', [{ type: 'timeout', url: `${LB}/health`, phase: 'body', afterMs: 3000 }]);
+    expect(verdict(withFailures([node]))).toMatchObject({ class: 'application', owner: 'KiAP' });
+    expect(verdict(withFailures([lb]))).toMatchObject({ class: 'application', owner: 'KiAP' });
+  });
+
+  it('still reports a node that sends no byte at all as infrastructure, above a trickling sync source', () => {
+    const silent = result('node:flp-2', 'node', [{ type: 'timeout', url: 'https://flp-2/health', phase: 'first-byte', afterMs: 3000 }]);
+    const trickling = result('sync:lab', 'sync', [{ type: 'timeout', url: 'http://sync/lab', phase: 'body', afterMs: 3000 }]);
+    const v = verdict(withFailures([silent, trickling]));
+    expect(v).toMatchObject({ class: 'infrastructure', owner: 'PLSP' });
+    expect(v.summary).toContain('sync:lab (sync)');
   });
 });
