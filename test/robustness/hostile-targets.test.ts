@@ -52,12 +52,12 @@ const HTTP_EXPECTED: Record<HostileMode, { node: Expected; sync: Expected }> = {
     sync: { class: 'sync', evidence: ['bad-response'], like: TOO_LARGE, why: 'a sync status endpoint answering wrongly is a sync failure (contract: "errors or returns malformed JSON")' },
   },
   'endless-body': {
-    node: { class: 'infrastructure', evidence: ['timeout'], like: { phase: 'body' }, why: 'no complete answer within requestMs; classify.ts counts every request timeout as hosting (only a slow journey step is the application)' },
-    sync: { class: 'infrastructure', evidence: ['timeout'], like: { phase: 'body' }, why: 'the same request timeout; classify.ts does not make a timeout a sync failure, whoever answered' },
+    node: { class: 'application', evidence: ['timeout'], like: { phase: 'body' }, why: 'the answer started at once and its body never ended within requestMs: the responder\'s own failure, not the hosting (only "no first byte" is)' },
+    sync: { class: 'sync', evidence: ['timeout'], like: { phase: 'body' }, why: 'a sync status endpoint that answers and never finishes its body is the sync service\'s failure' },
   },
   trickle: {
-    node: { class: 'infrastructure', evidence: ['timeout'], like: { phase: 'body' }, why: 'one byte came, the rest trickled past requestMs: a request timeout, hosting' },
-    sync: { class: 'infrastructure', evidence: ['timeout'], like: { phase: 'body' }, why: 'as for the node' },
+    node: { class: 'application', evidence: ['timeout'], like: { phase: 'body' }, why: 'one byte came, the rest trickled past requestMs: something answered, so the application, not the hosting' },
+    sync: { class: 'sync', evidence: ['timeout'], like: { phase: 'body' }, why: 'as for the node, and a sync status endpoint\'s own failure is sync' },
   },
   'redirect-loop': {
     node: { class: 'application', evidence: ['http-status'], like: { status: 302, origin: 'app' }, why: 'the probes do not follow redirects: /health answered 302, a prompt answer from behind the address that is not the contract\'s 200' },
