@@ -28,7 +28,7 @@ import { DIMENSIONS, METRICS } from '../../core/metric-names.ts';
 import type { ReleaseRecord, ResultRecord } from '../../core/records.ts';
 import { FAILURE_CLASSES, type FailureClass } from '../../core/result.ts';
 import { intervalSeconds, JOURNEY_STEPS, PROBE_IDS, type ProbeGroup } from '../../core/contract.ts';
-import { maximum, percentile, type Weighted } from './stats.ts';
+import { maximum, percentile, type Weighted } from '../stats.ts';
 import {
   intersect,
   localDays,
