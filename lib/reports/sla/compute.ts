@@ -22,9 +22,10 @@
  * from `FailureCount` in the same periods.
  *
  * `computeSla` is a pipeline of stages, each a function below or in a sibling file: the period
- * and its counted time → the series read from the history → each service's cells (cells.ts:
- * up/down/missing per interval or period) → per-service and per-day tallies → incidents
- * (incidents.ts) → downtime attributed to owners → latency and lag percentiles → the report.
+ * and its counted time → the services (services.ts) → the series read from the history → each
+ * service's cells, up/down/missing per interval or period (cells.ts) → per-service and per-day
+ * tallies → incidents (incidents.ts) → downtime attributed to owners (owner-downtime.ts) →
+ * latency and lag percentiles → the report.
  */
 import type { Config } from '../../core/config.ts';
 import type { MaintenanceWindow } from '../../core/maintenance.ts';
@@ -34,8 +35,9 @@ import type { ReleaseRecord } from '../../core/records.ts';
 import { FAILURE_CLASSES } from '../../core/result.ts';
 import { JOURNEY_STEPS, PROBE_IDS } from '../../core/contract.ts';
 import { maximum, percentile, type Weighted } from '../stats.ts';
-import { measureCells, serviceCells, type Cell, type MeasuredCell, type Outcomes, type Shares } from './cells.ts';
+import { measureCells, serviceCells, type MeasuredCell, type Outcomes, type Shares } from './cells.ts';
 import { serviceIncidents, type SlaIncident } from './incidents.ts';
+import { downtimeByOwner, type OwnerDowntime } from './owner-downtime.ts';
 import { slaServices, type SlaService } from './services.ts';
 import {
   intersect,
@@ -53,6 +55,7 @@ import {
 
 export { slaServices, type ServiceKind, type SlaService } from './services.ts';
 export type { IncidentClass, SlaIncident } from './incidents.ts';
+export type { OwnerDowntime } from './owner-downtime.ts';
 
 /** A HistorySource that aggregates (CloudWatch) says at which period it answers a range. */
 export type SlaHistory = HistorySource & {
@@ -92,15 +95,6 @@ export interface ServiceAvailability extends SlaService, Tally {
   failedRuns: number;
   /** Incidents with counted downtime. */
   incidents: number;
-}
-
-/** Down time laid at one owner's door. */
-export interface OwnerDowntime {
-  owner: string;
-  /** Down time of the journey (the user-facing service) attributed to this owner. */
-  journeyMs: number;
-  /** Time in which any service was down because of this owner (overlaps across services counted once). */
-  overallMs: number;
 }
 
 /** A journey step's duration percentiles over counted time. */
@@ -392,46 +386,6 @@ function availabilityRow(service: SlaService, { tally, runs, failedRuns }: Servi
 function reportIncidents(services: readonly SlaService[], measured: readonly (readonly MeasuredCell[])[]): SlaIncident[] {
   const order = (id: string) => services.findIndex((s) => s.id === id);
   return services.flatMap((s, i) => serviceIncidents(s, measured[i]!)).sort((a, b) => a.start - b.start || order(a.service) - order(b.service));
-}
-
-/** Every service's measured cells and counted time → the downtime of each owner: of the journey, and of any service (overlaps once). */
-function downtimeByOwner(services: readonly SlaService[], measured: readonly (readonly MeasuredCell[])[], counted: readonly Span[]): OwnerDowntime[] {
-  const spansByOwner = new Map<string, Span[]>();
-  const journeyByOwner = new Map<string, number>();
-  services.forEach((service, i) => {
-    for (const { cell, share } of measured[i]!) {
-      if (cell.failed <= 0) continue;
-      for (const { owner, spans } of ownerSpans(cell, share, counted)) {
-        const list = spansByOwner.get(owner);
-        if (list) list.push(...spans);
-        else spansByOwner.set(owner, [...spans]);
-        if (service.kind === 'journey') journeyByOwner.set(owner, (journeyByOwner.get(owner) ?? 0) + total(spans));
-      }
-    }
-  });
-  const owners = [...new Set([...spansByOwner.keys(), ...journeyByOwner.keys()])];
-  return owners
-    .map((owner) => ({ owner, journeyMs: journeyByOwner.get(owner) ?? 0, overallMs: total(normalise(spansByOwner.get(owner) ?? [])) }))
-    .filter((o) => o.overallMs > 0 || o.journeyMs > 0)
-    .sort((a, b) => b.journeyMs - a.journeyMs || b.overallMs - a.overallMs || a.owner.localeCompare(b.owner));
-}
-
-/**
- * A failing cell → whose downtime it was: each failure's share of the cell's down time, laid end
- * to end from the cell's start (so owners of one cell never overlap), cut to counted time.
- * Failures whose part lies wholly outside counted time are left out.
- */
-function ownerSpans(cell: Cell, share: Shares, counted: readonly Span[]): { owner: string; spans: Span[] }[] {
-  const out: { owner: string; spans: Span[] }[] = [];
-  let offset = cell.start;
-  for (const f of cell.failures) {
-    const fraction = (share.down * f.runs) / cell.failed;
-    const length = (cell.end - cell.start) * fraction;
-    const spans = intersect(counted, [{ start: offset, end: offset + length }]);
-    offset += length;
-    if (spans.length) out.push({ owner: f.owner, spans });
-  }
-  return out;
 }
 
 /** Maintenance windows and service hours → the report's windows, each with the service-hour time it took out. */
