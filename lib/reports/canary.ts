@@ -21,6 +21,7 @@ import { releaseMetricRecord, releaseRecord, type StoreRecord } from '../core/re
 import type { ResultSink } from '../core/records.ts';
 import type { ClassifiedResult, FailureClass, RunReport } from '../core/result.ts';
 import { JOURNEY_STEPS, KIND_ORDER, PROBE_IDS } from '../core/contract.ts';
+import { percentile, type Weighted } from './stats.ts';
 
 export type CheckKind = 'release' | 'probe' | 'latency';
 /** `skip`: the check could not judge (no baseline, no version seen); it never fails the canary. */
@@ -159,21 +160,9 @@ export interface CanaryOptions {
   onRun?: (run: CanaryRun, progress: CanaryProgress) => void;
 }
 
-/**
- * The value below which the fraction `p` of the samples lies (nearest rank), each point counted
- * `samples` times; null when there are none.
- */
-export function percentile(points: readonly Pick<MetricPoint, 'value' | 'samples'>[], p: number): number | null {
-  const sorted = points.filter((x) => Number.isFinite(x.value) && x.samples > 0).sort((a, b) => a.value - b.value);
-  const total = sorted.reduce((n, x) => n + x.samples, 0);
-  if (!total) return null;
-  const wanted = Math.max(1, Math.ceil(p * total));
-  let seen = 0;
-  for (const x of sorted) {
-    seen += x.samples;
-    if (seen >= wanted) return x.value;
-  }
-  return sorted.at(-1)!.value;
+/** CloudWatch points (or raw runs, `samples: 1`) as the weighted points `percentile` takes. */
+function weighted(points: readonly Pick<MetricPoint, 'value' | 'samples'>[]): Weighted[] {
+  return points.map((x) => ({ value: x.value, weight: x.samples }));
 }
 
 /** Reads the latency baseline of every journey step over `days` ending at `to`. */
@@ -188,7 +177,7 @@ export async function readBaseline(history: HistorySource, config: Config, optio
         from,
         to: options.to,
       });
-      return { step, samples: points.reduce((n, x) => n + x.samples, 0), p50Ms: round(percentile(points, 0.5)), p95Ms: round(percentile(points, 0.95)) };
+      return { step, samples: points.reduce((n, x) => n + x.samples, 0), p50Ms: round(percentile(weighted(points), 50)), p95Ms: round(percentile(weighted(points), 95)) };
     }),
   );
   return {
@@ -402,8 +391,8 @@ function latencyChecks(config: Config, runs: readonly RunReport[], baseline: Bas
         .filter((x) => x.probe === PROBE_IDS.journey)
         .flatMap((x) => x.steps.filter((s) => s.name === base.step && s.status === 'passed').map((s) => ({ value: s.durationMs, samples: 1 }))),
     );
-    const c50 = round(percentile(durations, 0.5));
-    const c95 = round(percentile(durations, 0.95));
+    const c50 = round(percentile(weighted(durations), 50));
+    const c95 = round(percentile(weighted(durations), 95));
     const judged = base.samples >= baseline.minSamples && base.p50Ms !== null && base.p95Ms !== null;
     const ratioOf = (c: number | null, b: number | null) => (c === null || b === null || !judged ? null : Math.round((c / Math.max(b, 1)) * 1000) / 1000);
     const latency: LatencyFigures = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeCanary, percentile, readBaseline, recordRelease, runCanary, type Baseline, type CanaryReport } from '../../../../lib/reports/canary.ts';
+import { judgeCanary, readBaseline, recordRelease, runCanary, type Baseline, type CanaryReport } from '../../../../lib/reports/canary.ts';
 import { parseConfig, type Config } from '../../../../lib/core/config.ts';
 import type { HistorySource, MetricQuery } from '../../../../lib/adapters/history.ts';
 import type { StoreRecord } from '../../../../lib/core/records.ts';
@@ -199,21 +199,6 @@ describe('judging a release', () => {
       [1, true, null, null],
       [2, false, 'sync', 'PLSP'],
     ]);
-  });
-});
-
-describe('percentile', () => {
-  const pts = (...values: number[]) => values.map((value) => ({ value, samples: 1 }));
-  it('takes the nearest rank: the median of 1..10 is 5, the p95 is 10', () => {
-    expect(percentile(pts(10, 1, 9, 2, 8, 3, 7, 4, 6, 5), 0.5)).toBe(5);
-    expect(percentile(pts(10, 1, 9, 2, 8, 3, 7, 4, 6, 5), 0.95)).toBe(10);
-    expect(percentile(pts(300), 0.95)).toBe(300);
-    expect(percentile([], 0.5)).toBeNull();
-  });
-  it('counts a CloudWatch point as the runs behind it', () => {
-    expect(percentile([{ value: 100, samples: 9 }, { value: 900, samples: 1 }], 0.5)).toBe(100);
-    expect(percentile([{ value: 100, samples: 9 }, { value: 900, samples: 1 }], 0.95)).toBe(900);
-    expect(percentile([{ value: 100, samples: 1 }, { value: 900, samples: 9 }], 0.5)).toBe(900);
   });
 });
 

@@ -1,6 +1,8 @@
 /**
- * Percentiles for reports: nearest rank, so every figure is a value that was measured (no
- * interpolation between two runs), weighted by how many runs a data point stands for.
+ * Percentiles for reports (the canary's baseline and verdict, the SLA report's latency and lag):
+ * one convention for both, p in percent (50, 95). Nearest rank, so every figure is a value that
+ * was measured (no interpolation between two runs), weighted by how many runs a data point
+ * stands for (1 for a raw run, SampleCount for a CloudWatch point).
  */
 
 export interface Weighted {
@@ -28,6 +30,7 @@ export function percentile(points: readonly Weighted[], p: number): number | nul
   return sorted.at(-1)!.value;
 }
 
+/** The largest value with weight; null when there is none. */
 export function maximum(points: readonly Weighted[]): number | null {
   let best: number | null = null;
   for (const x of points) if (x.weight > 0 && Number.isFinite(x.value) && (best === null || x.value > best)) best = x.value;
