@@ -1,7 +1,9 @@
 /**
  * `flp-monitor`: the command line. Exit codes: 0 all passed, 1 a failure was found, 2 bad usage
- * or config (or the monitor could not start).
+ * or config (or the monitor could not start), 70 an internal error: a bug in flp-monitor, never
+ * the user's doing (EX_SOFTWARE of sysexits.h).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE } from '../core/config.ts';
 import { UsageError } from './errors.ts';
@@ -10,7 +12,12 @@ import { outputStyle, PLAIN, type OutputStyle } from './terminal.ts';
 
 // Command modules load on demand: `sandbox fault` need not load Playwright, nor `run` the sandbox.
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
+
+/** The version of the checkout, as `npm` and `npx` know it. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /**
  * Runs the command line and returns the exit code. Without `io`, it writes to the process's
@@ -23,11 +30,13 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
   const style: OutputStyle = io.style ?? (io.out ? PLAIN : outputStyle(process.stdout, process.env));
   const errColour = io.err ? false : outputStyle(process.stderr, process.env).colour;
   const cio: Io = { out, err, style };
+  const version = packageVersion();
   let code: number = EXIT.ok;
   const configOption = () => new Option('-c, --config <file>', 'config file').default(DEFAULT_CONFIG_FILE);
 
   const program = new Command('flp-monitor')
     .description('Synthetic transaction monitor for forløbsplaner (FLP): journeys, data sync, servers, and who owns a failure.')
+    .version(version, '-V, --version', 'print the version and exit')
     .exitOverride()
     // Commander strips any colour from help and errors where these say no (NO_COLOR, a pipe).
     .configureOutput({ writeOut: out, writeErr: err, getOutHasColors: () => style.colour, getErrHasColors: () => errColour })
@@ -58,7 +67,9 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
     .addOption(configOption())
     .option('--markdown', 'print a Markdown table (the README\'s)')
     .option('--evaluate', 'each alarm\'s state over the local store now; exit 1 when something would page')
-    .action(async (opts: { config: string; markdown?: boolean; evaluate?: boolean }) => {
+    .option('--json', 'print exactly one JSON document on stdout: the policy, or with --evaluate each alarm\'s state')
+    .action(async (opts: { config: string; markdown?: boolean; evaluate?: boolean; json?: boolean }) => {
+      if (opts.json && opts.markdown) throw new UsageError('--json and --markdown exclude each other: give one');
       code = await (await import('./alarms.ts')).alarmsCommand(opts, cio);
     });
 
@@ -136,7 +147,8 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
     .command('status')
     .description('list the active faults and the fault names')
     .addOption(configOption())
-    .action(async (opts: { config: string }) => {
+    .option('--json', 'print exactly one JSON document on stdout: { active, faults }')
+    .action(async (opts: { config: string; json?: boolean }) => {
       code = await (await import('./sandbox.ts')).sandboxStatus(opts, cio);
     });
 
@@ -151,7 +163,12 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       err(`flp-monitor: ${e.message}\n`);
       return EXIT.usage;
     }
-    err(`flp-monitor: unexpected failure: ${(e as Error).stack ?? String(e)}\n`);
-    return EXIT.usage;
+    // Anything else is flp-monitor's own fault, not the user's: say so, with what a bug report needs.
+    const detail = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+    err(
+      `flp-monitor: unexpected failure: this is a bug in flp-monitor ${version} (Node ${process.version}), not a problem with your usage or config.\n` +
+        `Please report it with the command you ran and this output:\n${detail}\n`,
+    );
+    return EXIT.internal;
   }
 }
