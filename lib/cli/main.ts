@@ -114,6 +114,14 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       code = await (await import('./sla.ts')).slaCommand(opts, cio);
     });
 
+  const config = program.command('config').description('the config file');
+  config
+    .command('schema')
+    .description('print the config file\'s JSON Schema, for editors: npx flp-monitor config schema > flp-monitor.schema.json')
+    .action(async () => {
+      code = (await import('./config.ts')).configSchemaCommand(cio);
+    });
+
   const sandbox = program.command('sandbox').description('the bundled reference FLP target');
   sandbox
     .command('start')

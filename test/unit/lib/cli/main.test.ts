@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT, main } from '../../../../lib/cli/main.ts';
 import { alarmPolicy } from '../../../../lib/alarms/policy.ts';
-import { loadConfig } from '../../../../lib/core/config.ts';
+import { configJsonSchema, loadConfig } from '../../../../lib/core/config.ts';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const bundled = path.join(root, 'flp-monitor.config.json');
@@ -43,6 +43,15 @@ describe('flp-monitor --version', () => {
     const r = await cli('--help');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/-V, --version +print the version and exit/);
+  });
+});
+
+describe('flp-monitor config schema', () => {
+  it('prints the JSON Schema of the config as exactly one JSON document', async () => {
+    const r = await cli('config', 'schema');
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out)).toEqual(configJsonSchema());
   });
 });
 
