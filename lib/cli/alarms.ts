@@ -1,9 +1,10 @@
 /**
  * `flp-monitor alarms`: the alarm policy of a config as people read it (a table, or Markdown for
- * the README), and with `--evaluate` each alarm's state over the local store right now.
+ * the README) or as one JSON document, and with `--evaluate` each alarm's state over the local
+ * store right now.
  */
 import { alarmPolicy, type AlarmSpec } from '../alarms/policy.ts';
-import { evaluatePolicy } from '../alarms/evaluator.ts';
+import { evaluatePolicy, type Evaluation } from '../alarms/evaluator.ts';
 import { loadConfig } from '../core/config.ts';
 import { LocalStore } from '../adapters/local-store.ts';
 import type { MetricRecord } from '../core/records.ts';
@@ -39,7 +40,28 @@ export function policyMarkdown(alarms: readonly AlarmSpec[]): string {
   ].join('\n');
 }
 
-export async function alarmsCommand(opts: { config: string; markdown?: boolean; evaluate?: boolean }, io: Io): Promise<number> {
+/** The `--evaluate --json` document: each alarm's state, and what would page whom. */
+export function evaluationJson(e: Evaluation): string {
+  return JSON.stringify(
+    {
+      at: e.at.toISOString(),
+      paging: e.composites.some((c) => c.state === 'ALARM' && !c.suppressedBy.length),
+      alarms: e.alarms.map((a) => ({ id: a.spec.id, state: a.state, class: a.spec.class, owner: a.spec.owner, severity: a.spec.severity, reason: a.reason, datapoints: a.datapoints })),
+      composites: e.composites.map((c) => ({
+        id: c.spec.id,
+        state: c.state,
+        paging: c.state === 'ALARM' && !c.suppressedBy.length,
+        owner: c.spec.owner,
+        firing: c.firing,
+        suppressedBy: c.suppressedBy,
+      })),
+    },
+    null,
+    2,
+  );
+}
+
+export async function alarmsCommand(opts: { config: string; markdown?: boolean; evaluate?: boolean; json?: boolean }, io: Io): Promise<number> {
   const config = await loadConfig(opts.config);
   if (opts.evaluate) {
     // Over the local store the policy runs at the schedule's own pace, as under `npm start`.
@@ -49,20 +71,26 @@ export async function alarmsCommand(opts: { config: string; markdown?: boolean; 
     const { records, skipped } = await new LocalStore(config.store.dir).read({ from });
     const metrics = records.filter((r): r is MetricRecord => r.type === 'metric');
     const e = evaluatePolicy(policy, metrics, now);
+    const active = e.composites.filter((c) => c.state === 'ALARM');
+    if (skipped.length) io.err(`flp-monitor: skipped ${skipped.length} broken line(s) in the store (first: ${skipped[0]!.file}:${skipped[0]!.line}, ${skipped[0]!.reason})\n`);
+    const paging = active.some((c) => !c.suppressedBy.length) ? 1 : 0;
+    if (opts.json) {
+      io.out(`${evaluationJson(e)}\n`);
+      return paging;
+    }
     io.out(`${renderTable(e.alarms, [
       { header: 'alarm', value: (a) => a.spec.id },
       { header: 'state', value: (a) => a.state },
       { header: 'owner', value: (a) => a.spec.owner },
       { header: 'why', value: (a) => a.reason },
     ])}\n`);
-    const active = e.composites.filter((c) => c.state === 'ALARM');
     io.out(
       `\n${active.length ? active.map((c) => `${c.suppressedBy.length ? 'SUPPRESSED' : 'PAGING'} ${c.spec.id} → ${c.spec.owner} (${c.firing.join(', ')})${c.suppressedBy.length ? ` by ${c.suppressedBy.join(', ')}` : ''}`).join('\n') : 'nothing would page'}\n`,
     );
-    if (skipped.length) io.err(`flp-monitor: skipped ${skipped.length} broken line(s) in the store (first: ${skipped[0]!.file}:${skipped[0]!.line}, ${skipped[0]!.reason})\n`);
-    return active.some((c) => !c.suppressedBy.length) ? 1 : 0;
+    return paging;
   }
   const policy = alarmPolicy(config, { minPeriodSeconds: 60 });
-  io.out(`${opts.markdown ? policyMarkdown(policy.alarms) : renderTable(policy.alarms, COLUMNS)}\n`);
+  if (opts.json) io.out(`${JSON.stringify(policy, null, 2)}\n`);
+  else io.out(`${opts.markdown ? policyMarkdown(policy.alarms) : renderTable(policy.alarms, COLUMNS)}\n`);
   return 0;
 }

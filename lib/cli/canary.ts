@@ -14,7 +14,7 @@ import { UsageError } from './errors.ts';
 import { renderTable, type Column } from './output.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
 import { cliMonitor } from '../runtime/cli-monitor.ts';
-import { ensureBrowser, type Io } from './io.ts';
+import { ensureBrowser, styleOf, type Io } from './io.ts';
 
 export interface CanaryCommandOptions {
   config: string;
@@ -147,7 +147,7 @@ export async function canaryCommand(opts: CanaryCommandOptions, io: Io, deps: Ca
   const errors = await recordRelease(report, config, sinks);
   for (const e of errors) io.err(`flp-monitor: the release could not be recorded in a sink: ${e.message}\n`);
   if (opts.json) io.out(`${canaryJson(report, { recorded: errors.length === 0 })}\n`);
-  else io.out(`${canaryText(report, process.stdout.columns ?? 160)}\n`);
+  else io.out(`${canaryText(report, styleOf(io).width)}\n`);
   return report.verdict.pass ? 0 : 1;
 }
 
@@ -161,12 +161,15 @@ export function canaryVerdictLine(report: CanaryReport): string {
   return `${report.verdict.pass ? 'PASS' : 'FAIL'} release ${report.version}: ${report.verdict.summary}`;
 }
 
-/** The table for people: one row per check, then the runs, the baseline and the verdict line. */
-export function canaryText(report: CanaryReport, width = 160): string {
+/**
+ * The table for people: one row per check, then the runs, the baseline and the verdict line.
+ * `width` is the terminal's (long observations are cut to fit); without one nothing is cut.
+ */
+export function canaryText(report: CanaryReport, width?: number): string {
   const columns: Column<CanaryCheck>[] = [
     { header: 'check', value: (c) => c.check },
     { header: 'expected', value: (c) => c.expected },
-    { header: 'observed', value: (c) => c.observed, max: Math.max(40, width - 95) },
+    { header: 'observed', value: (c) => c.observed, ...(width ? { max: Math.max(40, width - 95) } : {}) },
     { header: 'result', value: (c) => (c.result === 'fail' ? 'FAIL' : c.result) },
     { header: 'owner', value: (c) => c.owner ?? '-' },
   ];

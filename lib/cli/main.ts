@@ -1,26 +1,45 @@
 /**
  * `flp-monitor`: the command line. Exit codes: 0 all passed, 1 a failure was found, 2 bad usage
- * or config (or the monitor could not start).
+ * or config (or the monitor could not start), 70 an internal error: a bug in flp-monitor, never
+ * the user's doing (EX_SOFTWARE of sysexits.h).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE } from '../core/config.ts';
 import { UsageError } from './errors.ts';
+import type { Io } from './io.ts';
+import { outputStyle, PLAIN, type OutputStyle } from './terminal.ts';
 
 // Command modules load on demand: `sandbox fault` need not load Playwright, nor `run` the sandbox.
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
 
+/** The version of the checkout, as `npm` and `npx` know it. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
-export async function main(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+/**
+ * Runs the command line and returns the exit code. Without `io`, it writes to the process's
+ * stdout and stderr and takes their style (width, colour) from them and the environment; tests
+ * pass collectors, and get whole lines without colour unless they pass a `style`.
+ */
+export async function main(argv: string[], io: Partial<Io> = {}): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(s));
   const err = io.err ?? ((s: string) => process.stderr.write(s));
+  const style: OutputStyle = io.style ?? (io.out ? PLAIN : outputStyle(process.stdout, process.env));
+  const errColour = io.err ? false : outputStyle(process.stderr, process.env).colour;
+  const cio: Io = { out, err, style };
+  const version = packageVersion();
   let code: number = EXIT.ok;
   const configOption = () => new Option('-c, --config <file>', 'config file').default(DEFAULT_CONFIG_FILE);
 
   const program = new Command('flp-monitor')
     .description('Synthetic transaction monitor for forløbsplaner (FLP): journeys, data sync, servers, and who owns a failure.')
+    .version(version, '-V, --version', 'print the version and exit')
     .exitOverride()
-    .configureOutput({ writeOut: out, writeErr: err })
+    // Commander strips any colour from help and errors where these say no (NO_COLOR, a pipe).
+    .configureOutput({ writeOut: out, writeErr: err, getOutHasColors: () => style.colour, getErrHasColors: () => errColour })
     .showHelpAfterError('(run flp-monitor --help for usage)');
 
   program
@@ -31,7 +50,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     .option('--json', 'print exactly one JSON document on stdout (with --once)')
     .action(async (opts: { config: string; once?: boolean; json?: boolean }) => {
       if (opts.json && !opts.once) throw new UsageError('--json needs --once');
-      code = await (await import('./run.ts')).runCommand(opts, { out, err });
+      code = await (await import('./run.ts')).runCommand(opts, cio);
     });
 
   program
@@ -39,7 +58,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     .description('start the bundled sandbox (when the config has a "sandbox" section) and monitor it on schedule, with a live status table')
     .addOption(configOption())
     .action(async (opts: { config: string }) => {
-      code = await (await import('./start.ts')).startCommand(opts, { out, err });
+      code = await (await import('./start.ts')).startCommand(opts, cio);
     });
 
   program
@@ -48,8 +67,10 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     .addOption(configOption())
     .option('--markdown', 'print a Markdown table (the README\'s)')
     .option('--evaluate', 'each alarm\'s state over the local store now; exit 1 when something would page')
-    .action(async (opts: { config: string; markdown?: boolean; evaluate?: boolean }) => {
-      code = await (await import('./alarms.ts')).alarmsCommand(opts, { out, err });
+    .option('--json', 'print exactly one JSON document on stdout: the policy, or with --evaluate each alarm\'s state')
+    .action(async (opts: { config: string; markdown?: boolean; evaluate?: boolean; json?: boolean }) => {
+      if (opts.json && opts.markdown) throw new UsageError('--json and --markdown exclude each other: give one');
+      code = await (await import('./alarms.ts')).alarmsCommand(opts, cio);
     });
 
   program
@@ -62,7 +83,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     .option('--no-store', 'use the default durations, not the medians in the local store')
     .option('--json', 'print exactly one JSON document on stdout')
     .action(async (opts: { config: string; journeyEvery?: string; syncEvery?: string; nodesEvery?: string; store?: boolean; json?: boolean }) => {
-      code = await (await import('./cost.ts')).costCommand(opts, { out, err });
+      code = await (await import('./cost.ts')).costCommand(opts, cio);
     });
 
   program
@@ -76,7 +97,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     .option('--source <source>', 'where the baseline comes from: local or cloudwatch', 'local')
     .option('--json', 'print exactly one JSON document on stdout')
     .action(async (opts: { config: string; expectVersion?: string; runs?: string; duration?: string; baselineDays?: string; source?: string; json?: boolean }) => {
-      code = await (await import('./canary.ts')).canaryCommand(opts, { out, err });
+      code = await (await import('./canary.ts')).canaryCommand(opts, cio);
     });
 
   program
@@ -90,7 +111,15 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     .option('--out <file>', 'write the report to this file instead of stdout')
     .addOption(new Option('--source <source>', 'where the history comes from').choices(['local', 'cloudwatch']).default('local'))
     .action(async (opts: { config: string; month?: string; from?: string; to?: string; format?: string; out?: string; source?: string }) => {
-      code = await (await import('./sla.ts')).slaCommand(opts, { out, err });
+      code = await (await import('./sla.ts')).slaCommand(opts, cio);
+    });
+
+  const config = program.command('config').description('the config file');
+  config
+    .command('schema')
+    .description('print the config file\'s JSON Schema, for editors: npx flp-monitor config schema > flp-monitor.schema.json')
+    .action(async () => {
+      code = (await import('./config.ts')).configSchemaCommand(cio);
     });
 
   const sandbox = program.command('sandbox').description('the bundled reference FLP target');
@@ -99,7 +128,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     .description('run the sandbox in the foreground on the ports the config names')
     .addOption(configOption())
     .action(async (opts: { config: string }) => {
-      code = await (await import('./sandbox.ts')).sandboxStart(opts, { out, err });
+      code = await (await import('./sandbox.ts')).sandboxStart(opts, cio);
     });
   sandbox
     .command('fault <name>')
@@ -113,21 +142,22 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
       return n;
     })
     .action(async (name: string, opts: { config: string; node?: string; source?: string; ms?: number }) => {
-      code = await (await import('./sandbox.ts')).sandboxFault(name, opts, { out, err });
+      code = await (await import('./sandbox.ts')).sandboxFault(name, opts, cio);
     });
   sandbox
     .command('clear')
     .description('switch every fault off')
     .addOption(configOption())
     .action(async (opts: { config: string }) => {
-      code = await (await import('./sandbox.ts')).sandboxClear(opts, { out, err });
+      code = await (await import('./sandbox.ts')).sandboxClear(opts, cio);
     });
   sandbox
     .command('status')
     .description('list the active faults and the fault names')
     .addOption(configOption())
-    .action(async (opts: { config: string }) => {
-      code = await (await import('./sandbox.ts')).sandboxStatus(opts, { out, err });
+    .option('--json', 'print exactly one JSON document on stdout: { active, faults }')
+    .action(async (opts: { config: string; json?: boolean }) => {
+      code = await (await import('./sandbox.ts')).sandboxStatus(opts, cio);
     });
 
   try {
@@ -141,7 +171,12 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
       err(`flp-monitor: ${e.message}\n`);
       return EXIT.usage;
     }
-    err(`flp-monitor: unexpected failure: ${(e as Error).stack ?? String(e)}\n`);
-    return EXIT.usage;
+    // Anything else is flp-monitor's own fault, not the user's: say so, with what a bug report needs.
+    const detail = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+    err(
+      `flp-monitor: unexpected failure: this is a bug in flp-monitor ${version} (Node ${process.version}), not a problem with your usage or config.\n` +
+        `Please report it with the command you ran and this output:\n${detail}\n`,
+    );
+    return EXIT.internal;
   }
 }

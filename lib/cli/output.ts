@@ -28,14 +28,18 @@ export function statusOf(r: ClassifiedResult): string {
   return 'FAIL';
 }
 
-export function resultsTable(results: readonly ClassifiedResult[], width = 160): string {
+/**
+ * One row per probe. `width` is the terminal's: the summary is cut so a row fits it; without
+ * a width (a pipe, a file, a log) nothing is cut.
+ */
+export function resultsTable(results: readonly ClassifiedResult[], width?: number): string {
   return renderTable(results, [
     { header: 'probe', value: (r) => r.probe },
     { header: 'status', value: statusOf },
     { header: 'class', value: (r) => r.class ?? '-' },
     { header: 'owner', value: (r) => r.owner ?? '-' },
     { header: 'duration', value: (r) => `${r.durationMs} ms` },
-    { header: 'summary', value: (r) => r.summary, max: Math.max(30, width - 70) },
+    { header: 'summary', value: (r) => r.summary, ...(width ? { max: Math.max(30, width - 70) } : {}) },
   ]);
 }
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { loadConfig } from '../core/config.ts';
 import { cliMonitor } from '../runtime/cli-monitor.ts';
-import { ensureBrowser, type Io } from './io.ts';
+import { ensureBrowser, styleOf, type Io } from './io.ts';
 import { reportJson, resultsTable, verdictLine } from './output.ts';
 import { runSchedule } from './schedule.ts';
 
@@ -19,7 +19,7 @@ export async function runCommand(opts: { config: string; once?: boolean; json?: 
     if (opts.json) io.out(`${reportJson(report)}\n`);
     else {
       const evidence = report.results.filter((r) => r.artifacts.length).map((r) => `evidence of ${r.probe}: ${r.artifacts.map((a) => path.join(config.artifacts.dir, a)).join(', ')}`);
-      io.out(`${resultsTable(report.results, process.stdout.columns ?? 160)}\n\n${verdictLine(report.verdict)} (${(report.durationMs / 1000).toFixed(1)} s)\n${evidence.map((l) => `${l}\n`).join('')}`);
+      io.out(`${resultsTable(report.results, styleOf(io).width)}\n\n${verdictLine(report.verdict)} (${(report.durationMs / 1000).toFixed(1)} s)\n${evidence.map((l) => `${l}\n`).join('')}`);
     }
     return report.ok ? 0 : 1;
   } finally {

@@ -22,6 +22,7 @@ export async function startConfiguredSandbox(config: Config): Promise<{ sandbox:
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new UsageError(`the sandbox cannot start: a port the config names is already in use (${err.message}); is another "npm start" running?`);
+    if (err.code === 'EACCES') throw new UsageError(`the sandbox cannot start: this user may not listen on a port the config names (${err.message}); choose ports above 1023`);
     throw e;
   }
   const header = [
@@ -69,9 +70,13 @@ export async function sandboxClear(opts: { config: string }, io: Io): Promise<nu
   return 0;
 }
 
-export async function sandboxStatus(opts: { config: string }, io: Io): Promise<number> {
+export async function sandboxStatus(opts: { config: string; json?: boolean }, io: Io): Promise<number> {
   const config = await loadConfig(opts.config);
   const active = await admin(config, (url) => listFaults(url));
+  if (opts.json) {
+    io.out(`${JSON.stringify({ active, faults: FAULT_NAMES }, null, 2)}\n`);
+    return 0;
+  }
   io.out(`${active.length ? renderTable(active, [{ header: 'active fault', value: describe }]) : 'no fault is active'}\n\nfaults: ${FAULT_NAMES.join(', ')}\n`);
   return 0;
 }

@@ -12,7 +12,8 @@ import { intervalSeconds, type ProbeGroup } from '../core/contract.ts';
 import type { Monitor } from '../runtime/monitor.ts';
 import { cliMonitor } from '../runtime/cli-monitor.ts';
 import { resultsTable, verdictLine } from './output.ts';
-import type { Io } from './io.ts';
+import { styleOf, type Io } from './io.ts';
+import { paint } from './terminal.ts';
 
 export interface ScheduleOptions {
   /** Lines shown above the table (the sandbox's addresses, how to inject a fault). */
@@ -38,7 +39,8 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   } else options.signal.addEventListener('abort', onSignal, { once: true });
-  const live = options.live ?? !!process.stdout.isTTY;
+  const style = styleOf(io);
+  const live = options.live ?? style.terminal;
   const render = (group: ProbeGroup, monitorNow: Monitor) => {
     const time = new Date().toLocaleTimeString('en-GB', { hour12: false });
     const evaluation = evaluatePolicy(policy, recent.records, new Date());
@@ -48,14 +50,15 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
         `flp-monitor · ${config.environment} · ${time}`,
         ...(options.header ?? []),
         '',
-        colour(v.ok, verdictLine(v)),
+        paint(style, v.ok, verdictLine(v)),
         '',
-        resultsTable(monitorNow.latest(), process.stdout.columns ?? 160),
+        resultsTable(monitorNow.latest(), style.width),
         '',
         ...alarmLines(evaluation),
         '',
         `schedule: journey every ${config.schedule.journeySeconds} s, sync every ${config.schedule.syncSeconds} s, nodes every ${config.schedule.nodesSeconds} s · store ${config.store.dir} · Ctrl-C to stop`,
       ];
+      // Cursor home and clear screen: terminal control, not colour, so NO_COLOR keeps it.
       io.out(`\x1b[H\x1b[2J${lines.join('\n')}\n`);
     } else {
       io.out(`${time} ${group.padEnd(7)} ${verdictLine(monitorNow.verdict())}\n`);
@@ -113,8 +116,4 @@ function alarmLines(e: Evaluation): string[] {
   const active = e.composites.filter((c) => c.state === 'ALARM');
   if (!active.length) return ['alarms: none (local evaluation of the production alarm policy)'];
   return ['alarms (local evaluation of the production alarm policy):', ...active.map((c) => `  ${describeComposite(c)}`)];
-}
-
-function colour(ok: boolean, text: string): string {
-  return ok ? `\x1b[32m${text}\x1b[0m` : `\x1b[1;31m${text}\x1b[0m`;
 }

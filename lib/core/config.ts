@@ -34,18 +34,22 @@ export const DEFAULT_SELECTORS = {
   printPlan: '[data-testid="print-plan"]',
 } as const;
 
+// A refinement is code the JSON Schema cannot carry: `.meta` gives editors its nearest pattern.
 const httpUrl = (what: string) =>
   z
     .string({ error: `must be a URL string (${what})` })
     .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), {
       message: `must be an http:// or https:// URL (${what})`,
-    });
+    })
+    .meta({ format: 'uri', pattern: '^https?://', description: `an http:// or https:// URL (${what})` });
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 const isoTime = z
   .string({ error: 'must be an ISO 8601 time string' })
-  .refine((v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)), {
+  .refine((v) => ISO_TIME.test(v) && !Number.isNaN(Date.parse(v)), {
     message: 'must be an ISO 8601 time with a zone, e.g. "2026-12-01T22:00:00+01:00"',
-  });
+  })
+  .meta({ pattern: ISO_TIME.source, description: 'an ISO 8601 time with a zone, e.g. "2026-12-01T22:00:00+01:00"' });
 
 const positiveInt = (what: string) =>
   z.number({ error: `must be a number (${what})` }).int(`must be a whole number (${what})`).positive(`must be greater than 0 (${what})`);
@@ -61,6 +65,8 @@ const ownersShape = Object.fromEntries(FAILURE_CLASSES.map((c) => [c, z.string()
 >;
 
 export const configSchema = z.strictObject({
+  /** The JSON Schema an editor checks the file against (`flp-monitor config schema`); flp-monitor ignores it. */
+  $schema: z.string({ error: 'must be a string: the path or URL of the JSON Schema, for editors' }).optional(),
   /** Names the deployment in metrics and reports (`prod`, `staging`, `sandbox`). */
   environment: z.string({ error: 'must be a string naming the environment, e.g. "prod"' }).min(1, 'must not be empty'),
   target: z.strictObject({
@@ -227,7 +233,7 @@ export type RawConfig = z.input<typeof configSchema>;
 type Parsed = z.output<typeof configSchema>;
 
 /** A validated config with defaults applied, owners complete and file paths absolute. */
-export interface Config extends Omit<Parsed, 'owners' | 'journey'> {
+export interface Config extends Omit<Parsed, '$schema' | 'owners' | 'journey'> {
   owners: Record<FailureClass, string>;
   journey: Omit<Parsed['journey'], 'selectors'> & { selectors: Record<keyof typeof DEFAULT_SELECTORS, string> };
   /** The file the config came from, or null when it was built in memory. */
@@ -264,7 +270,8 @@ export function parseConfig(raw: unknown, options: { file?: string | null; baseD
     });
     throw new ConfigError(file, problems);
   }
-  const parsed = result.data;
+  // `$schema` is for editors only; nothing after validation sees it.
+  const { $schema: _editorSchema, ...parsed } = result.data;
   const extra = crossCheck(parsed);
   if (extra.length) throw new ConfigError(file, extra);
   const baseDir = options.baseDir ?? (file ? path.dirname(file) : process.cwd());
@@ -300,6 +307,23 @@ function crossCheck(c: Parsed): string[] {
   if (c.timeouts.requestMs > c.timeouts.stepMs)
     problems.push(`timeouts.requestMs: ${c.timeouts.requestMs} is longer than timeouts.stepMs (${c.timeouts.stepMs}); a step must outlast its requests`);
   return problems;
+}
+
+/**
+ * The config file's JSON Schema (draft-07, what editors read), generated from the zod schema
+ * as input: keys with a default are optional and show it. What only code can check (URLs
+ * that parse, unique node names, `requestMs` ≤ `stepMs`) stays with {@link parseConfig}: the
+ * JSON Schema accepts a little more than flp-monitor does, never less.
+ */
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(configSchema, { io: 'input', target: 'draft-7', unrepresentable: 'throw' });
+  const { $schema, ...rest } = schema;
+  return {
+    $schema,
+    title: 'flp-monitor config',
+    description: 'flp-monitor.config.json: the synthetic transaction monitor for forløbsplaner (FLP). Keys and defaults: README "Configuration".',
+    ...rest,
+  };
 }
 
 /** Reads and validates a config file. Throws ConfigError naming the file and every problem. */

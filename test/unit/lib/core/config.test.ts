@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_OWNERS, loadConfig, parseConfig } from '../../../../lib/core/config.ts';
+import { ConfigError, configJsonSchema, configSchema, DEFAULT_OWNERS, loadConfig, parseConfig } from '../../../../lib/core/config.ts';
 import { main } from '../../../../lib/cli/main.ts';
 import { rawConfig } from '../../../support/config.ts';
 
@@ -148,5 +148,120 @@ describe('config: SLA service hours', () => {
     const hours = (end: string) => rawConfig({ sla: { serviceHours: { days: ['mon'], start: '08:00', end } } });
     expect(parseConfig(hours('24:00'), { baseDir: '/tmp' }).sla.serviceHours?.end).toBe('24:00');
     expect(problemsOf(hours('24:30'))).toEqual(['sla.serviceHours.end: must be a local time "HH:MM" (24:00 allowed)']);
+  });
+});
+
+describe('config: "$schema" for editors', () => {
+  it('accepts a "$schema" key and leaves it out of the validated config', () => {
+    const c = parseConfig(rawConfig({ $schema: './flp-monitor.schema.json' }), { baseDir: '/tmp' });
+    expect(c.environment).toBe('test');
+    expect('$schema' in c).toBe(false);
+  });
+
+  it('still rejects every other unknown key, and a "$schema" that is not a string', () => {
+    expect(problemsOf(rawConfig({ $schema: 'x.json', $comment: 'hi' }))).toEqual(['$comment: unknown property']);
+    expect(problemsOf(rawConfig({ $schema: 42 }))).toEqual(['$schema: must be a string: the path or URL of the JSON Schema, for editors']);
+  });
+});
+
+/**
+ * A validator for the JSON Schema keywords the generated schema uses, and only those: any
+ * other keyword fails the test, so the schema cannot grow a rule this check silently skips.
+ * (No JSON Schema validator is a dependency of the project.)
+ */
+function validate(schema: Record<string, unknown>, value: unknown, at = '(root)'): string[] {
+  const known = new Set(['$schema', 'title', 'description', 'default', 'type', 'properties', 'required', 'additionalProperties', 'items', 'minItems', 'enum', 'minLength', 'pattern', 'format', 'minimum', 'maximum', 'exclusiveMinimum']);
+  const unknown = Object.keys(schema).filter((k) => !known.has(k));
+  if (unknown.length) throw new Error(`${at}: the test's validator does not know ${unknown.join(', ')}`);
+  const problems: string[] = [];
+  const type = schema.type as string | undefined;
+  const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : Number.isInteger(v) ? 'integer' : typeof v);
+  if (type && !(typeOf(value) === type || (type === 'number' && typeOf(value) === 'integer'))) return [`${at}: is ${typeOf(value)}, not ${type}`];
+  if (schema.enum && !(schema.enum as unknown[]).includes(value)) problems.push(`${at}: not one of ${(schema.enum as unknown[]).join(', ')}`);
+  if (typeof value === 'string') {
+    if (schema.minLength !== undefined && value.length < (schema.minLength as number)) problems.push(`${at}: shorter than ${schema.minLength}`);
+    if (schema.pattern && !new RegExp(schema.pattern as string, 'u').test(value)) problems.push(`${at}: does not match ${schema.pattern}`);
+  }
+  if (typeof value === 'number') {
+    if (schema.minimum !== undefined && value < (schema.minimum as number)) problems.push(`${at}: below ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > (schema.maximum as number)) problems.push(`${at}: above ${schema.maximum}`);
+    if (schema.exclusiveMinimum !== undefined && value <= (schema.exclusiveMinimum as number)) problems.push(`${at}: not above ${schema.exclusiveMinimum}`);
+  }
+  if (Array.isArray(value)) {
+    if (schema.minItems !== undefined && value.length < (schema.minItems as number)) problems.push(`${at}: fewer than ${schema.minItems} items`);
+    if (schema.items) value.forEach((v, i) => problems.push(...validate(schema.items as Record<string, unknown>, v, `${at}[${i}]`)));
+  }
+  if (type === 'object' && value && typeof value === 'object') {
+    const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+    for (const r of (schema.required ?? []) as string[]) if (!(r in value)) problems.push(`${at}.${r}: is required`);
+    for (const [k, v] of Object.entries(value)) {
+      if (props[k]) problems.push(...validate(props[k], v, `${at}.${k}`));
+      else if (schema.additionalProperties === false) problems.push(`${at}.${k}: not allowed`);
+    }
+  }
+  return problems;
+}
+
+describe('config: the JSON Schema (flp-monitor config schema)', () => {
+  const schema = configJsonSchema();
+  const root = path.resolve(import.meta.dirname, '../../../..');
+  const props = schema.properties as Record<string, Record<string, unknown>>;
+
+  it('is a draft-07 schema of a closed object that allows "$schema"', () => {
+    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(schema.type).toBe('object');
+    expect(schema.additionalProperties).toBe(false);
+    expect(props.$schema).toEqual({ type: 'string' });
+  });
+
+  it('makes keys with a default optional and shows the default (the input, not the output)', () => {
+    expect(schema.required).toEqual(['environment', 'target', 'journey']);
+    expect(props.timeouts!.required).toBeUndefined();
+    expect((props.timeouts!.properties as Record<string, unknown>).requestMs).toMatchObject({ type: 'integer', default: 5000, exclusiveMinimum: 0 });
+    expect(props.retry).toMatchObject({ default: { retries: 1 } });
+  });
+
+  it('carries what a refinement checks as a pattern, so editors flag an ftp:// URL or a time without zone', () => {
+    const target = props.target!.properties as Record<string, Record<string, unknown>>;
+    expect(target.baseUrl).toMatchObject({ type: 'string', format: 'uri', pattern: '^https?://' });
+    expect(validate(schema, rawConfig({ sync: [{ source: 'lab', url: 'ftp://x', maxLagMinutes: 5 }] }))).toEqual(['(root).sync[0].url: does not match ^https?://']);
+    expect(validate(schema, rawConfig({ maintenance: { windows: [{ start: '2026-12-01T22:00', end: '2026-12-01T23:00:00Z', reason: 'patch' }] } }))).toEqual([
+      expect.stringMatching(/^\(root\)\.maintenance\.windows\[0\]\.start: does not match/),
+    ]);
+  });
+
+  it('accepts the bundled config and the production fixture, each carrying "$schema"', async () => {
+    for (const file of ['flp-monitor.config.json', 'test/cdk/fixtures/production.config.json']) {
+      const raw = { $schema: './flp-monitor.schema.json', ...(JSON.parse(await readFile(path.join(root, file), 'utf8')) as object) };
+      expect(validate(schema, raw), file).toEqual([]);
+      expect(() => parseConfig(raw, { baseDir: root }), file).not.toThrow();
+    }
+  });
+
+  it('rejects what flp-monitor rejects by structure: a misspelt key, a missing key, a wrong type', () => {
+    const raw = rawConfig({ timeout: { requestMs: 1 }, retry: { retries: 9 } });
+    delete (raw as Record<string, unknown>).environment;
+    expect(validate(schema, raw).sort()).toEqual(['(root).environment: is required', '(root).retry.retries: above 3', '(root).timeout: not allowed']);
+    expect(validate(schema, rawConfig({ owners: { hosting: 'PLSP' } }))).toEqual(['(root).owners.hosting: not allowed']);
+  });
+
+  it('describes every key the zod schema has, and no other', () => {
+    const keysOf = (s: Record<string, unknown>, prefix: string): string[] => {
+      if (s.type === 'array' && s.items) return keysOf(s.items as Record<string, unknown>, `${prefix}[]`);
+      if (s.type !== 'object' || !s.properties) return [prefix];
+      return Object.entries(s.properties as Record<string, Record<string, unknown>>).flatMap(([k, v]) => keysOf(v, prefix ? `${prefix}.${k}` : k));
+    };
+    const zodKeys: string[] = [];
+    const walk = (z: unknown, prefix: string) => {
+      let d = (z as { def: { type: string; innerType?: unknown; element?: unknown; shape?: Record<string, unknown> } }).def;
+      while (d.type === 'optional' || d.type === 'default') d = (d.innerType as { def: typeof d }).def;
+      if (d.type === 'array') return walk(d.element, `${prefix}[]`);
+      if (d.type === 'object' && d.shape) return Object.entries(d.shape).forEach(([k, v]) => walk(v, prefix ? `${prefix}.${k}` : k));
+      zodKeys.push(prefix);
+    };
+    walk(configSchema, '');
+    const keys = keysOf(schema, '');
+    expect(keys).toEqual(zodKeys);
+    expect(keys).toEqual(expect.arrayContaining(['$schema', 'target.nodes[].url', 'journey.selectors.printPlan', 'maintenance.weekly[].day', 'sandbox.adminPort']));
   });
 });
