@@ -13,6 +13,7 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
+import { certificatesInPem } from '../core/pem.ts';
 import { errorEvidence } from './http.ts';
 
 /** The base64 SHA-256 of a certificate's SubjectPublicKeyInfo: what Chromium's SPKI list takes. */
@@ -21,8 +22,6 @@ export function spkiSha256(cert: X509Certificate | string | Buffer): string {
   const spki = x509.publicKey.export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(spki).digest('base64');
 }
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /**
  * The certificates of a PEM file (one CA or a bundle), each as its own PEM. Throws, naming the
@@ -35,16 +34,7 @@ export function readCaPems(file: string): string[] {
   } catch (err) {
     throw new Error(`cannot read the CA file ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const pems = text.match(PEM_CERTIFICATE) ?? [];
-  if (pems.length === 0) throw new Error(`the CA file ${file} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`);
-  for (const [i, pem] of pems.entries()) {
-    try {
-      new X509Certificate(pem);
-    } catch (err) {
-      throw new Error(`certificate ${i + 1} of the CA file ${file} does not parse: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  return pems;
+  return certificatesInPem(text, `the CA file ${file}`);
 }
 
 /** What one handshake found: the leaf's key when the chain verifies, otherwise why not. */
