@@ -6,7 +6,7 @@
  * result before Lambda would kill it.
  */
 import { rateMinutes } from '../lib/reports/cost/model.ts';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Annotations, AssetHashType, DockerImage, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
@@ -22,6 +22,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { Config } from '../lib/core/config.ts';
 import { enabledGroups, intervalSeconds, JOURNEY_STEPS, type ProbeGroup } from '../lib/core/contract.ts';
+import { certificatesInPem } from '../lib/core/pem.ts';
 import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
 import { closureHash, copyPackages, runtimeClosure } from './node-modules.ts';
 
@@ -97,13 +98,50 @@ export function probeTimings(config: Config): Record<ProbeGroup, ProbeTiming> {
 }
 
 /**
+ * The name of `target.caFile`'s copy beside each function's bundle (in /var/task). The file's
+ * content would not fit Lambda's 4 KB of environment as soon as it is a CA bundle, so it ships
+ * in the code asset, and `FLP_CONFIG` names it relative to the code directory.
+ */
+export const SHIPPED_CA_FILE = 'flp-ca.pem';
+
+/**
  * The config the functions get in `FLP_CONFIG`: the validated config without what only makes
  * sense on the machine that synthesized it (the file's path, the local store and artifacts
- * directories, the sandbox). The handler validates it again and puts its paths under /tmp.
+ * directories, the sandbox). A shipped CA is named by its place in the bundle
+ * (`SHIPPED_CA_FILE`); one not shipped is left out. The handler validates the config again,
+ * puts its paths under /tmp and reads the CA from its code directory.
  */
-export function lambdaConfig(config: Config): Record<string, unknown> {
+export function lambdaConfig(config: Config, options: { caShipped?: boolean } = {}): Record<string, unknown> {
   const { file: _file, store: _store, artifacts: _artifacts, sandbox: _sandbox, ...rest } = config;
-  return rest;
+  const { caFile: _caFile, ...target } = rest.target;
+  return { ...rest, target: options.caShipped ? { ...target, caFile: SHIPPED_CA_FILE } : target };
+}
+
+/**
+ * Whether `target.caFile` is shipped with the functions. It is read now: a file that cannot be
+ * read or holds no certificate stops the synth, since functions without it would report every
+ * host of that CA as a TLS failure. Only a sandbox config may lack it (the sandbox writes its
+ * CA when it first starts): that is a warning, and the functions get no CA.
+ */
+function shipsCa(scope: Construct, config: Config): boolean {
+  const file = config.target.caFile;
+  if (!file) return false;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    if (config.sandbox) {
+      Annotations.of(scope).addWarningV2(
+        'flp:caFileMissing',
+        `target.caFile (${file}): ${why}; the sandbox writes its CA when it first starts. The functions get no CA, so hosts signed by it fail their TLS checks.`,
+      );
+      return false;
+    }
+    throw new Error(`target.caFile: cannot read ${file} (${why}); the functions need it to trust the private CA`, { cause: err });
+  }
+  certificatesInPem(text, `target.caFile (${file})`);
+  return true;
 }
 
 /**
@@ -152,11 +190,8 @@ export class ProbeFunctions extends Construct {
     const groups = enabledGroups(config);
 
     if (!existsSync(HANDLERS_ENTRY)) throw new Error(`the Lambda handlers are missing: ${HANDLERS_ENTRY}`);
-    if (config.target.caFile)
-      Annotations.of(this).addWarningV2(
-        'flp:caFileNotShipped',
-        `target.caFile (${config.target.caFile}) is a file on this machine; the functions cannot read it, so probes of hosts signed by that CA fail their TLS check in AWS.`,
-      );
+    // Beside every bundle, not only the journey's: the HTTP probes of nodes and sync sources trust it too.
+    const caShipped = shipsCa(this, config);
     if (config.sandbox)
       Annotations.of(this).addWarningV2(
         'flp:sandboxConfig',
@@ -165,7 +200,7 @@ export class ProbeFunctions extends Construct {
 
     const network = this.#network(config);
     this.chromiumLayer = groups.includes('journey') ? this.#chromiumLayer() : undefined;
-    const flpConfig = JSON.stringify(lambdaConfig(config));
+    const flpConfig = JSON.stringify(lambdaConfig(config, { caShipped }));
     const secret = config.aws.journeySecretName ? secretsmanager.Secret.fromSecretNameV2(this, 'JourneySecret', config.aws.journeySecretName) : undefined;
 
     for (const group of groups) {
@@ -286,8 +321,11 @@ export class ProbeFunctions extends Construct {
           commandHooks: {
             beforeBundling: () => [],
             beforeInstall: () => [],
-            afterBundling: (_inputDir: string, outputDir: string) =>
-              group === 'journey' ? copyCommands(runtimeClosure(UNBUNDLED_PACKAGES, PROJECT_ROOT), outputDir) : [],
+            afterBundling: (_inputDir: string, outputDir: string) => [
+              ...(group === 'journey' ? copyCommands(runtimeClosure(UNBUNDLED_PACKAGES, PROJECT_ROOT), outputDir) : []),
+              // In the asset, so its hash (of the output) changes with the CA.
+              ...(caShipped ? [`cp ${shellQuote(config.target.caFile!)} ${shellQuote(path.join(outputDir, SHIPPED_CA_FILE))}`] : []),
+            ],
           },
         },
       });
@@ -350,9 +388,11 @@ export class ProbeFunctions extends Construct {
   }
 }
 
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
 /** Shell commands (run by CDK's local bundling) that copy packages to `<outputDir>/node_modules/...`. */
 function copyCommands(packages: ReturnType<typeof runtimeClosure>, outputDir: string): string[] {
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const q = shellQuote;
   return packages.map((p) => {
     const to = path.join(outputDir, p.relative);
     return `mkdir -p ${q(path.dirname(to))} && cp -RL ${q(p.dir)} ${q(to)} && rm -rf ${q(path.join(to, 'node_modules'))}`;

@@ -91,11 +91,29 @@ export function hostResolverRulesArg(rules: Record<string, string>): string | un
   return `--host-resolver-rules=${entries.map(([host, ip]) => `MAP ${host} ${ip.includes(':') && !ip.startsWith('[') ? `[${ip}]` : ip}`).join(', ')}`;
 }
 
+/**
+ * Renders leaf SPKI hashes (base64 SHA-256, see `tls-trust.ts`) as Chromium's
+ * `--ignore-certificate-errors-spki-list` value. Chromium then accepts a chain the server sends
+ * that contains one of these keys whatever else is wrong with it, expiry included: only hashes
+ * of leaves that just passed a strict check belong here.
+ */
+export function spkiListArg(hashes: readonly string[]): string | undefined {
+  if (hashes.length === 0) return undefined;
+  return `--ignore-certificate-errors-spki-list=${[...hashes].join(',')}`;
+}
+
+/** Our own flags plus the per-target ones: host-resolver rules and trusted leaf keys. */
+export function targetArgs(base: readonly string[], hostResolverRules: Record<string, string>, trustedSpkis: readonly string[]): string[] {
+  return [...base, ...[hostResolverRulesArg(hostResolverRules), spkiListArg(trustedSpkis)].filter((a): a is string => !!a)];
+}
+
 export interface BrowserProviderOptions {
   /** The Chromium binary; default: `findChromium()` at first launch. */
   executablePath?: string;
   /** Host name → IP address, so Chromium reaches target names without the system resolver. Default: none. */
   hostResolverRules?: Record<string, string>;
+  /** SPKI hashes of leaf certificates that verified against `target.caFile` (see `spkiListArg`). Default: none. */
+  trustedSpkis?: readonly string[];
   /** Default true. */
   headless?: boolean;
   /** How long a launch may take, in milliseconds. Default 30000. */
@@ -117,8 +135,7 @@ export class BrowserProvider {
 
   /** The arguments Chromium is launched with. */
   get args(): string[] {
-    const rules = hostResolverRulesArg(this.#options.hostResolverRules ?? {});
-    return rules ? [...CHROMIUM_ARGS, rules] : [...CHROMIUM_ARGS];
+    return targetArgs(CHROMIUM_ARGS, this.#options.hostResolverRules ?? {}, this.#options.trustedSpkis ?? []);
   }
 
   /** The running browser, launched now if there is none. Rejects with the launch error (e.g. `BrowserNotFoundError`). */

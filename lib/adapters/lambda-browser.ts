@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser } from 'playwright';
-import { BrowserProvider, CHROMIUM_ARGS, hostResolverRulesArg, type BrowserProviderOptions } from './browser.ts';
+import { BrowserProvider, CHROMIUM_ARGS, targetArgs, type BrowserProviderOptions } from './browser.ts';
 
 /** What we use of `@sparticuz/chromium`'s default export. */
 export interface LambdaChromium {
@@ -46,15 +46,15 @@ export function mergeChromiumArgs(ours: readonly string[], theirs: readonly stri
   return [...out.entries()].map(([name, arg]) => (lists.has(name) ? `${name}=${lists.get(name)!.join(',')}` : arg));
 }
 
-export interface LambdaBrowserOptions extends Omit<BrowserProviderOptions, 'hostResolverRules'> {
+export interface LambdaBrowserOptions extends Omit<BrowserProviderOptions, 'hostResolverRules' | 'trustedSpkis'> {
   /** The Lambda package's flags, merged with `CHROMIUM_ARGS`. */
   extraArgs?: readonly string[];
 }
 
 /**
- * A `BrowserProvider` with the Lambda package's flags and host-resolver rules that can change
- * between invocations (the answer of a configured DNS server may move): a change restarts the
- * browser at its next use.
+ * A `BrowserProvider` with the Lambda package's flags, and host-resolver rules and trusted leaf
+ * keys that can change between invocations (the answer of a configured DNS server may move, a
+ * certificate is renewed or expires): a change restarts the browser at its next use.
  *
  * The Lambda package runs Chromium with `--single-process` (Lambda refuses the sandbox's
  * `prctl` otherwise), and a single-process Chromium serves Playwright one browser context only:
@@ -65,6 +65,7 @@ export class LambdaBrowserProvider extends BrowserProvider {
   readonly #extraArgs: readonly string[];
   readonly #oneContextPerBrowser: boolean;
   #rules: Record<string, string> = {};
+  #spkis: string[] = [];
   #handedOut = false;
 
   constructor(options: LambdaBrowserOptions = {}) {
@@ -82,15 +83,21 @@ export class LambdaBrowserProvider extends BrowserProvider {
   }
 
   override get args(): string[] {
-    const rules = hostResolverRulesArg(this.#rules);
-    const merged = mergeChromiumArgs(CHROMIUM_ARGS, this.#extraArgs);
-    return rules ? [...merged, rules] : merged;
+    return targetArgs(mergeChromiumArgs(CHROMIUM_ARGS, this.#extraArgs), this.#rules, this.#spkis);
   }
 
   /** Maps host names to addresses for Chromium; closes the running browser when the mapping changed. */
   async setHostResolverRules(rules: Record<string, string>): Promise<void> {
     if (JSON.stringify(rules) === JSON.stringify(this.#rules)) return;
     this.#rules = { ...rules };
+    await this.close();
+  }
+
+  /** The leaf keys Chromium accepts (see `spkiListArg`); closes the running browser when they changed. */
+  async setTrustedSpkis(spkis: readonly string[]): Promise<void> {
+    const next = [...new Set(spkis)].sort();
+    if (JSON.stringify(next) === JSON.stringify(this.#spkis)) return;
+    this.#spkis = next;
     await this.close();
   }
 }

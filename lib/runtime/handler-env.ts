@@ -12,6 +12,8 @@ export const HANDLER_ENV = {
   journeySecretArn: 'FLP_JOURNEY_SECRET_ARN',
   /** Set by Lambda. */
   region: 'AWS_REGION',
+  /** Set by Lambda: the function's code directory (/var/task). A relative `target.caFile` is read from there: the stack ships the CA beside the bundle. Default: the working directory. */
+  taskRoot: 'LAMBDA_TASK_ROOT',
   /** `debug | info | warn | error`: the monitor's own diagnostics (result lines are always logged). Default `warn`. */
   logLevel: 'FLP_LOG_LEVEL',
   /** Only for local tests: loopback endpoints instead of AWS. */

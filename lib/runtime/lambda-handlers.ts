@@ -19,9 +19,9 @@ import { createS3ArtifactStore, type S3ArtifactStore } from '../adapters/artifac
 import { verdictOf } from '../core/classify.ts';
 import { ConfigError, DEFAULT_OWNERS, parseConfig, type Config } from '../core/config.ts';
 import { describeError } from '../core/format.ts';
-import type { Resolve } from '../core/context.ts';
+import type { Logger, Resolve } from '../core/context.ts';
 import { createLambdaBrowser, type LambdaBrowserProvider } from '../adapters/lambda-browser.ts';
-import { journeyHostRules } from './host-rules.ts';
+import { journeyBrowserTarget, readTargetCa } from './journey-trust.ts';
 import { createLogger, type LogLevel } from '../adapters/logger.ts';
 import { createCloudWatchSink } from '../adapters/cloudwatch-sink.ts';
 import type { StoreRecord } from '../core/records.ts';
@@ -83,7 +83,10 @@ export interface HandlerDeps {
 
 /**
  * Reads and validates `FLP_CONFIG`. Paths are moved under `tmpDir`, Lambda's only writable
- * directory. Throws ConfigError naming FLP_CONFIG and every problem.
+ * directory; a relative `target.caFile` is taken from the function's code directory
+ * (`LAMBDA_TASK_ROOT`, default the working directory), where the stack ships the CA beside the
+ * bundle (cdk/probe-functions.ts), so the HTTP client and the journey's Chromium both trust
+ * it. Throws ConfigError naming FLP_CONFIG and every problem.
  */
 export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, tmpDir: string = os.tmpdir()): Config {
   const text = env[HANDLER_ENV.config];
@@ -102,7 +105,9 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, tmpDir: 
     if (err instanceof ConfigError) throw new ConfigError(HANDLER_ENV.config, err.problems);
     throw err;
   }
-  return { ...config, store: { dir: path.join(root, 'store') }, artifacts: { dir: path.join(root, 'artifacts') } };
+  const caFile = (raw as { target?: { caFile?: unknown } }).target?.caFile;
+  const target = typeof caFile === 'string' ? { ...config.target, caFile: path.resolve(env[HANDLER_ENV.taskRoot] || process.cwd(), caFile) } : config.target;
+  return { ...config, target, store: { dir: path.join(root, 'store') }, artifacts: { dir: path.join(root, 'artifacts') } };
 }
 
 /** Records the sink's failures, which the Monitor only logs, so the handler can fail the invocation. */
@@ -126,6 +131,9 @@ interface GroupState {
   artifacts: S3ArtifactStore | null;
   browser: LambdaBrowserProvider | null;
   resolve: Resolve;
+  /** The certificates of `target.caFile`, read at cold start for the journey's browser. */
+  ca: string[] | null;
+  diagnostics: Logger;
 }
 
 class MonitorFailure extends Error {
@@ -169,7 +177,10 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     const bucket = env[HANDLER_ENV.artifactsBucket];
     const artifacts = bucket ? createS3ArtifactStore({ region, bucket, ...(env[HANDLER_ENV.s3Endpoint] ? { endpoint: env[HANDLER_ENV.s3Endpoint] } : {}) }) : null;
     let browser: LambdaBrowserProvider | null = null;
+    let ca: string[] | null = null;
     if (group === 'journey') {
+      // Before the browser unpacks: a missing or empty CA file is a cold-start failure of the monitor, named as such.
+      ca = readTargetCa(config);
       const secretArn = env[HANDLER_ENV.journeySecretArn];
       if (secretArn) {
         const secret = await readSecret(region, secretArn, env[HANDLER_ENV.secretsEndpoint]);
@@ -178,7 +189,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
       browser = await (deps.createBrowser ?? createLambdaBrowser)();
     }
     const monitor = new Monitor(config, { sinks: [sink], logger: diagnostics, ...(browser ? { browser } : {}) });
-    return { config, monitor, sink, artifacts, browser, resolve: createResolver(config.target.dnsServers) };
+    return { config, monitor, sink, artifacts, browser, resolve: createResolver(config.target.dnsServers), ca, diagnostics };
   }
 
   function stateFor(group: ProbeGroup): Promise<GroupState> {
@@ -213,7 +224,11 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     sink.failures.length = 0;
     // The last invocation's artifacts were uploaded or reported; /tmp outlives it in a warm container.
     await clearDir(config.artifacts.dir);
-    if (state.browser) await state.browser.setHostResolverRules(await journeyHostRules(config, state.resolve));
+    if (state.browser) {
+      const target = await journeyBrowserTarget(config, state.resolve, state.ca, state.diagnostics);
+      await state.browser.setHostResolverRules(target.hostResolverRules);
+      await state.browser.setTrustedSpkis(target.trustedSpkis);
+    }
 
     const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY;
     let results: ClassifiedResult[];

@@ -18,7 +18,7 @@ import type { ClassifiedResult, ProbeResult, RunReport, Verdict } from '../core/
 // The journey (Playwright) loads only when a journey runs: the sync and node functions never need it.
 import type { BrowserProvider } from '../adapters/browser.ts';
 import { enabledGroups, intervalSeconds, KIND_ORDER, type ProbeGroup } from '../core/contract.ts';
-import { journeyHostRules } from './host-rules.ts';
+import { journeyBrowserTarget, readTargetCa } from './journey-trust.ts';
 import { probeLoadBalancer, probeNode } from '../../probes/node.ts';
 import { checkRelease } from '../../probes/release.ts';
 import { probeSync } from '../../probes/sync.ts';
@@ -41,8 +41,9 @@ export class Monitor {
   readonly #latest = new Map<string, ClassifiedResult>();
   readonly #ownsBrowser: boolean;
   #browser: BrowserProvider | null;
-  #browserRules = '';
+  #browserTarget = '';
   #closing = false;
+  #ca: string[] | null | undefined;
 
   constructor(config: Config, deps: MonitorDeps = {}) {
     this.config = config;
@@ -136,18 +137,21 @@ export class Monitor {
 
   /**
    * With a configured DNS server, Chromium must reach the target at the address that server
-   * gives (it cannot be told to use another resolver), so the browser is started with that
-   * mapping and restarted when the answer changes.
+   * gives (it cannot be told to use another resolver), and with `target.caFile` it may accept
+   * only the load balancer's leaf that verified against that CA just now (journey-trust.ts); so
+   * the browser is started with both and restarted when either changes.
    */
   async #browserFor(): Promise<BrowserProvider> {
     if (!this.#ownsBrowser && this.#browser) return this.#browser;
-    const rules = await journeyHostRules(this.config, this.#ctx.resolve);
-    const key = JSON.stringify(rules);
-    if (!this.#browser || key !== this.#browserRules) {
+    // Read at the first journey, not per run: like the HTTP client, the monitor reads its CA once.
+    if (this.#ca === undefined) this.#ca = readTargetCa(this.config);
+    const target = await journeyBrowserTarget(this.config, this.#ctx.resolve, this.#ca, this.#ctx.logger);
+    const key = JSON.stringify(target);
+    if (!this.#browser || key !== this.#browserTarget) {
       await this.#browser?.close();
       const { BrowserProvider } = await import('../adapters/browser.ts');
-      this.#browser = new BrowserProvider({ hostResolverRules: rules });
-      this.#browserRules = key;
+      this.#browser = new BrowserProvider(target);
+      this.#browserTarget = key;
     }
     return this.#browser;
   }

@@ -4,11 +4,13 @@
  * (function in /var/task, layers under /opt, NODE_PATH=/opt/nodejs/node_modules).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_LAYER_PACKAGES, PROJECT_ROOT, UNBUNDLED_PACKAGES } from '../../cdk/probe-functions.ts';
+import { CHROMIUM_LAYER_PACKAGES, PROJECT_ROOT, SHIPPED_CA_FILE, UNBUNDLED_PACKAGES } from '../../cdk/probe-functions.ts';
+import { createCertificateAuthority } from '../../sandbox/certs.ts';
 import { runtimeClosure } from '../../cdk/node-modules.ts';
 import { DEFAULT_CONFIG, logicalId, removeAssembly, resourcesOf, synthesize, type Synthesized } from './support.ts';
 
@@ -16,14 +18,25 @@ const run = promisify(execFile);
 
 let s: Synthesized;
 let assetDir: (hash: string) => string;
+let caPem: string;
+const configDir = mkdtempSync(path.join(os.tmpdir(), 'flp-cdk-bundle-'));
 beforeAll(async () => {
-  s = await synthesize(DEFAULT_CONFIG, { bundle: true });
+  // The repository's config with a CA that exists (the sandbox's own is only written when the sandbox first runs).
+  caPem = (await createCertificateAuthority('flp-monitor bundle test CA')).certPem;
+  writeFileSync(path.join(configDir, 'ca.pem'), caPem);
+  const raw = JSON.parse(readFileSync(DEFAULT_CONFIG, 'utf8')) as { target: Record<string, unknown> };
+  const configFile = path.join(configDir, 'flp-monitor.config.json');
+  writeFileSync(configFile, JSON.stringify({ ...raw, target: { ...raw.target, caFile: 'ca.pem' } }));
+  s = await synthesize(configFile, { bundle: true });
   const manifest = JSON.parse(readFileSync(path.join(s.assembly.directory, `${s.stack.artifactId}.assets.json`), 'utf8')) as {
     files: Record<string, { source: { path: string } }>;
   };
   assetDir = (hash) => path.join(s.assembly.directory, manifest.files[hash]!.source.path);
 }, 120_000);
-afterAll(() => removeAssembly(s));
+afterAll(() => {
+  removeAssembly(s);
+  rmSync(configDir, { recursive: true, force: true });
+});
 
 const codeDir = (code: { S3Key: string }) => assetDir(code.S3Key.replace(/\.zip$/, ''));
 const functionDir = (group: 'journey' | 'sync' | 'nodes') => codeDir(s.json.Resources[logicalId(s, s.stack.probes.functions[group]!)]!.Properties!.Code);
@@ -41,6 +54,14 @@ describe('the bundle and the layer', () => {
       // Playwright loads on first use; only the journey ever gets there.
       for (const pkg of runtimeClosure(UNBUNDLED_PACKAGES, PROJECT_ROOT)) expect(existsSync(path.join(dir, pkg.relative, 'package.json')), `${group} ${pkg.name}`).toBe(group === 'journey');
       expect(existsSync(path.join(dir, 'node_modules', '@sparticuz'))).toBe(false);
+    }
+  });
+
+  it('ships target.caFile beside every bundle, where FLP_CONFIG names it', () => {
+    for (const group of ['journey', 'sync', 'nodes'] as const) {
+      expect(readFileSync(path.join(functionDir(group), SHIPPED_CA_FILE), 'utf8'), group).toBe(caPem);
+      const fn = s.json.Resources[logicalId(s, s.stack.probes.functions[group]!)]!.Properties!;
+      expect(JSON.parse(fn.Environment.Variables.FLP_CONFIG).target.caFile, group).toBe(SHIPPED_CA_FILE);
     }
   });
 

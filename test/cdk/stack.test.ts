@@ -2,12 +2,14 @@
  * The stack for the repository's own config (the sandbox: fast schedules, rounded up to a
  * minute). Every expectation is derived from the config and the alarm policy, never restated.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { alarmName, suppressionPeriods, suppressorId } from '../../cdk/alarms.ts';
 import { ON_CALL } from '../../cdk/topics.ts';
-import { PROBE_RUNTIME, probeTimings } from '../../cdk/probe-functions.ts';
+import { PROBE_RUNTIME, probeTimings, SHIPPED_CA_FILE } from '../../cdk/probe-functions.ts';
 import { loadConfigFromEnv } from '../../lib/runtime/lambda-handlers.ts';
 import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
 import { evidenceHint } from '../../lib/alarms/policy.ts';
@@ -72,9 +74,11 @@ describe('probe functions', () => {
       // Every variable the stack sets is one the handlers read (one list of names, lib/runtime/handler-env.ts), or Node's own.
       for (const key of Object.keys(env).filter((k) => k !== 'NODE_OPTIONS')) expect(Object.values(ENV) as string[]).toContain(key);
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
-      const config = loadConfigFromEnv({ [ENV.config]: env[ENV.config] as string }, '/tmp');
+      const config = loadConfigFromEnv({ [ENV.config]: env[ENV.config] as string, [ENV.taskRoot]: '/var/task' }, '/tmp');
       expect(config.environment).toBe(s.stack.config.environment);
-      expect(config.target).toEqual(s.stack.config.target);
+      // The sandbox's CA exists once the sandbox has run here; then it ships beside the bundle (private-ca.test.ts).
+      const caFile = s.stack.config.target.caFile && existsSync(s.stack.config.target.caFile) ? path.join('/var/task', SHIPPED_CA_FILE) : undefined;
+      expect(config.target).toEqual({ ...s.stack.config.target, caFile });
       expect(config.schedule).toEqual(s.stack.config.schedule);
       expect(JSON.parse(env[ENV.config] as string)).not.toHaveProperty('file');
       expect(env[ENV.journeySecretArn]).toBeUndefined();

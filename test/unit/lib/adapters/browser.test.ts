@@ -2,7 +2,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BrowserNotFoundError, BrowserProvider, CHROMIUM_ARGS, findChromium, hostResolverRulesArg } from '../../../../lib/adapters/browser.ts';
+import { BrowserNotFoundError, BrowserProvider, CHROMIUM_ARGS, findChromium, hostResolverRulesArg, spkiListArg } from '../../../../lib/adapters/browser.ts';
+import { LambdaBrowserProvider, mergeChromiumArgs } from '../../../../lib/adapters/lambda-browser.ts';
 
 // lib/browser.ts exists for the journey probe; its tests live beside the journey's.
 const dir = mkdtempSync(path.join(tmpdir(), 'flp-browser-'));
@@ -69,9 +70,29 @@ describe('BrowserProvider', () => {
     expect(hostResolverRulesArg({})).toBeUndefined();
   });
 
+  it('accepts exactly the leaf keys it is given, and none by default', () => {
+    const provider = new BrowserProvider({ hostResolverRules: { 'flp.internal.test': '10.0.0.5' }, trustedSpkis: ['AAAA', 'BBBB'] });
+    expect(provider.args).toEqual([...CHROMIUM_ARGS, '--host-resolver-rules=MAP flp.internal.test 10.0.0.5', '--ignore-certificate-errors-spki-list=AAAA,BBBB']);
+    expect(spkiListArg([])).toBeUndefined();
+    expect(new BrowserProvider({ trustedSpkis: [] }).args.some((a) => a.startsWith('--ignore-certificate-errors'))).toBe(false);
+  });
+
   it('rejects get() with the finder error when no Chromium can be found', async () => {
     const provider = new BrowserProvider({ executablePath: path.join(dir, 'no-such-chromium'), launchTimeoutMs: 5_000 });
     await expect(provider.get()).rejects.toThrow();
     await provider.close();
+  });
+});
+
+describe('LambdaBrowserProvider', () => {
+  it('takes trusted leaf keys per invocation and drops them again when none verify', async () => {
+    const provider = new LambdaBrowserProvider({ executablePath: path.join(dir, 'no-such-chromium'), extraArgs: ['--single-process'] });
+    const base = mergeChromiumArgs(CHROMIUM_ARGS, ['--single-process']);
+    expect(provider.args).toEqual(base);
+    await provider.setTrustedSpkis(['BBBB', 'AAAA', 'AAAA']);
+    await provider.setHostResolverRules({ 'flp.internal.test': '10.0.0.5' });
+    expect(provider.args).toEqual([...base, '--host-resolver-rules=MAP flp.internal.test 10.0.0.5', '--ignore-certificate-errors-spki-list=AAAA,BBBB']);
+    await provider.setTrustedSpkis([]);
+    expect(provider.args).toEqual([...base, '--host-resolver-rules=MAP flp.internal.test 10.0.0.5']);
   });
 });
