@@ -1,5 +1,5 @@
 /**
- * `lambdaBundleBytes`: the code each probe function ships, bundled from probes/handlers.ts the
+ * `lambdaBundleBytes`: the code each probe function ships, bundled from lib/runtime/lambda-handlers.ts the
  * way the CDK stack bundles it (cdk/probe-functions.ts: esbuild, ESM, minified, a source map,
  * the Chromium package and Playwright kept external). The three functions share the one entry
  * (each names its own handler export), so their bundles are the same file; what differs is the
@@ -88,7 +88,7 @@ export const bundles: BenchModule = {
       return [
         {
           key: 'lambdaBundleBytes',
-          label: 'Lambda bundle per function (minified ESM, probes/handlers.ts)',
+          label: 'Lambda bundle per function (minified ESM, lib/runtime/lambda-handlers.ts)',
           value: perFunction,
           shown: `${round(js / 1024 / 1024, 2)} MB each (journey, sync, nodes)`,
           goal: '-',

@@ -11,7 +11,7 @@ const { BrowserProvider } = await import('../lib/adapters/browser.ts');
 const { parseConfig } = await import('../lib/core/config.ts');
 const { createResolver } = await import('../lib/adapters/resolver.ts');
 const { probeJourney } = await import('../probes/journey/forloebsplan.ts');
-// Playwright itself loads with lib/browser.ts: module loading ends here.
+// Playwright itself loads with lib/adapters/browser.ts: module loading ends here.
 const loaded = performance.now();
 
 const input = JSON.parse(process.env.FLP_BENCH_CONFIG ?? '{}') as { raw: unknown; baseDir: string; dnsServer: string; hostRules: Record<string, string> };

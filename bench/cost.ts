@@ -1,5 +1,5 @@
 /**
- * `costMonthlyUsd`, `cwsMonthlyUsd`, `checklyMonthlyUsd`: the cost model (lib/cost/model.ts,
+ * `costMonthlyUsd`, `cwsMonthlyUsd`, `checklyMonthlyUsd`: the cost model (lib/reports/cost/model.ts,
  * `flp-monitor cost`) for the default config at production pace, with the model's documented
  * default durations (no local store is read: the figure is the same on every machine).
  */

@@ -1,7 +1,7 @@
 /**
  * `falseAlarms`: composite alarms entering ALARM during 1,000 schedule ticks (one a minute, the
  * fastest schedule: 1,000 sync and nodes runs, 200 journeys) in which every probe attempt fails
- * with probability 5 % from a transient fault: a reset connection, which lib/retry.ts retries at
+ * with probability 5 % from a transient fault: a reset connection, which lib/core/retry.ts retries at
  * once. The production alarm policy and schedules, the local evaluator once a minute
  * (bench/simulate.ts).
  *

@@ -1,8 +1,8 @@
 /**
  * The deployment on a simulated clock, for the detection and false-alarm figures. Every group
  * runs on its production schedule; each probe attempt's outcome comes from the scenario (a
- * result with the evidence a real probe would record); attempts go through lib/retry.ts, results
- * through lib/classify.ts and lib/metrics/records.ts, the nodes group's through the real release
+ * result with the evidence a real probe would record); attempts go through lib/core/retry.ts, results
+ * through lib/core/classify.ts and lib/core/records.ts, the nodes group's through the real release
  * check; the records reach "CloudWatch" when the run ends, and the production alarm policy is
  * evaluated by the local evaluator (CloudWatch semantics) once a minute, as CloudWatch evaluates
  * standard alarms. Nothing but the probes' I/O is made up.

@@ -1,5 +1,5 @@
 /**
- * Renders the alarm policy (lib/alarm-policy.ts) into CloudWatch, generically: every spec
+ * Renders the alarm policy (lib/alarms/policy.ts) into CloudWatch, generically: every spec
  * becomes a metric alarm without actions; every composite spec becomes a composite alarm (any
  * of its members in ALARM) that pages its owner's topic and on-call's, with its actions
  * suppressed while the root causes the policy names (`suppressedBy`) are in ALARM. Nothing

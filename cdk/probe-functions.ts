@@ -1,6 +1,6 @@
 /**
  * One Lambda function per probe group (journey, sync, nodes), each on its own EventBridge
- * schedule, bundled from `probes/handlers.ts` by esbuild on this machine (no Docker). The
+ * schedule, bundled from `lib/runtime/lambda-handlers.ts` by esbuild on this machine (no Docker). The
  * journey runs the Lambda Chromium of `@sparticuz/chromium` from a layer; the HTTP probes are
  * small arm64 functions. Timeouts are derived from the config so that a probe always reports a
  * result before Lambda would kill it.
@@ -37,7 +37,7 @@ export const CHROMIUM_LAYER_PACKAGES = ['@sparticuz/chromium'] as const;
 /**
  * Shipped beside each bundle as plain `node_modules` rather than bundled: playwright-core
  * finds its own package.json and files through `__dirname`, which a single-file bundle breaks
- * ("Cannot find module '../package.json'"). Only the journey ships it: lib/browser.ts loads
+ * ("Cannot find module '../package.json'"). Only the journey ships it: lib/adapters/browser.ts loads
  * Playwright on first use, which the sync and node functions never reach.
  */
 export const UNBUNDLED_PACKAGES = ['playwright', 'playwright-core'] as const;

@@ -5,7 +5,7 @@
 import type { ResultRecord } from '../core/records.ts';
 
 export interface MetricQuery {
-  /** A metric name from lib/metrics/names.ts. */
+  /** A metric name from lib/core/metric-names.ts. */
   name: string;
   /** The exact dimension set (CloudWatch matches it exactly). */
   dimensions: Record<string, string>;

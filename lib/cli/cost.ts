@@ -114,7 +114,7 @@ export async function costCommand(opts: CostCommandOptions, io: Io): Promise<num
     );
   }
   out.push(`\nAssumptions:\n${report.assumptions.map((a) => `  - ${a}`).join('\n')}`);
-  out.push(`Prices and their sources: lib/cost/prices.ts (or --json).`);
+  out.push(`Prices and their sources: lib/reports/cost/prices.ts (or --json).`);
   io.out(`${out.join('\n')}\n`);
   if (skipped) io.err(`flp-monitor: skipped ${skipped} broken line(s) in the local store while reading durations\n`);
   return 0;

@@ -133,7 +133,7 @@ export const configSchema = z.strictObject({
   owners: z.strictObject(ownersShape, { error: `keys must be failure classes: ${FAILURE_CLASSES.join(', ')}` }).default({}),
   store: z.strictObject({ dir: z.string().min(1).default('.flp-monitor/') }).default({ dir: '.flp-monitor/' }),
   artifacts: z.strictObject({ dir: z.string().min(1).default('.flp-monitor/artifacts') }).default({ dir: '.flp-monitor/artifacts' }),
-  /** Thresholds of the alarm policy (lib/alarm-policy.ts) that a deployment tunes. */
+  /** Thresholds of the alarm policy (lib/alarms/policy.ts) that a deployment tunes. */
   alarms: z
     .strictObject({
       /** A journey step slower than this (Maximum over the journey interval) is an application warning. Default: half of timeouts.stepMs. */

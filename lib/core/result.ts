@@ -1,6 +1,6 @@
 /**
  * What a probe found, as data. Probes never throw for a failure of the thing they probe: they
- * record evidence, and `lib/classify.ts` alone turns evidence into a failure class.
+ * record evidence, and `lib/core/classify.ts` alone turns evidence into a failure class.
  */
 
 /** The failure classes of the contract, plus `monitor` for failures of flp-monitor itself. */

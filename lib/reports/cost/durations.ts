@@ -2,7 +2,7 @@
  * Invocation durations for the cost model, measured where there is a record of them: the
  * median `DurationMillis` of each probe in the local store, per probe group (the probes of a
  * group run at once, so the slowest probe's median stands for the group), plus what a Lambda
- * invocation adds (lib/cost/model.ts `INVOCATION_OVERHEAD_MS`).
+ * invocation adds (`INVOCATION_OVERHEAD_MS` in model.ts).
  */
 import { METRICS, DIMENSIONS } from '../../core/metric-names.ts';
 import type { MetricRecord } from '../../core/records.ts';

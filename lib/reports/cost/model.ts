@@ -1,7 +1,7 @@
 /**
  * The monthly cost of a deployment: what the CDK stack runs for a config (a Lambda per probe
  * group on an EventBridge schedule, metrics, alarms and composites from the alarm policy, a
- * dashboard, logs, failure artifacts in S3), priced with lib/cost/prices.ts; and, beside it,
+ * dashboard, logs, failure artifacts in S3), priced with lib/reports/cost/prices.ts; and, beside it,
  * what CloudWatch Synthetics and Checkly would charge for the same checks at the same pace.
  *
  * Pure: the inputs (durations, schedule overrides) come in, nothing is read here.
@@ -134,7 +134,7 @@ export function costInputs(config: Config, options: CostOptions = {}): CostInput
   const httpsNodes = config.target.nodes.filter((n) => n.url.startsWith('https:')).length;
   const durations = { ...DEFAULT_DURATIONS_MS, ...options.durations };
   const durationSource = Object.fromEntries(PROBE_GROUPS.map((g) => [g, options.durationSource?.[g] ?? 'default'])) as Record<ProbeGroup, string>;
-  // Per run: Success and DurationMillis per probe, plus the heartbeat and maintenance flag (lib/monitor.ts).
+  // Per run: Success and DurationMillis per probe, plus the heartbeat and maintenance flag (lib/runtime/monitor.ts).
   const perRun = { journey: 2 + JOURNEY_STEPS.length + 2, sync: 3 * sources + 2, nodes: 2 * (nodes + 2) + httpsNodes + 2 };
   const plan = (group: ProbeGroup, memoryMb: number, architecture: GroupPlan['architecture'], results: number, requests: number): GroupPlan => {
     const rate = rateMinutes(schedule[group]);
@@ -283,7 +283,7 @@ export function costReport(config: Config, options: CostOptions = {}): CostRepor
     checkly,
     ratioToSynthetics: cloudWatchSynthetics.totalUsd > 0 ? Math.round((flpMonitor.totalUsd / cloudWatchSynthetics.totalUsd) * 1000) / 1000 : Number.NaN,
     assumptions: [
-      `list prices for ${inputs.region} as of the dates in lib/cost/prices.ts, without free tiers, discounts or tax; a month is ${HOURS_PER_MONTH} hours`,
+      `list prices for ${inputs.region} as of the dates in lib/reports/cost/prices.ts, without free tiers, discounts or tax; a month is ${HOURS_PER_MONTH} hours`,
       `durations per invocation: ${PROBE_GROUPS.filter((g) => inputs.groups.some((p) => p.group === g))
         .map((g) => `${g} ${inputs.groups.find((p) => p.group === g)!.durationMs} ms (${inputs.durationSource[g]})`)
         .join(', ')}`,

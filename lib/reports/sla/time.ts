@@ -1,7 +1,7 @@
 /**
  * Time for SLA reports: the report period, Copenhagen days, service hours and maintenance as
  * sorted lists of disjoint spans, and instants written in Copenhagen time with their offset.
- * Daylight saving is handled by lib/maintenance.ts (`localParts`, `fromLocal`), so a local day
+ * Daylight saving is handled by lib/core/maintenance.ts (`localParts`, `fromLocal`), so a local day
  * is 23, 24 or 25 hours long.
  */
 import type { Config } from '../../core/config.ts';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BrowserNotFoundError, BrowserProvider, CHROMIUM_ARGS, findChromium, hostResolverRulesArg, spkiListArg } from '../../../../lib/adapters/browser.ts';
 import { LambdaBrowserProvider, mergeChromiumArgs } from '../../../../lib/adapters/lambda-browser.ts';
 
-// lib/browser.ts exists for the journey probe; its tests live beside the journey's.
+// lib/adapters/browser.ts: finding and keeping the journey's Chromium.
 const dir = mkdtempSync(path.join(tmpdir(), 'flp-browser-'));
 const executable = (name: string) => {
   const file = path.join(dir, name);
