@@ -25,8 +25,13 @@ export function classifyEvidence(evidence: Evidence, kind: ProbeKind): FailureCl
       return 'infrastructure';
     case 'timeout':
       // No byte at all: nothing behind the address answered (hosting). A slow step with
-      // answers flowing is the application being slow.
-      return evidence.phase === 'step' ? 'application' : 'infrastructure';
+      // answers flowing is the application being slow, and so is a journey request whose
+      // response head came but whose body did not finish (a PDF or API answer that trickles):
+      // the contract's hosting timeout is "no first byte". The HTTP probes' body timeouts are
+      // still counted as hosting here; their side of that rule is decided with those probes.
+      if (evidence.phase === 'first-byte') return 'infrastructure';
+      if (evidence.phase === 'step') return 'application';
+      return kind === 'journey' ? 'application' : 'infrastructure';
     case 'http-status':
       // A sync status endpoint that errors is the sync service's failure, whoever relayed it.
       if (kind === 'sync') return 'sync';

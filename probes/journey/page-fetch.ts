@@ -11,10 +11,13 @@ import { errorLine } from '../../lib/core/format.ts';
 
 /**
  * What came of it. `answer`: the whole response (`head` is its first 8 bytes; `viaPage` false
- * when the context's request API sent it, unseen by the page's listeners). `error`: it failed.
+ * when the context's request API sent it, unseen by the page's listeners). `stalled`: the page's
+ * fetch ran out of its time, before the response head (`first-byte`) or after it, while the
+ * body was still coming (`body`, with the status the head had). `error`: it failed otherwise.
  */
 export type FetchAnswer =
   | { kind: 'answer'; status: number; contentType: string; head: string; viaPage: boolean }
+  | { kind: 'stalled'; phase: 'first-byte' | 'body'; status?: number }
   | { kind: 'error'; error: string; viaPage: boolean };
 
 /** Sends `method url` from the page and reads the whole answer within `timeoutMs`. Never throws. */
@@ -24,11 +27,15 @@ export async function fetchFromPage(page: Page, context: BrowserContext, url: st
       async ({ url, method, timeoutMs }): Promise<FetchAnswer> => {
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), timeoutMs);
+        let status: number | undefined;
         try {
           const r = await fetch(url, { method, credentials: 'include', cache: 'no-store', signal: controller.signal });
+          status = r.status;
           const bytes = new Uint8Array(await r.arrayBuffer()).slice(0, 8);
           return { kind: 'answer', status: r.status, contentType: r.headers.get('content-type') ?? '', head: String.fromCharCode(...bytes), viaPage: true };
         } catch (err) {
+          // Our own deadline, not the server's refusal: which half of the answer was missing is the finding.
+          if (controller.signal.aborted) return status === undefined ? { kind: 'stalled', phase: 'first-byte' } : { kind: 'stalled', phase: 'body', status };
           return { kind: 'error', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), viaPage: true };
         } finally {
           clearTimeout(timer);

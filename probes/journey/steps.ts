@@ -15,7 +15,7 @@ import type { Evidence } from '../../lib/core/result.ts';
 import { chromiumFailureEvidence, chromiumNetCode, chromiumRedirectEvidence } from './chromium-errors.ts';
 import { TIMED_OUT, within } from './deadline.ts';
 import { fetchFromPage, type FetchAnswer } from './page-fetch.ts';
-import { planIdFrom, type PageEvidence } from './page-evidence.ts';
+import { planIdIn, type PageEvidence } from './page-evidence.ts';
 import { SKIPPED, StepFailure, type StepContext } from './runner.ts';
 
 /** Extra time Playwright's own waits get past the step budget, so the runner's timeout decides first. */
@@ -27,6 +27,14 @@ export const PLAYWRIGHT_SLACK_MS = 1_000;
  * missing costs this much once (the waits run together).
  */
 const SECTION_GRACE_MS = 2_000;
+/**
+ * A step that reads an answer itself (the plan POST's body, the PDF, the DELETE) stops reading
+ * this long before its budget ends, so that it, not the runner's timeout, reports what was
+ * missing: no response head (`first-byte`, hosting) or a body that did not finish (`body`, the
+ * application), naming the URL.
+ */
+const READ_MARGIN_MS = 250;
+
 /** The target as the steps use it, worked out once from the config. */
 export interface JourneyTarget {
   /** The load balancer, without a trailing slash. */
@@ -193,7 +201,10 @@ export async function createPlan(j: JourneyState, s: StepContext): Promise<void>
   await page.locator(sel.createPlan).first().click({ timeout: s.remainingMs() + PLAYWRIGHT_SLACK_MS });
   const response = await posted;
   const status = response.status();
-  const fromBody = await planIdFrom(response);
+  // The answer's head is in; its body is the application's to finish within the step.
+  const body = await within(response.body(), readMs(s)).catch(() => null);
+  if (body === TIMED_OUT) throw stalled('POST', response.url(), { kind: 'stalled', phase: 'body', status }, s);
+  const fromBody = body ? planIdInBody(body) : null;
   if (fromBody) j.planId = fromBody.id;
   if (status !== 201) {
     // A >= 400 answer is already recorded by the response listener.
@@ -225,8 +236,9 @@ export async function print(j: JourneyState, s: StepContext): Promise<void> {
   if (!href) throw new StepFailure('the print link is missing', [{ type: 'missing-element', selector: sel.printPlan, description: 'the print link to the plan PDF' }]);
   const url = new URL(href, page.url()).toString();
   const pdfPath = new URL(url).pathname;
-  const answer = await fetchFromPage(page, j.context, url, 'GET', s.remainingMs());
-  if (answer.kind === 'error') throw await requestFailure(j, 'GET', url, answer, s.remainingMs());
+  const answer = await fetchFromPage(page, j.context, url, 'GET', readMs(s));
+  if (answer.kind === 'stalled') throw stalled('GET', url, answer, s);
+  if (answer.kind === 'error') throw await requestFailure(j, 'GET', url, answer, readMs(s));
   if (answer.status >= 400) throw new StepFailure(`GET ${pdfPath} answered ${answer.status}`, unseenStatus('GET', url, answer));
   const problems = [
     answer.status !== 200 && `answered ${answer.status}, not 200`,
@@ -250,8 +262,9 @@ export async function cleanup(j: JourneyState, s: StepContext): Promise<void | t
   if (!j.planId) return SKIPPED;
   const url = `${j.target.baseUrl}/api/plans/${encodeURIComponent(j.planId)}`;
   const leftBehind = 'the synthetic plan may be left behind';
-  const answer = await fetchFromPage(j.page, j.context, url, 'DELETE', s.remainingMs());
-  if (answer.kind === 'error') throw await requestFailure(j, 'DELETE', url, answer, s.remainingMs());
+  const answer = await fetchFromPage(j.page, j.context, url, 'DELETE', readMs(s));
+  if (answer.kind === 'stalled') throw stalled('DELETE', url, answer, s, leftBehind);
+  if (answer.kind === 'error') throw await requestFailure(j, 'DELETE', url, answer, readMs(s));
   if (answer.status !== 204) {
     const extra: Evidence[] = answer.status < 400 ? [{ type: 'bad-response', url, problem: `answered ${answer.status}, not 204` }] : unseenStatus('DELETE', url, answer);
     throw new StepFailure(`DELETE ${new URL(url).pathname} answered ${answer.status}: ${leftBehind}`, extra);
@@ -260,6 +273,25 @@ export async function cleanup(j: JourneyState, s: StepContext): Promise<void | t
 
 /** The steps by name, in the contract's order. */
 export const STEPS: Readonly<Record<JourneyStep, JourneyStepRun>> = { launch, overview, 'create-plan': createPlan, print, cleanup };
+
+/** How long a step may read an answer itself: its remaining budget less the margin it needs to report. */
+function readMs(s: StepContext): number {
+  return Math.max(0, s.remainingMs() - READ_MARGIN_MS);
+}
+
+/**
+ * A step's own request that ran out of its time. No response head is the runner's `first-byte`
+ * timeout, only reported by the step; a head without the whole body is a `body` timeout: the
+ * server answered, the application did not finish its answer.
+ */
+function stalled(method: string, url: string, answer: Extract<FetchAnswer, { kind: 'stalled' }>, s: StepContext, consequence?: string): StepFailure {
+  const afterMs = Math.round(s.timeoutMs - s.remainingMs());
+  const what =
+    answer.phase === 'first-byte'
+      ? `no response from ${url} within ${afterMs} ms`
+      : `${method} ${url} answered ${answer.status}, but its body did not finish within ${afterMs} ms`;
+  return new StepFailure(consequence ? `${what}: ${consequence}` : what, [{ type: 'timeout', url, phase: answer.phase, afterMs }]);
+}
 
 /**
  * The failure of a request the page could not complete, with the browser's own reason when it
@@ -283,3 +315,11 @@ function unseenStatus(method: string, url: string, answer: { status: number; via
   return answer.viaPage ? [] : [{ type: 'request-failed', url, method, status: answer.status }];
 }
 
+/** The plan id in the raw body of a `POST /api/plans` answer, or null when it is not JSON naming one. */
+function planIdInBody(body: Buffer): ReturnType<typeof planIdIn> {
+  try {
+    return planIdIn(JSON.parse(body.toString('utf8')));
+  } catch {
+    return null;
+  }
+}
