@@ -26,8 +26,9 @@ export function classifyEvidence(evidence: Evidence, kind: ProbeKind): FailureCl
     case 'timeout':
       // No byte at all: nothing behind the address answered (hosting). Once bytes flow, the
       // responder itself is slow: a sync status endpoint's body is the sync service's, any
-      // other body (node health, the load balancer's /health, the app) and a slow journey
-      // step are the application's.
+      // other body (node health, the load balancer's /health, a journey request whose head
+      // came but whose body trickles: a PDF, an API answer) and a slow journey step are the
+      // application's.
       if (evidence.phase === 'first-byte') return 'infrastructure';
       if (evidence.phase === 'body') return kind === 'sync' ? 'sync' : 'application';
       return 'application';

@@ -4,12 +4,14 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserProvider } from '../../lib/adapters/browser.ts';
-import { parseConfig, type Config } from '../../lib/core/config.ts';
+import { classify } from '../../lib/core/classify.ts';
+import { DEFAULT_OWNERS, parseConfig, type Config } from '../../lib/core/config.ts';
 import type { HttpClient, Logger } from '../../lib/core/context.ts';
 import type { Evidence, ProbeResult } from '../../lib/core/result.ts';
 import { createResolver } from '../../lib/adapters/resolver.ts';
@@ -67,6 +69,39 @@ afterAll(async () => {
 async function journeyWith(fault?: FaultName, params?: FaultParams): Promise<ProbeResult> {
   if (fault) sandbox.setFault(fault, params);
   return probeJourney(config, ctx);
+}
+
+/**
+ * A load balancer on loopback in front of the sandbox's: it relays every request, except that a
+ * plan's PDF gets its response head at once and then its body one byte per 100 ms, never ending
+ * (until the client goes): a print service that answers and does not finish.
+ */
+async function startTricklingPdfProxy(upstream: string): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const port = Number(new URL(upstream).port);
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && /^\/api\/plans\/[^/]+\/pdf$/.test(new URL(req.url ?? '/', 'http://proxy').pathname)) {
+      res.writeHead(200, { 'content-type': 'application/pdf' });
+      res.write('%PDF-1.4\n');
+      const timer = setInterval(() => res.write('%'), 100);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
+    const relay = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    relay.on('error', () => res.destroy());
+    req.pipe(relay);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 const statuses = (r: ProbeResult) => Object.fromEntries(r.steps.map((s) => [s.name, s.status]));
@@ -207,6 +242,29 @@ describe('the journey against a faulty FLP', () => {
     expect(timeout?.afterMs).toBeGreaterThanOrEqual(STEP_MS - 50);
     expect(result.steps[0]?.durationMs).toBeLessThan(STEP_MS + 500);
     expect(Date.now() - started).toBeLessThan(STEP_MS + 5_000);
+  });
+
+  it('reports a PDF whose head came but whose body trickles past the step as the application, naming its URL', async () => {
+    // given a load balancer that relays FLP but trickles the plan PDF's body after a prompt 200 application/pdf head
+    const proxy = await startTricklingPdfProxy(sandbox.baseUrl);
+    try {
+      const trickling = { ...config, target: { ...config.target, baseUrl: proxy.baseUrl } };
+      // when
+      const result = classify(await probeJourney(trickling, ctx), DEFAULT_OWNERS);
+      // then print fails on a body that did not finish, which is KiAP's, and the plan is still deleted
+      expect(statuses(result)).toEqual({ launch: 'passed', overview: 'passed', 'create-plan': 'passed', print: 'failed', cleanup: 'passed' });
+      const timeouts = ofType(result, 'timeout');
+      expect(timeouts).toEqual([{ type: 'timeout', phase: 'body', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/plans\/[^/]+\/pdf$/), afterMs: expect.any(Number) }]);
+      const print = result.steps.find((s) => s.name === 'print');
+      expect(print?.error).toContain(timeouts[0]?.url);
+      expect(print?.error).toMatch(/answered 200, but its body did not finish within \d+ ms$/);
+      expect(print?.durationMs).toBeLessThan(STEP_MS + 250);
+      expect(result.class).toBe('application');
+      expect(result.owner).toBe(DEFAULT_OWNERS.application);
+      expect(sandbox.stats().livePlans).toBe(0);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('reports a name the DNS does not resolve as a network failure before the browser goes anywhere', async () => {
