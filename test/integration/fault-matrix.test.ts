@@ -1,22 +1,19 @@
 /**
  * The contract's fault matrix end to end: the real CLI (`run --once --json --config F`) with
- * real Chromium against the sandbox, one fault at a time, asserting the verdict class.
+ * real Chromium against the sandbox, one fault at a time per sandbox, asserting the verdict class.
+ *
+ * The rows run up front, two at a time against two sandboxes of their own (a fault is global to
+ * its sandbox, so a sandbox serves one row at a time): most of a row's time is spent waiting on
+ * the target's timeouts, which two rows at once share. Each test then asserts its own row.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.ts';
 import type { FailureClass } from '../../lib/core/result.ts';
 import type { FaultName, FaultParams } from '../../sandbox/index.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
-let fx: SandboxFixture;
-
-beforeAll(async () => {
-  fx = await startSandboxFixture();
-});
-afterAll(async () => {
-  await fx?.sandbox.close();
-});
-beforeEach(() => fx.sandbox.clearFaults());
+/** Sandboxes, and so rows, at once. */
+const AT_ONCE = 2;
 
 interface RunJson {
   ok: boolean;
@@ -24,13 +21,28 @@ interface RunJson {
   results: { probe: string; ok: boolean; class: FailureClass | null; owner: string | null; attempts: number; durationMs: number; steps: { name: string; status: string }[]; error: string | null }[];
 }
 
-async function runOnce(): Promise<{ code: number; json: RunJson; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(['run', '--once', '--json', '--config', fx.configFile], { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, json: JSON.parse(out) as RunJson, err };
+interface Run {
+  code: number;
+  json: RunJson;
+  err: string;
+  /** The sandbox's plans left after the run, and requests that did not carry the synthetic header. */
+  livePlans: number;
+  nonSyntheticRequests: unknown[];
 }
 
+async function runOnce(fx: SandboxFixture, fault: FaultName | null, params?: FaultParams): Promise<Run> {
+  fx.sandbox.clearFaults();
+  if (fault) fx.sandbox.setFault(fault, params);
+  let out = '';
+  let err = '';
+  try {
+    const code = await main(['run', '--once', '--json', '--config', fx.configFile], { out: (s) => (out += s), err: (s) => (err += s) });
+    const stats = fx.sandbox.stats();
+    return { code, json: JSON.parse(out) as RunJson, err, livePlans: stats.livePlans, nonSyntheticRequests: stats.nonSyntheticRequests };
+  } finally {
+    fx.sandbox.clearFaults();
+  }
+}
 const rows: { fault: FaultName; params?: FaultParams; expected: FailureClass; owner: string; failing: string }[] = [
   { fault: 'node-down', expected: 'infrastructure', owner: 'PLSP', failing: 'node:flp-2' },
   { fault: 'lb-502', expected: 'infrastructure', owner: 'PLSP', failing: 'lb' },
@@ -54,9 +66,36 @@ const rows: { fault: FaultName; params?: FaultParams; expected: FailureClass; ow
   { fault: 'version-drift', expected: 'release', owner: 'KiAP', failing: 'release' },
 ];
 
+const runs = new Map<string, Run>();
+let pool: SandboxFixture[] = [];
+
+beforeAll(async () => {
+  pool = await Promise.all(Array.from({ length: AT_ONCE }, () => startSandboxFixture()));
+  const jobs: { key: string; fault: FaultName | null; params?: FaultParams }[] = [
+    { key: 'healthy', fault: null },
+    ...rows.map((r) => ({ key: r.fault, fault: r.fault, ...(r.params ? { params: r.params } : {}) })),
+    { key: 'transient', fault: 'transient' },
+  ];
+  // Each sandbox takes the next row when it is free.
+  await Promise.all(
+    pool.map(async (fx) => {
+      for (let job = jobs.shift(); job; job = jobs.shift()) runs.set(job.key, await runOnce(fx, job.fault, job.params));
+    }),
+  );
+}, 400_000);
+afterAll(async () => {
+  await Promise.all(pool.map((fx) => fx.sandbox.close()));
+});
+
+function runOf(key: string): Run {
+  const run = runs.get(key);
+  if (!run) throw new Error(`the ${key} row did not run`);
+  return run;
+}
+
 describe('fault matrix through `flp-monitor run --once --json`', () => {
-  it('passes a healthy target with exit 0 and every probe ok', async () => {
-    const { code, json } = await runOnce();
+  it('passes a healthy target with exit 0 and every probe ok', () => {
+    const { code, json, livePlans, nonSyntheticRequests } = runOf('healthy');
     expect(json.verdict).toEqual({ ok: true, class: null, owner: null, summary: expect.stringMatching(/^all \d+ checks passed/) });
     expect(code).toBe(0);
     expect(json.results.map((r) => r.probe).sort()).toEqual(
@@ -70,13 +109,12 @@ describe('fault matrix through `flp-monitor run --once --json`', () => {
       ['print', 'passed'],
       ['cleanup', 'passed'],
     ]);
-    expect(fx.sandbox.stats().livePlans).toBe(0);
-    expect(fx.sandbox.stats().nonSyntheticRequests).toEqual([]);
+    expect(livePlans).toBe(0);
+    expect(nonSyntheticRequests).toEqual([]);
   });
 
-  it.each(rows)('reports $fault as $expected ($owner), naming $failing', async ({ fault, params, expected, owner, failing }) => {
-    fx.sandbox.setFault(fault, params);
-    const { code, json } = await runOnce();
+  it.each(rows)('reports $fault as $expected ($owner), naming $failing', ({ fault, expected, owner, failing }) => {
+    const { code, json, livePlans } = runOf(fault);
     expect(json.verdict.class, json.verdict.summary).toBe(expected);
     expect(json.verdict.owner).toBe(owner);
     expect(json.ok).toBe(false);
@@ -84,14 +122,17 @@ describe('fault matrix through `flp-monitor run --once --json`', () => {
     const named = json.results.find((r) => r.probe === failing)!;
     expect(named.ok, `${failing} should fail`).toBe(false);
     expect(json.verdict.summary).toContain(expected);
-    expect(fx.sandbox.stats().livePlans).toBe(0);
+    expect(livePlans).toBe(0);
   });
 
-  it('clears a single transient connection error with a retry: verdict ok, attempts recorded', async () => {
-    fx.sandbox.setFault('transient');
-    const { code, json } = await runOnce();
+  it('clears a single transient connection error with a retry: verdict ok, attempts recorded', () => {
+    const { code, json } = runOf('transient');
     expect(json.verdict.class, json.verdict.summary).toBeNull();
     expect(code).toBe(0);
     expect(json.results.some((r) => r.attempts === 2)).toBe(true);
+  });
+
+  it('sent every request of every row with the synthetic header', () => {
+    for (const fx of pool) expect(fx.sandbox.stats().nonSyntheticRequests).toEqual([]);
   });
 });
