@@ -43,6 +43,8 @@ export class Monitor {
   #browser: BrowserProvider | null;
   #browserTarget = '';
   #closing = false;
+  /** Records being written right now: closing waits for them, so Ctrl-C never cuts a store line in half. */
+  readonly #writing = new Set<Promise<void>>();
   #ca: string[] | null | undefined;
 
   constructor(config: Config, deps: MonitorDeps = {}) {
@@ -71,7 +73,13 @@ export class Monitor {
     // A run cut short by our own shutdown says nothing about FLP: keep it out of the record.
     if (this.#closing) return classified;
     for (const r of classified) this.#latest.set(r.probe, r);
-    await this.#record(classified);
+    const writing = this.#record(classified);
+    this.#writing.add(writing);
+    try {
+      await writing;
+    } finally {
+      this.#writing.delete(writing);
+    }
     return classified;
   }
 
@@ -98,6 +106,8 @@ export class Monitor {
   /** Stops the monitor: runs still in flight finish unrecorded, and the browser it started closes. */
   async close(): Promise<void> {
     this.#closing = true;
+    // Writes already under way finish first (a sink's own timeouts bound them); new runs are not recorded.
+    await Promise.allSettled([...this.#writing]);
     if (this.#ownsBrowser) await this.#browser?.close();
   }
 

@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
+import { startStallMeter } from '../support/stall-meter.ts';
 
 const bin = path.resolve(import.meta.dirname, '../../lib/cli/bin.mjs');
 let fx: SandboxFixture;
@@ -33,13 +34,16 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
 // Each case spawns Node with tsx (a second or two before anything runs) and may run Chromium.
 describe('flp-monitor run --once --json (a separate process)', { timeout: 60_000 }, () => {
   it('completes a healthy run with the journey in under 10 s, printing exactly one JSON document', async () => {
+    const stall = startStallMeter();
     const r = await cli(['run', '--once', '--json', '--config', fx.configFile]);
+    const stalledMs = stall.stop();
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { ok: boolean; verdict: unknown; results: { probe: string; ok: boolean }[] };
     expect(doc.ok).toBe(true);
     expect(doc.verdict).toMatchObject({ class: null, owner: null });
     expect(doc.results.find((x) => x.probe === 'journey')?.ok).toBe(true);
-    expect(r.wallMs).toBeLessThan(10_000);
+    // (plus the time this machine kept the test process from running, measured)
+    expect(r.wallMs).toBeLessThan(10_000 + stalledMs);
     expect(r.stdout).not.toMatch(/2512489996/);
   });
 
