@@ -140,10 +140,10 @@ describe('100 journey runs with faults', () => {
     // when 100 runs go by, the faults in rotation, two at a time under the same fault (as two
     // monitors, or a re-check beside a scheduled run, would), every tenth run in a cold browser
     for (let i = 0; i < RUNS; i += AT_ONCE) {
-      const [fault, expected] = ROTATION[(i / AT_ONCE) % ROTATION.length] as [FaultName | null, string | null];
+      const [fault, expected] = ROTATION[Math.floor(i / AT_ONCE) % ROTATION.length] as [FaultName | null, string | null];
       sandbox.clearFaults();
       if (fault) sandbox.setFault(fault);
-      await Promise.all(Array.from({ length: AT_ONCE }, (_, k) => journeyRun(i + k, fault, expected)));
+      await Promise.all(Array.from({ length: Math.min(AT_ONCE, RUNS - i) }, (_, k) => journeyRun(i + k, fault, expected)));
     }
     sandbox.clearFaults();
     const runsMs = performance.now() - t0;
