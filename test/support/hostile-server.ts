@@ -233,20 +233,10 @@ export async function startHostileServer(options: HostileServerOptions): Promise
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    let head = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (head.length > 64 * 1024) socket.destroy();
-        return;
-      }
-      socket.off('data', onData);
-      const [method = 'GET', target = '/'] = head.subarray(0, end).toString('latin1').split(CRLF)[0]?.split(' ') ?? [];
+    onRequestHead(socket, (method, target) => {
       stats.requests.push(`${method} ${target}`);
       answer(socket, method, target);
-    };
-    socket.on('data', onData);
+    });
   });
 
   const write = (socket: net.Socket, data: Buffer | string): boolean => {
@@ -393,4 +383,25 @@ export async function startHostileServer(options: HostileServerOptions): Promise
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Reads a raw socket up to the end of the request head and hands over its method and target
+ * (a head over 64 KiB closes the socket). For servers that must answer byte by byte, below
+ * Node's HTTP server.
+ */
+export function onRequestHead(socket: net.Socket, onHead: (method: string, target: string) => void): void {
+  let head = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (head.length > 64 * 1024) socket.destroy();
+      return;
+    }
+    socket.off('data', onData);
+    const [method = 'GET', target = '/'] = head.subarray(0, end).toString('latin1').split(CRLF)[0]?.split(' ') ?? [];
+    onHead(method, target);
+  };
+  socket.on('data', onData);
 }

@@ -2,6 +2,7 @@
  * Test PKI and loopback HTTPS servers: a private CA written to a temp file (for the client's
  * `caFile`), leaves valid, expired, self-signed or for another host, and servers that use them.
  */
+import { createHash, createPublicKey } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import https from 'node:https';
@@ -75,4 +76,9 @@ export async function listen<S extends Server>(server: S): Promise<RunningServer
 /** An HTTPS server on loopback presenting `leaf`. */
 export function startHttpsServer(leaf: KeyPairPem, handler: http.RequestListener): Promise<RunningServer<https.Server>> {
   return listen(https.createServer({ cert: leaf.certPem, key: leaf.keyPem }, handler));
+}
+
+/** The SPKI hash (base64 SHA-256, as Chromium's spki list takes it) computed from the leaf's private key, independently of its certificate. */
+export function keySpki(leaf: KeyPairPem): string {
+  return createHash('sha256').update(createPublicKey(leaf.keyPem).export({ type: 'spki', format: 'der' })).digest('base64');
 }

@@ -11,6 +11,7 @@
  * `close()` ends every socket and timer at once.
  */
 import net from 'node:net';
+import { onRequestHead } from './hostile-server.ts';
 
 export type TrickleMode = 'trickle-body' | 'stall-body' | 'silent';
 
@@ -75,20 +76,10 @@ export async function startTrickleServer(options: TrickleServerOptions): Promise
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    let head = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (head.length > 64 * 1024) socket.destroy();
-        return;
-      }
-      socket.off('data', onData);
-      const [method = 'GET', target = '/'] = head.subarray(0, end).toString('latin1').split(CRLF)[0]?.split(' ') ?? [];
+    onRequestHead(socket, (method, target) => {
       requests.push(`${method} ${target}`);
       answer(socket);
-    };
-    socket.on('data', onData);
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

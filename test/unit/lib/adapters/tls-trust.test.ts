@@ -1,4 +1,3 @@
-import { createHash, createPublicKey } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLeaf, readCaPems, spkiSha256, verifiedLeafSpkis } from '../../../../lib/adapters/tls-trust.ts';
 import { createCertificateAuthority, type CertificateAuthority, type KeyPairPem } from '../../../../sandbox/certs.ts';
-import { createTestPki, listen, startHttpsServer, type RunningServer, type TestPki } from '../../../support/tls.ts';
+import { createTestPki, keySpki, listen, startHttpsServer, type RunningServer, type TestPki } from '../../../support/tls.ts';
 
 const HOST = 'flp.internal.test';
 
@@ -32,8 +31,6 @@ async function serve(leaf: KeyPairPem): Promise<number> {
   return s.port;
 }
 
-/** The SPKI hash computed from the leaf's private key, independently of its certificate. */
-const keySpki = (leaf: KeyPairPem) => createHash('sha256').update(createPublicKey(leaf.keyPem).export({ type: 'spki', format: 'der' })).digest('base64');
 
 const file = (name: string, text: string) => {
   const f = path.join(dir, name);

@@ -1,4 +1,3 @@
-import { createHash, createPublicKey } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,7 @@ import { loadConfigFromEnv } from '../../../../lib/runtime/lambda-handlers.ts';
 import { journeyBrowserTarget, journeyTrustedSpkis, readTargetCa } from '../../../../lib/runtime/journey-trust.ts';
 import { issueCertificate, type KeyPairPem } from '../../../../sandbox/certs.ts';
 import { rawConfig } from '../../../support/config.ts';
-import { DAY_MS, createTestPki, startHttpsServer, type RunningServer, type TestPki } from '../../../support/tls.ts';
+import { DAY_MS, createTestPki, keySpki, startHttpsServer, type RunningServer, type TestPki } from '../../../support/tls.ts';
 
 const HOST = 'flp.internal.test';
 
@@ -33,7 +32,6 @@ async function serve(leaf: KeyPairPem): Promise<number> {
   return s.port;
 }
 
-const keySpki = (leaf: KeyPairPem) => createHash('sha256').update(createPublicKey(leaf.keyPem).export({ type: 'spki', format: 'der' })).digest('base64');
 
 function configFor(baseUrl: string, target: Record<string, unknown> = {}): Config {
   const raw = rawConfig();
