@@ -1,0 +1,224 @@
+/**
+ * The message a page carries, built in one place: from the paging alarm that changed state and
+ * the latest classified result of every probe, a notification that says what broke and whose job
+ * it is — a subject naming environment, class, owner and the cause in words, since when, the
+ * evidence of the root cause one line per failing probe, the symptoms it holds back by class —
+ * and, when the alarm returns to OK, the resolved message under the same key. Channels (e-mail,
+ * PagerDuty, Slack, Teams) render this one object; none of them words a cause of its own.
+ * Everything in it has passed through the CPR mask.
+ */
+import { PRECEDENCE } from '../core/classify.ts';
+import { describeNetworkCode, formatAge } from '../core/format.ts';
+import { maskCpr } from '../core/privacy.ts';
+import type { ClassifiedResult, Evidence, FailureClass } from '../core/result.ts';
+
+/** The longest subject: a pager's summary line, a mail's subject, a chat header. */
+export const SUBJECT_MAX = 100;
+
+/** A paging composite alarm's change of state, as CloudWatch or the local evaluator reports it. */
+export interface AlarmChange {
+  /** The composite's id in the alarm policy (`infrastructure-page`). */
+  alarmId: string;
+  class: FailureClass;
+  owner: string;
+  severity: 'page' | 'warning';
+  state: 'ALARM' | 'OK';
+  /** When the state changed. */
+  at: Date;
+  /** What to check first (the alarm's runbook text). */
+  runbook?: string;
+  /** When the alarm went into ALARM: on a resolve, how long it lasted. */
+  alarmSince?: Date;
+}
+
+/** How long a probe has been failing, from the record of its runs. */
+export interface FailingSince {
+  /** The first failing run of the current stretch. */
+  firstFailingAt: Date;
+  /** Failing runs in the stretch. */
+  runs: number;
+}
+
+export interface NotificationInput {
+  environment: string;
+  change: AlarmChange;
+  /** The latest classified result of every probe. */
+  results: readonly ClassifiedResult[];
+  /** Per probe id, its current failing stretch, where the record knows it. */
+  failing?: ReadonlyMap<string, FailingSince>;
+  /** Links a deployment adds: artifacts, dashboard. */
+  links?: readonly { label: string; url: string }[];
+}
+
+export interface Notification {
+  /** One incident per environment and class: a trigger and its resolve share it (PagerDuty's dedup_key). */
+  key: string;
+  kind: 'trigger' | 'resolve';
+  severity: 'page' | 'warning';
+  class: FailureClass;
+  owner: string;
+  environment: string;
+  subject: string;
+  /** The cause in words, as in the subject. */
+  cause: string;
+  at: string;
+  since?: { first: string; copenhagen: string; utc: string; runs: number };
+  /** Root cause: one line per failing probe of the alarm's class. */
+  evidence: string[];
+  /** What the root cause holds back, by class, in precedence order. */
+  symptoms: { class: FailureClass; lines: string[] }[];
+  links: { label: string; url: string }[];
+  runbook?: string;
+  /** The whole message as plain text (e-mail, the store, a terminal). */
+  text: string;
+}
+
+/** Builds the trigger (alarm in ALARM) or resolve (back to OK) notification. */
+export function buildNotification(input: NotificationInput): Notification {
+  const { environment, change } = input;
+  const failing = input.results.filter((r) => !r.ok && r.class);
+  const root = failing.filter((r) => r.class === change.class);
+  const cause = root.length ? causeOf(root) : `no ${change.class} failure in the latest runs`;
+  const kind = change.state === 'ALARM' ? 'trigger' : 'resolve';
+  const lasted = change.alarmSince ? formatAge((change.at.getTime() - change.alarmSince.getTime()) / 1000) : null;
+  const subject =
+    kind === 'trigger'
+      ? clip(`[FLP ${environment}] ${change.class} · ${change.owner} · ${cause}`)
+      : clip(`[FLP ${environment}] resolved: ${change.class} · ${change.owner}${lasted ? ` · lasted ${lasted}` : ''}`);
+  const since = sinceOf(root, input.failing);
+  const evidence = root.map(evidenceLine);
+  const symptoms = PRECEDENCE.filter((c) => c !== change.class)
+    .map((c) => ({ class: c, lines: failing.filter((r) => r.class === c).map(evidenceLine) }))
+    .filter((s) => s.lines.length);
+  const links = [...(input.links ?? []), ...root.flatMap((r) => r.artifacts.map((a) => ({ label: `${r.probe}: ${a.split('/').pop()}`, url: a })))];
+  const notification: Omit<Notification, 'text'> = {
+    key: `flp-${environment}-${change.class}`,
+    kind,
+    severity: change.severity,
+    class: change.class,
+    owner: change.owner,
+    environment,
+    subject,
+    cause,
+    at: change.at.toISOString(),
+    ...(since ? { since } : {}),
+    evidence,
+    symptoms,
+    links,
+    ...(change.runbook ? { runbook: change.runbook } : {}),
+  };
+  return mask({ ...notification, text: textOf(notification, lasted) });
+}
+
+/**
+ * The cause in words: the same finding on several probes is said once with their names
+ * ("database down on flp-1, flp-2, flp-3"), different findings are joined with "; ".
+ */
+export function causeOf(results: readonly ClassifiedResult[]): string {
+  const byFinding = new Map<string, string[]>();
+  for (const r of results) {
+    const finding = findingOf(r);
+    byFinding.set(finding, [...(byFinding.get(finding) ?? []), subjectName(r)]);
+  }
+  return [...byFinding.entries()].map(([finding, where]) => (finding.includes('{where}') ? finding.replace('{where}', where.join(', ')) : finding)).join('; ');
+}
+
+/** The root cause's own finding for one failed probe, `{where}` standing for the probes that saw it. */
+function findingOf(r: ClassifiedResult): string {
+  const e = rootEvidence(r);
+  if (!e) return `${r.probe} failed`;
+  switch (e.type) {
+    case 'database-down':
+      return 'database down on {where}';
+    case 'network':
+      return `${describeNetworkCode(e.code, e.message)} (${e.code}) on {where}`;
+    case 'tls':
+      return `TLS certificate refused (${e.code}) on {where}`;
+    case 'timeout':
+      return e.phase === 'first-byte' ? 'no answer on {where}' : e.phase === 'body' ? 'answers that never finish on {where}' : `a step too slow on {where}`;
+    case 'http-status':
+      return `${e.status} from ${e.origin === 'proxy' ? 'the gateway' : 'the application'} on {where}`;
+    case 'sync-failed':
+      return `{where} sync failed${e.error ? `: ${e.error}` : ''}`;
+    case 'sync-stale':
+      return `{where} data ${formatAge(e.lagSeconds)} old (limit ${e.maxLagMinutes} min)${e.where === 'page' ? ' on the page' : ''}`;
+    case 'sync-malformed':
+      return '{where} sync status malformed';
+    case 'version-drift':
+      return `versions differ: ${versionsWords(e.versions, e.expected)}`;
+    case 'monitor':
+      return `the monitor failed: ${e.message}`;
+    default:
+      // The journey's application failures: its failing step says it best.
+      return `${failedStep(r) ?? r.probe} failed`;
+  }
+}
+
+/** The evidence that decided the probe's class (the first of that class). */
+function rootEvidence(r: ClassifiedResult): Evidence | undefined {
+  const order: Evidence['type'][] = ['database-down', 'tls', 'network', 'version-drift', 'sync-failed', 'sync-stale', 'sync-malformed', 'http-status', 'timeout', 'bad-response', 'request-failed', 'missing-element', 'app-error-shown', 'page-error', 'monitor'];
+  return [...r.evidence].sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type))[0];
+}
+
+/** How a probe is named in a cause: a node or source by its own name, the load balancer as such. */
+function subjectName(r: ClassifiedResult): string {
+  if (r.probe === 'lb') return 'the load balancer';
+  const [, name] = r.probe.split(':');
+  return name ?? r.probe;
+}
+
+function failedStep(r: ClassifiedResult): string | undefined {
+  return r.steps.find((s) => s.status === 'failed')?.name;
+}
+
+function versionsWords(versions: Record<string, string>, expected?: string): string {
+  const byVersion = new Map<string, string[]>();
+  for (const [node, v] of Object.entries(versions)) byVersion.set(v, [...(byVersion.get(v) ?? []), node]);
+  const parts = [...byVersion.entries()].map(([v, nodes]) => `${nodes.join(', ')} on ${v}`);
+  return `${parts.join('; ')}${expected ? ` (expected ${expected})` : ''}`;
+}
+
+/** One line of evidence: the probe, its summary (status codes with who answered, codes, lag, versions, the failing step). */
+function evidenceLine(r: ClassifiedResult): string {
+  const attempts = r.attempts > 1 ? ` (after ${r.attempts} attempts)` : '';
+  return `${r.probe}: ${r.summary}${attempts}`;
+}
+
+function sinceOf(root: readonly ClassifiedResult[], failing?: ReadonlyMap<string, FailingSince>): Notification['since'] | undefined {
+  const stretches = root.map((r) => failing?.get(r.probe)).filter((s): s is FailingSince => !!s);
+  if (!stretches.length) return undefined;
+  const first = new Date(Math.min(...stretches.map((s) => s.firstFailingAt.getTime())));
+  return { first: first.toISOString(), copenhagen: copenhagen(first), utc: `${first.toISOString().slice(0, 16).replace('T', ' ')} UTC`, runs: Math.max(...stretches.map((s) => s.runs)) };
+}
+
+const COPENHAGEN = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' });
+
+/** `2026-12-01 03:05 CET`: the time on-call's own clock shows. */
+function copenhagen(at: Date): string {
+  const p = Object.fromEntries(COPENHAGEN.formatToParts(at).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
+}
+
+function clip(text: string): string {
+  return text.length <= SUBJECT_MAX ? text : `${text.slice(0, SUBJECT_MAX - 1)}…`;
+}
+
+function textOf(n: Omit<Notification, 'text'>, lasted: string | null): string {
+  const lines = [n.subject, ''];
+  if (n.kind === 'resolve') lines.push(`Resolved at ${n.at}${lasted ? ` after ${lasted}` : ''}. Was: ${n.cause}.`, '');
+  else {
+    lines.push(`What broke: ${n.cause}`, `Whose job: ${n.owner} (${n.class})`);
+    if (n.since) lines.push(`Since: ${n.since.copenhagen} (${n.since.utc}), ${n.since.runs} failing ${n.since.runs === 1 ? 'run' : 'runs'}`);
+    lines.push('', 'Evidence:', ...n.evidence.map((l) => `  - ${l}`));
+    if (n.symptoms.length) lines.push('', 'Held back as symptoms of it:', ...n.symptoms.flatMap((s) => s.lines.map((l) => `  - ${s.class}: ${l}`)));
+  }
+  if (n.links.length) lines.push('', 'Links:', ...n.links.map((l) => `  - ${l.label}: ${l.url}`));
+  if (n.runbook) lines.push('', `Runbook: ${n.runbook}`);
+  return lines.join('\n');
+}
+
+/** Every string through the CPR mask: a summary may quote a URL that carried it. */
+function mask<T>(value: T): T {
+  return JSON.parse(maskCpr(JSON.stringify(value))) as T;
+}
+
