@@ -1,8 +1,10 @@
 /**
- * A response body read as JSON, the one way every HTTP probe reads it: strictly as UTF-8 (see
- * utf8.ts), then parsed, or the reason it is not JSON in the words the probes report.
+ * A response body read as JSON, the one way every HTTP probe reads it: strictly as UTF-8, then
+ * parsed, or the reason it is not JSON in the words the probes report. JSON is UTF-8 (RFC 8259):
+ * a lenient decoder would turn broken bytes into U+FFFD and let a corrupt answer pass. The BOM is
+ * kept, so a BOM-prefixed body stays "not JSON".
  */
-import { strictUtf8 } from './utf8.ts';
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export type JsonBody = { ok: true; value: unknown } | { ok: false; problem: string };
 
@@ -12,8 +14,12 @@ export type JsonBody = { ok: true; value: unknown } | { ok: false; problem: stri
  * usually what tells a reader who answered instead).
  */
 export function parseJsonBody(bytes: Uint8Array, contentType?: string): JsonBody {
-  const text = strictUtf8(bytes);
-  if (text === undefined) return { ok: false, problem: 'body: not valid UTF-8, which JSON must be' };
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return { ok: false, problem: 'body: not valid UTF-8, which JSON must be' };
+  }
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
