@@ -4,7 +4,7 @@
  * sandbox raises the alarms a deployment would. Thresholds and periods come from the config;
  * nothing here is restated in cdk/.
  */
-import type { Config } from '../core/config.ts';
+import { channelNames, type Config } from '../core/config.ts';
 import { JOURNEY_STEPS } from '../core/contract.ts';
 import { AlarmSpecBuilder, alarmPeriods, MAINTENANCE_ALARM_ID, type AlarmSpec, type CompositeSpec } from './spec-builder.ts';
 
@@ -75,6 +75,7 @@ export function alarmPolicy(config: Config, options: PolicyOptions = {}): AlarmP
     ...JOURNEY_STEPS.map((step) => b.stepLatency(step, p.journey, stepLatencyMs)),
     ...config.sync.map((source) => b.syncLag(source, p.sync)),
     ...httpsNodes.map((node) => b.certExpiry(node, p.nodes, config.alarms.certWarningDays)),
+    ...channelNames(config.notify.channels).map((name) => b.channelFailures(name, p.fastest)),
     b.maintenanceWindow(p.fastest),
   ];
 

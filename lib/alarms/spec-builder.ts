@@ -282,6 +282,23 @@ export class AlarmSpecBuilder {
     });
   }
 
+  /** A notification channel that could not deliver a page after its retries: the monitor's own failure, on one datapoint. */
+  channelFailures(channel: string, periodSeconds: number): AlarmSpec {
+    return this.metricAlarm({
+      id: `notify-${channel}`,
+      title: `flp-monitor could not deliver pages to ${channel}`,
+      class: 'monitor',
+      metric: METRICS.notificationFailed.name,
+      dimensions: { [DIMENSIONS.channel]: channel },
+      statistic: 'Maximum',
+      periodSeconds,
+      comparison: 'GreaterThanOrEqualToThreshold',
+      threshold: 1,
+      datapoints: 1,
+      runbook: `Check first: what ${channel} answered (the notifier's log, or notify test --channel ${channel}): its URL or key, or the vendor's status. The other channels and the SNS topics still got the page.`,
+    });
+  }
+
   /** In ALARM while a planned maintenance window is open: {@link MAINTENANCE_ALARM_ID}, the suppressor of every composite. */
   maintenanceWindow(periodSeconds: number): AlarmSpec {
     return this.metricAlarm({

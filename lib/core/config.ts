@@ -64,6 +64,30 @@ const ownersShape = Object.fromEntries(FAILURE_CLASSES.map((c) => [c, z.string()
   z.ZodOptional<z.ZodString>
 >;
 
+/** The channels a page can go to besides the owners' SNS topics (README "Notifications"). */
+export const CHANNEL_TYPES = ['pagerduty', 'slack', 'teams', 'webhook'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+/** PagerDuty's Events API v2 endpoint; a service in PagerDuty's EU region names `https://events.eu.pagerduty.com/v2/enqueue`. */
+export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+
+const channelSchema = z.strictObject({
+  type: z.enum(CHANNEL_TYPES, { error: `must be one of ${CHANNEL_TYPES.join(', ')}` }),
+  /** How the channel is named in logs, metrics and `notify test --channel`. Default: its type (then `<type>-2`, …). */
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"').optional(),
+  /** Whose pages it carries: owner names as `owners` gives them, or "*" for every owner. */
+  owners: z.array(z.string().min(1, 'must name an owner or be "*"'), { error: 'must be a list of owner names, or ["*"]' }).min(1, 'must name at least one owner, or "*"'),
+  /** Which severities it carries. Default: pages only. */
+  severities: z.array(z.enum(['page', 'warning'], { error: 'must be "page" or "warning"' })).min(1).default(['page']),
+  /** Where to post (Slack or Teams webhook, any URL for `webhook`; PagerDuty: default the public Events API). Local use; in AWS prefer `secretName`. */
+  url: httpUrl('where the channel posts').optional(),
+  /** PagerDuty's integration (routing) key. Local use; in AWS prefer `secretName`. */
+  routingKey: z.string().min(1, 'must not be empty').optional(),
+  /** Secrets Manager secret holding `url` and/or `routingKey` (JSON, or the bare value): read at run time in AWS, never in the template. */
+  secretName: z.string().min(1, 'must not be empty').optional(),
+});
+export type ChannelConfig = z.output<typeof channelSchema>;
+
 export const configSchema = z.strictObject({
   /** The JSON Schema an editor checks the file against (`flp-monitor config schema`); flp-monitor ignores it. */
   $schema: z.string({ error: 'must be a string: the path or URL of the JSON Schema, for editors' }).optional(),
@@ -220,6 +244,14 @@ export const configSchema = z.strictObject({
       httpMemoryMb: z.number().int().min(128).max(10240).default(256),
     })
     .default({ namespace: 'FLP/Synthetics', artifactsRetentionDays: 30, journeyMemoryMb: 2048, httpMemoryMb: 256 }),
+  /** Where pages go (README "Notifications"): each owner's SNS topic in AWS, and these channels everywhere. */
+  notify: z
+    .strictObject({
+      channels: z.array(channelSchema, { error: 'must be a list of { type, owners, … }' }).default([]),
+      /** A link every page carries (a dashboard); in AWS the deployed CloudWatch dashboard is linked as well. */
+      dashboardUrl: httpUrl('the dashboard on-call opens').optional(),
+    })
+    .default({ channels: [] }),
   /** When present, `npm start` runs the bundled sandbox on the ports the target URLs name. */
   sandbox: z
     .strictObject({
@@ -304,8 +336,38 @@ function crossCheck(c: Parsed): string[] {
   c.maintenance.windows.forEach((w, i) => {
     if (Date.parse(w.end) <= Date.parse(w.start)) problems.push(`maintenance.windows[${i}].end: ${w.end} is not after start ${w.start}`);
   });
+  problems.push(...channelProblems(c));
   if (c.timeouts.requestMs > c.timeouts.stepMs)
     problems.push(`timeouts.requestMs: ${c.timeouts.requestMs} is longer than timeouts.stepMs (${c.timeouts.stepMs}); a step must outlast its requests`);
+  return problems;
+}
+
+/** The name a channel goes by: its own, or its type (`slack`, then `slack-2`, … for several of one type). */
+export function channelNames(channels: readonly { type: ChannelType; name?: string | undefined }[]): string[] {
+  const count = new Map<string, number>();
+  return channels.map((ch) => {
+    if (ch.name) return ch.name;
+    const n = (count.get(ch.type) ?? 0) + 1;
+    count.set(ch.type, n);
+    return n === 1 ? ch.type : `${ch.type}-${n}`;
+  });
+}
+
+function channelProblems(c: Parsed): string[] {
+  const problems: string[] = [];
+  const owners = new Set([...Object.values(DEFAULT_OWNERS), ...Object.values(c.owners).filter((v): v is string => !!v)]);
+  const names = channelNames(c.notify.channels);
+  const seen = new Map<string, number>();
+  c.notify.channels.forEach((ch, i) => {
+    const at = `notify.channels[${i}]`;
+    const name = names[i]!;
+    if (seen.has(name)) problems.push(`${at}.name: "${name}" is also the name of notify.channels[${seen.get(name)}]; give each channel its own name`);
+    seen.set(name, i);
+    for (const o of ch.owners) if (o !== '*' && !owners.has(o)) problems.push(`${at}.owners: "${o}" owns no failure class (owners are ${[...owners].join(', ')}, or "*" for all)`);
+    if (ch.type === 'pagerduty') {
+      if (!ch.routingKey && !ch.secretName) problems.push(`${at}: a pagerduty channel needs routingKey or secretName (the integration key of a PagerDuty service)`);
+    } else if (!ch.url && !ch.secretName) problems.push(`${at}: a ${ch.type} channel needs url or secretName (the webhook it posts to)`);
+  });
   return problems;
 }
 

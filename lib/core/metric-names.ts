@@ -15,6 +15,8 @@ export const DIMENSIONS = {
   failureClass: 'FailureClass',
   /** The released version (the Release metric only: about four values a year). */
   version: 'Version',
+  /** A notification channel by its name (`pagerduty`, `slack-oncall`): one per configured channel. */
+  channel: 'Channel',
 } as const;
 
 export type DimensionKey = (typeof DIMENSIONS)[keyof typeof DIMENSIONS];
@@ -44,6 +46,11 @@ export const METRICS = {
    * four a year, each published once).
    */
   release: { name: 'Release', unit: 'Count' },
+  /**
+   * One point per notification a channel was sent: 1 when it could not be delivered (after its
+   * retries), 0 when it was. Dimensions: Environment, Channel (one metric per configured channel).
+   */
+  notificationFailed: { name: 'NotificationFailed', unit: 'Count' },
 } as const satisfies Record<string, { name: string; unit: MetricUnit }>;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS]['name'];
@@ -52,12 +59,12 @@ export type MetricName = (typeof METRICS)[keyof typeof METRICS]['name'];
  * The most distinct custom metrics (name + dimension values) a config can publish: what
  * CloudWatch bills per month. Success and DurationMillis per probe (the journey, each sync
  * source, each node, the load balancer, the release check), a step duration per journey step,
- * FailureCount per failure class (and per class for the journey alone), a lag per source, certificate days per HTTPS node, and the
- * heartbeat and maintenance flag.
+ * FailureCount per failure class (and per class for the journey alone), a lag per source, certificate days per HTTPS node, the
+ * heartbeat and maintenance flag, and NotificationFailed per notification channel.
  */
-export function customMetricCount(c: { journeyEnabled: boolean; steps: number; nodes: number; httpsNodes: number; sources: number; classes: number }): number {
+export function customMetricCount(c: { journeyEnabled: boolean; steps: number; nodes: number; httpsNodes: number; sources: number; classes: number; channels?: number }): number {
   const probes = (c.journeyEnabled ? 1 : 0) + c.sources + c.nodes + 2;
   // FailureCount per class, and per class again for the journey alone.
   const failures = c.classes * (c.journeyEnabled ? 2 : 1);
-  return 2 * probes + (c.journeyEnabled ? c.steps : 0) + failures + c.sources + c.httpsNodes + 2;
+  return 2 * probes + (c.journeyEnabled ? c.steps : 0) + failures + c.sources + c.httpsNodes + 2 + (c.channels ?? 0);
 }

@@ -125,3 +125,16 @@ export function releaseMetricRecord(release: Omit<ReleaseRecord, 'type' | 'summa
     dimensions: { [DIMENSIONS.environment]: release.environment, [DIMENSIONS.version]: release.version },
   };
 }
+
+/** A channel's delivery of one notification as its metric: 1 failed (after retries), 0 delivered. */
+export function notificationRecord(environment: string, channel: string, failed: boolean, timestamp: string, namespace: string = DEFAULT_NAMESPACE): MetricRecord {
+  return {
+    type: 'metric',
+    timestamp,
+    namespace,
+    name: METRICS.notificationFailed.name,
+    unit: METRICS.notificationFailed.unit,
+    value: failed ? 1 : 0,
+    dimensions: { [DIMENSIONS.environment]: environment, [DIMENSIONS.channel]: channel },
+  };
+}

@@ -171,6 +171,7 @@ export function costInputs(config: Config, options: CostOptions = {}): CostInput
       httpsNodes,
       sources,
       classes: FAILURE_CLASSES.length,
+      channels: config.notify.channels.length,
     }),
     standardAlarms: policy.alarms.length,
     compositeAlarms: policy.composites.length + suppressorSets.size,
