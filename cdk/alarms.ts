@@ -10,13 +10,12 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
 import { evidenceHint, type AlarmPolicy, type AlarmSpec, type Comparison, type CompositeSpec, type MissingData } from '../lib/alarms/policy.ts';
+import { suppressionPeriods } from '../lib/alarms/suppression.ts';
 import type { Config } from '../lib/core/config.ts';
 import { alarmNamePrefix, type OwnerTopics } from './topics.ts';
 
 /** CloudWatch's limit for an alarm description. */
 const DESCRIPTION_LIMIT = 1024;
-/** CloudWatch evaluates an alarm up to a minute after its period closes. */
-const EVALUATION_LAG_SECONDS = 60;
 /** The placeholder evidenceHint() leaves for the bucket, replaced by the real name at deploy time. */
 const BUCKET_PLACEHOLDER = '<artifacts bucket>';
 /** S3 bucket names are at most 63 characters. */
@@ -55,27 +54,6 @@ export function specMetric(policy: AlarmPolicy, spec: AlarmSpec): cloudwatch.Met
     statistic: spec.metric.statistic,
     period: Duration.seconds(spec.periodSeconds),
   });
-}
-
-/**
- * How long a composite waits for its suppressor, and how long it stays quiet after the
- * suppressor clears:
- *
- * - wait: the slowest suppressor member's time to ALARM (`period × datapointsToAlarm`) plus the
- *   evaluation lag, so a root cause detected a little after its symptom still suppresses it;
- * - extension: the slowest composite member's evaluation window (`period × evaluationPeriods`)
- *   plus the lag, the time a symptom needs to clear after its root cause has.
- */
-export function suppressionPeriods(policy: AlarmPolicy, composite: CompositeSpec): { waitSeconds: number; extensionSeconds: number } {
-  const byId = new Map(policy.alarms.map((a) => [a.id, a]));
-  const spec = (id: string) => {
-    const s = byId.get(id);
-    if (!s) throw new Error(`alarm policy: composite "${composite.id}" names "${id}", which is not an alarm of the policy`);
-    return s;
-  };
-  const wait = Math.max(0, ...composite.suppressedBy.map((id) => spec(id).periodSeconds * spec(id).datapointsToAlarm));
-  const extension = Math.max(0, ...composite.alarms.map((id) => spec(id).periodSeconds * spec(id).evaluationPeriods));
-  return { waitSeconds: wait + EVALUATION_LAG_SECONDS, extensionSeconds: extension + EVALUATION_LAG_SECONDS };
 }
 
 export interface PolicyAlarmsProps {

@@ -73,6 +73,15 @@ export interface Notification {
   text: string;
 }
 
+/**
+ * The incident a notification belongs to: one per environment and class (`flp-prod-sync`), a
+ * trigger and its resolve sharing it. Warnings of a class are an incident of their own
+ * (`flp-prod-application-warning`): a slow step is not the failing application.
+ */
+export function notificationKey(environment: string, cls: FailureClass, severity: 'page' | 'warning'): string {
+  return `flp-${environment}-${cls}${severity === 'warning' ? '-warning' : ''}`;
+}
+
 /** Builds the trigger (alarm in ALARM) or resolve (back to OK) notification. */
 export function buildNotification(input: NotificationInput): Notification {
   const { environment, change } = input;
@@ -92,7 +101,7 @@ export function buildNotification(input: NotificationInput): Notification {
     .filter((s) => s.lines.length);
   const links = [...(input.links ?? []), ...root.flatMap((r) => r.artifacts.map((a) => ({ label: `${r.probe}: ${a.split('/').pop()}`, url: a })))];
   const notification: Omit<Notification, 'text'> = {
-    key: `flp-${environment}-${change.class}`,
+    key: notificationKey(environment, change.class, change.severity),
     kind,
     severity: change.severity,
     class: change.class,
@@ -111,12 +120,39 @@ export function buildNotification(input: NotificationInput): Notification {
 }
 
 /**
+ * The message `notify test` sends through each channel: a page of the monitor's owner that says
+ * it is a test and that nothing is broken, under a key of its own (`flp-<env>-test`).
+ */
+export function testNotification(environment: string, owner: string, at: Date, kind: 'trigger' | 'resolve' = 'trigger'): Notification {
+  const n: Omit<Notification, 'text'> = {
+    key: `flp-${environment}-test`,
+    kind,
+    severity: 'page',
+    class: 'monitor',
+    owner,
+    environment,
+    subject: kind === 'trigger' ? `[FLP ${environment}] test · ${owner} · a test page from flp-monitor notify test: nothing is broken` : `[FLP ${environment}] resolved: test · ${owner}`,
+    cause: 'a test page from flp-monitor notify test: nothing is broken',
+    at: at.toISOString(),
+    evidence: [`sent by flp-monitor notify test at ${at.toISOString()}; if you read this, the channel works`],
+    symptoms: [],
+    links: [],
+  };
+  return { ...n, subject: clip(n.subject), text: textOf(n, null) };
+}
+
+/**
  * The cause in words: the same finding on several probes is said once with their names
  * ("database down on flp-1, flp-2, flp-3"), different findings are joined with "; ".
  */
 export function causeOf(results: readonly ClassifiedResult[]): string {
+  // The direct checks say it most plainly (and name the servers); the journey's own finding is
+  // the cause only when it alone saw it (stale data on the page, a broken print). Its line stays
+  // in the evidence either way.
+  const direct = results.filter((r) => r.kind !== 'journey');
+  const order = (r: ClassifiedResult) => ['node', 'sync', 'release', 'journey'].indexOf(r.kind) * 2 + (r.probe === 'lb' ? 1 : 0);
   const byFinding = new Map<string, string[]>();
-  for (const r of results) {
+  for (const r of [...(direct.length ? direct : results)].sort((a, b) => order(a) - order(b))) {
     const finding = findingOf(r);
     byFinding.set(finding, [...(byFinding.get(finding) ?? []), subjectName(r)]);
   }
@@ -137,20 +173,30 @@ function findingOf(r: ClassifiedResult): string {
     case 'timeout':
       return e.phase === 'first-byte' ? 'no answer on {where}' : e.phase === 'body' ? 'answers that never finish on {where}' : `a step too slow on {where}`;
     case 'http-status':
-      return `${e.status} from ${e.origin === 'proxy' ? 'the gateway' : 'the application'} on {where}`;
+      if (r.kind === 'sync') return `{where} sync status answered ${e.status}`;
+      return `${e.status} from ${e.origin === 'proxy' ? 'the gateway' : 'the application'} ${r.kind === 'journey' ? `in ${stepWords(r)}` : 'on {where}'}`;
     case 'sync-failed':
       return `{where} sync failed${e.error ? `: ${e.error}` : ''}`;
     case 'sync-stale':
-      return `{where} data ${formatAge(e.lagSeconds)} old (limit ${e.maxLagMinutes} min)${e.where === 'page' ? ' on the page' : ''}`;
+      return e.where === 'page' ? `${e.source} data ${formatAge(e.lagSeconds)} old on the journey's page (limit ${e.maxLagMinutes} min)` : `{where} data ${formatAge(e.lagSeconds)} old (limit ${e.maxLagMinutes} min)`;
     case 'sync-malformed':
       return '{where} sync status malformed';
     case 'version-drift':
       return `versions differ: ${versionsWords(e.versions, e.expected)}`;
     case 'monitor':
       return `the monitor failed: ${e.message}`;
+    case 'missing-element':
+      return `${stepWords(r)}: ${e.description} missing`;
+    case 'app-error-shown':
+      return `${stepWords(r)}: the app showed "${e.text.slice(0, 60)}"`;
+    case 'page-error':
+      return `${stepWords(r)}: script error "${e.message.slice(0, 60)}"`;
+    case 'request-failed':
+      return e.status ? `${e.status} from ${e.method} ${pathOf(e.url)} in ${stepWords(r)}` : `${e.method} ${pathOf(e.url)} ${e.failure ?? 'failed'} in ${stepWords(r)}`;
+    case 'bad-response':
+      return `${stepWords(r)}: ${e.problem}`;
     default:
-      // The journey's application failures: its failing step says it best.
-      return `${failedStep(r) ?? r.probe} failed`;
+      return `${stepWords(r)} failed`;
   }
 }
 
@@ -163,12 +209,24 @@ function rootEvidence(r: ClassifiedResult): Evidence | undefined {
 /** How a probe is named in a cause: a node or source by its own name, the load balancer as such. */
 function subjectName(r: ClassifiedResult): string {
   if (r.probe === 'lb') return 'the load balancer';
+  if (r.kind === 'journey') return 'the journey';
   const [, name] = r.probe.split(':');
   return name ?? r.probe;
 }
 
 function failedStep(r: ClassifiedResult): string | undefined {
   return r.steps.find((s) => s.status === 'failed')?.name;
+}
+
+/** The journey's failing step in words ("the journey's print step"), or the probe. */
+function stepWords(r: ClassifiedResult): string {
+  const step = failedStep(r) ?? (r.kind === 'journey' ? r.summary.match(/^([a-z-]+):/)?.[1] : undefined);
+  return step ? `the journey's ${step} step` : r.kind === 'journey' ? 'the journey' : r.probe;
+}
+
+/** A request's path without its query (a query may carry a patient's identifiers). */
+function pathOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).pathname : url.split('?')[0]!;
 }
 
 function versionsWords(versions: Record<string, string>, expected?: string): string {

@@ -122,6 +122,25 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       code = (await import('./config.ts')).configSchemaCommand(cio);
     });
 
+  const notify = program.command('notify').description('the pages flp-monitor sends (README "Notifications")');
+  notify
+    .command('test')
+    .description('send a test page through each configured channel and say what each answered; exit 1 when one failed')
+    .addOption(configOption())
+    .option('--channel <name>', 'only this channel (its name, or its type when unnamed)')
+    .option('--json', 'print exactly one JSON document on stdout')
+    .action(async (opts: { config: string; channel?: string; json?: boolean }) => {
+      code = await (await import('./notify.ts')).notifyTestCommand(opts, cio);
+    });
+  notify
+    .command('preview')
+    .description('run every probe once and print the pages the verdict would send, and what it holds back; exit 1 when something would page')
+    .addOption(configOption())
+    .option('--json', 'print exactly one JSON document on stdout: { pages, heldBack }')
+    .action(async (opts: { config: string; json?: boolean }) => {
+      code = await (await import('./notify.ts')).notifyPreviewCommand(opts, cio);
+    });
+
   const sandbox = program.command('sandbox').description('the bundled reference FLP target');
   sandbox
     .command('start')

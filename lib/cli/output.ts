@@ -59,6 +59,7 @@ export function reportJson(report: RunReport): string {
         probe: r.probe,
         kind: r.kind,
         target: r.target,
+        startedAt: r.startedAt,
         ok: r.ok,
         class: r.class,
         owner: r.owner,

@@ -11,6 +11,7 @@ import { LocalStore } from '../adapters/local-store.ts';
 import { intervalSeconds, type ProbeGroup } from '../core/contract.ts';
 import type { Monitor } from '../runtime/monitor.ts';
 import { cliMonitor } from '../runtime/cli-monitor.ts';
+import { PageNotifier, type SentNotification } from '../runtime/page-notifier.ts';
 import { resultsTable, verdictLine } from './output.ts';
 import { styleOf, type Io } from './io.ts';
 import { paint } from './terminal.ts';
@@ -32,6 +33,15 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
   const history = await new LocalStore(config.store.dir).read({ from: new Date(Date.now() - recent.windowMs) });
   recent.add(history.records, new Date());
   const monitor = cliMonitor(config, [{ write: async (records) => recent.add(records, new Date()) }]);
+  // Pages go out when a paging composite changes state, as the deployed notifier sends them.
+  const store = new LocalStore(config.store.dir);
+  const notifier = await PageNotifier.create(config, policy, {
+    record: async (records) => {
+      recent.add(records, new Date());
+      await store.append(records);
+    },
+  });
+  let lastSent: SentNotification | null = null;
   let lastStates = new Map<string, string>();
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -41,9 +51,9 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
   } else options.signal.addEventListener('abort', onSignal, { once: true });
   const style = styleOf(io);
   const live = options.live ?? style.terminal;
-  const render = (group: ProbeGroup, monitorNow: Monitor) => {
+  const sends = new Set<Promise<void>>();
+  const render = (group: ProbeGroup, monitorNow: Monitor, evaluation: Evaluation) => {
     const time = new Date().toLocaleTimeString('en-GB', { hour12: false });
-    const evaluation = evaluatePolicy(policy, recent.records, new Date());
     if (live) {
       const v = monitorNow.verdict();
       const lines = [
@@ -55,6 +65,7 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
         resultsTable(monitorNow.latest(), style.width),
         '',
         ...alarmLines(evaluation),
+        ...(lastSent ? [notificationLine(lastSent, 'last page: ')] : []),
         '',
         `schedule: journey every ${config.schedule.journeySeconds} s, sync every ${config.schedule.syncSeconds} s, nodes every ${config.schedule.nodesSeconds} s · store ${config.store.dir} · Ctrl-C to stop`,
       ];
@@ -77,8 +88,24 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
     while (!stop.signal.aborted) {
       const started = Date.now();
       try {
-        await monitor.runGroup(group);
-        if (!stop.signal.aborted) render(group, monitor);
+        const results = await monitor.runGroup(group);
+        if (!stop.signal.aborted) {
+          notifier.observe(results);
+          const evaluation = evaluatePolicy(policy, recent.records, new Date());
+          render(group, monitor, evaluation);
+          // Delivery (with its retries) runs beside the probes, never delaying the next run.
+          const sending = notifier.evaluate(evaluation, monitor.latest()).then(
+            (sent) => {
+              for (const n of sent) {
+                lastSent = n;
+                if (!live) io.out(`${new Date().toLocaleTimeString('en-GB', { hour12: false })} notify  ${notificationLine(n)}\n`);
+              }
+            },
+            (e: Error) => io.err(`flp-monitor: a notification could not be sent or kept: ${e.message}\n`),
+          );
+          sends.add(sending);
+          void sending.finally(() => sends.delete(sending));
+        }
       } catch (e) {
         io.err(`flp-monitor: the ${group} run failed inside the monitor: ${(e as Error).message}\n`);
       }
@@ -96,8 +123,17 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await monitor.close();
+    // A page being delivered finishes (its retries are bounded); it is already in the store.
+    await Promise.allSettled([...sends]);
   }
   return 0;
+}
+
+/** A sent notification in one line: its kind, subject and what each channel answered. */
+function notificationLine(s: SentNotification, prefix = ''): string {
+  const at = new Date(s.notification.at).toLocaleTimeString('en-GB', { hour12: false });
+  const answers = s.deliveries.length ? s.deliveries.map((d) => `${d.channel} ${d.ok ? `delivered${d.status ? ` (${d.status})` : ''}` : `FAILED: ${d.error ?? d.status}`}`).join(', ') : 'no channel configured (kept in the store)';
+  return `${prefix}${at} ${s.notification.kind} ${s.notification.subject} → ${answers}`;
 }
 
 function stateWord(c: CompositeStatus): string {

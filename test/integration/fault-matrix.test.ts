@@ -8,6 +8,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.ts';
+import { loadConfig } from '../../lib/core/config.ts';
+import type { ClassifiedResult } from '../../lib/core/result.ts';
+import { buildNotification } from '../../lib/alarms/notification.ts';
+import { previewPages } from '../../lib/alarms/preview.ts';
 import type { FailureClass } from '../../lib/core/result.ts';
 import type { FaultName, FaultParams } from '../../sandbox/index.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
@@ -16,9 +20,10 @@ import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts'
 const AT_ONCE = 2;
 
 interface RunJson {
+  startedAt: string;
   ok: boolean;
   verdict: { class: FailureClass | null; owner: string | null; summary: string };
-  results: { probe: string; ok: boolean; class: FailureClass | null; owner: string | null; attempts: number; durationMs: number; steps: { name: string; status: string }[]; error: string | null }[];
+  results: (ClassifiedResult & { error: string | null })[];
 }
 
 interface Run {
@@ -43,27 +48,27 @@ async function runOnce(fx: SandboxFixture, fault: FaultName | null, params?: Fau
     fx.sandbox.clearFaults();
   }
 }
-const rows: { fault: FaultName; params?: FaultParams; expected: FailureClass; owner: string; failing: string }[] = [
-  { fault: 'node-down', expected: 'infrastructure', owner: 'PLSP', failing: 'node:flp-2' },
-  { fault: 'lb-502', expected: 'infrastructure', owner: 'PLSP', failing: 'lb' },
-  { fault: 'lb-503', expected: 'infrastructure', owner: 'PLSP', failing: 'lb' },
-  { fault: 'lb-504', expected: 'infrastructure', owner: 'PLSP', failing: 'lb' },
-  { fault: 'db-down', expected: 'infrastructure', owner: 'PLSP', failing: 'node:flp-1' },
-  { fault: 'tls-expired', expected: 'infrastructure', owner: 'PLSP', failing: 'node:flp-1' },
-  { fault: 'tls-untrusted', expected: 'infrastructure', owner: 'PLSP', failing: 'node:flp-1' },
-  { fault: 'dns', expected: 'infrastructure', owner: 'PLSP', failing: 'journey' },
-  { fault: 'lb-hang', expected: 'infrastructure', owner: 'PLSP', failing: 'lb' },
-  { fault: 'api-500', expected: 'application', owner: 'KiAP', failing: 'journey' },
-  { fault: 'missing-section', expected: 'application', owner: 'KiAP', failing: 'journey' },
-  { fault: 'js-error', expected: 'application', owner: 'KiAP', failing: 'journey' },
-  { fault: 'create-fails', expected: 'application', owner: 'KiAP', failing: 'journey' },
-  { fault: 'print-not-pdf', expected: 'application', owner: 'KiAP', failing: 'journey' },
-  { fault: 'sync-failed', expected: 'sync', owner: 'PLSP', failing: 'sync:lab' },
-  { fault: 'sync-stale', expected: 'sync', owner: 'PLSP', failing: 'sync:lab' },
-  { fault: 'sync-error', expected: 'sync', owner: 'PLSP', failing: 'sync:lab' },
-  { fault: 'sync-malformed', expected: 'sync', owner: 'PLSP', failing: 'sync:lab' },
-  { fault: 'page-stale', expected: 'sync', owner: 'PLSP', failing: 'journey' },
-  { fault: 'version-drift', expected: 'release', owner: 'KiAP', failing: 'release' },
+const rows: { fault: FaultName; params?: FaultParams; expected: FailureClass; owner: string; failing: string; cause: RegExp }[] = [
+  { fault: 'node-down', expected: 'infrastructure', owner: 'PLSP', failing: 'node:flp-2', cause: /refused.*\(ECONNREFUSED\) on flp-2/ },
+  { fault: 'lb-502', expected: 'infrastructure', owner: 'PLSP', failing: 'lb', cause: /502 from the gateway on the load balancer/ },
+  { fault: 'lb-503', expected: 'infrastructure', owner: 'PLSP', failing: 'lb', cause: /503 from the gateway on the load balancer/ },
+  { fault: 'lb-504', expected: 'infrastructure', owner: 'PLSP', failing: 'lb', cause: /504 from the gateway on the load balancer/ },
+  { fault: 'db-down', expected: 'infrastructure', owner: 'PLSP', failing: 'node:flp-1', cause: /database down on flp-1, flp-2, flp-3/ },
+  { fault: 'tls-expired', expected: 'infrastructure', owner: 'PLSP', failing: 'node:flp-1', cause: /TLS certificate refused \(CERT_HAS_EXPIRED\) on flp-1/ },
+  { fault: 'tls-untrusted', expected: 'infrastructure', owner: 'PLSP', failing: 'node:flp-1', cause: /TLS certificate refused \(\w+\) on flp-1/ },
+  { fault: 'dns', expected: 'infrastructure', owner: 'PLSP', failing: 'journey', cause: /host name not found \(ENOTFOUND\) on flp-1/ },
+  { fault: 'lb-hang', expected: 'infrastructure', owner: 'PLSP', failing: 'lb', cause: /no answer on the load balancer/ },
+  { fault: 'api-500', expected: 'application', owner: 'KiAP', failing: 'journey', cause: /500 from GET \/api\/patients\/\d{6}-xxxx\/overview in the journey's overview step/ },
+  { fault: 'missing-section', expected: 'application', owner: 'KiAP', failing: 'journey', cause: /the journey's overview step: .* missing/ },
+  { fault: 'js-error', expected: 'application', owner: 'KiAP', failing: 'journey', cause: /the journey's \w+ step: script error/ },
+  { fault: 'create-fails', expected: 'application', owner: 'KiAP', failing: 'journey', cause: /500 from POST \/api\/plans in the journey's create-plan step/ },
+  { fault: 'print-not-pdf', expected: 'application', owner: 'KiAP', failing: 'journey', cause: /the journey's print step: content-type text\/html/ },
+  { fault: 'sync-failed', expected: 'sync', owner: 'PLSP', failing: 'sync:lab', cause: /lab sync failed/ },
+  { fault: 'sync-stale', expected: 'sync', owner: 'PLSP', failing: 'sync:lab', cause: /lab data .* old \(limit 120 min\)/ },
+  { fault: 'sync-error', expected: 'sync', owner: 'PLSP', failing: 'sync:lab', cause: /lab sync status answered 500/ },
+  { fault: 'sync-malformed', expected: 'sync', owner: 'PLSP', failing: 'sync:lab', cause: /lab sync status malformed/ },
+  { fault: 'page-stale', expected: 'sync', owner: 'PLSP', failing: 'journey', cause: /lab data .* old on the journey's page/ },
+  { fault: 'version-drift', expected: 'release', owner: 'KiAP', failing: 'release', cause: /versions differ: .*flp-\d on \d{4}\.\d\.\d/ },
 ];
 
 const runs = new Map<string, Run>();
@@ -123,6 +128,32 @@ describe('fault matrix through `flp-monitor run --once --json`', () => {
     expect(named.ok, `${failing} should fail`).toBe(false);
     expect(json.verdict.summary).toContain(expected);
     expect(livePlans).toBe(0);
+  });
+
+  it.each(rows)('pages $expected ($owner) for $fault, saying the cause and holding back its symptoms', async ({ fault, expected, owner, failing, cause }) => {
+    const { json } = runOf(fault);
+    const config = await loadConfig(pool[0]!.configFile);
+    const at = new Date(json.startedAt);
+    const { pages, heldBack } = previewPages(config, json.results, at);
+    // One page, the root cause's: every other failing class is a symptom it holds back (or the monitor's own).
+    expect(pages.map((p) => p.class), pages.map((p) => p.subject).join('\n')).toEqual([expected]);
+    const page = pages[0]!;
+    expect(page.subject.startsWith(`[FLP ${config.environment}] ${expected} · ${owner} · `), page.subject).toBe(true);
+    expect(page.subject.length).toBeLessThanOrEqual(100);
+    expect(page.cause).toMatch(cause);
+    expect(page.evidence.some((l) => l.startsWith(`${failing}: `)), page.evidence.join('\n')).toBe(true);
+    const symptomClasses = new Set(json.results.filter((r) => !r.ok && r.class && r.class !== expected && r.class !== 'monitor').map((r) => r.class));
+    expect(new Set(page.symptoms.map((x) => x.class))).toEqual(symptomClasses);
+    for (const cls of symptomClasses) expect(heldBack.map((h) => h.class)).toContain(cls);
+    expect(page.text).toContain(`What broke: ${page.cause}`);
+    expect(page.text).not.toContain(config.journey.cpr);
+    const resolved = buildNotification({
+      environment: config.environment,
+      change: { alarmId: `${expected}-page`, class: expected, owner, severity: 'page', state: 'OK', at: new Date(at.getTime() + 600_000), alarmSince: at },
+      results: json.results,
+    });
+    expect(resolved).toMatchObject({ kind: 'resolve', key: page.key });
+    expect(resolved.subject).toBe(`[FLP ${config.environment}] resolved: ${expected} · ${owner} · lasted 10 min 0 s`);
   });
 
   it('clears a single transient connection error with a retry: verdict ok, attempts recorded', () => {

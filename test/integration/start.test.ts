@@ -4,6 +4,8 @@
  * schedule interval, and Ctrl-C stopping it cleanly.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,12 +17,30 @@ import { startStallMeter } from '../support/stall-meter.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let child: ChildProcessWithoutNullStreams | undefined;
+let receiver: http.Server | undefined;
 
 afterAll(() => {
   child?.kill('SIGKILL');
+  receiver?.close();
 });
 
-async function writeSandboxConfig(dir: string) {
+/** A stand-in for PagerDuty's Events API and a plain webhook on loopback: records every event, answers as PagerDuty does (202). */
+async function startReceiver(): Promise<{ url: string; events: { path: string; body: Record<string, unknown> }[] }> {
+  const events: { path: string; body: Record<string, unknown> }[] = [];
+  receiver = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d.toString()));
+    req.on('end', () => {
+      const body = JSON.parse(text) as Record<string, unknown>;
+      events.push({ path: req.url ?? '', body });
+      res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: body.dedup_key }));
+    });
+  });
+  await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`, events };
+}
+
+async function writeSandboxConfig(dir: string, receiverUrl: string) {
   const [lb, n1, n2, n3, sync, dns, admin] = await freePorts(7);
   const host = (name: string, port: number, scheme = 'http') => `${scheme}://${name}.sandbox.test:${port}`;
   const config = {
@@ -43,6 +63,12 @@ async function writeSandboxConfig(dir: string) {
     store: { dir: 'store' },
     artifacts: { dir: 'artifacts' },
     sandbox: { adminPort: admin, version: '2026.4.1' },
+    notify: {
+      channels: [
+        { type: 'pagerduty', owners: ['*'], routingKey: 'R0ZZ1234567890ABCDEF1234567890AB', url: `${receiverUrl}/v2/enqueue` },
+        { type: 'webhook', owners: ['PLSP'], url: `${receiverUrl}/hook` },
+      ],
+    },
   };
   const file = path.join(dir, 'flp-monitor.config.json');
   await writeFile(file, JSON.stringify(config, null, 2));
@@ -69,9 +95,10 @@ function waitForOutput(proc: ChildProcessWithoutNullStreams, pattern: RegExp, ti
 }
 
 describe('npm start', () => {
-  it('shows the verdict, turns it to infrastructure / PLSP within one interval of db-down, and stops on Ctrl-C', async () => {
+  it('shows the verdict, turns it to infrastructure / PLSP within one interval of db-down, pages PLSP through PagerDuty and resolves it, and stops on Ctrl-C', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-start-'));
-    const configFile = await writeSandboxConfig(dir);
+    const hub = await startReceiver();
+    const configFile = await writeSandboxConfig(dir, hub.url);
     const proc = spawn(process.execPath, [path.join(root, 'lib/cli/bin.mjs'), 'start', '--config', configFile], { cwd: dir, stdio: 'pipe' });
     child = proc;
     const seen = { text: '' };
@@ -95,9 +122,26 @@ describe('npm start', () => {
     await waitForOutput(proc, /alarm +ALARM infrastructure-page → PLSP: [^\n]*infrastructure-failures/, 6_000, seen);
     expect(seen.text).not.toMatch(/alarm +ALARM (application|sync)-page/);
 
+    // The page: one PagerDuty trigger naming class, owner and the cause, and the same to PLSP's webhook; shown on screen.
+    await waitForOutput(proc, /notify +trigger \[FLP sandbox\] infrastructure · PLSP · database down[^\n]*→ pagerduty delivered \(202\), webhook delivered \(202\)/, 30_000, seen);
+    const pd = () => hub.events.filter((e) => e.path === '/v2/enqueue').map((e) => e.body);
+    expect(pd()).toHaveLength(1);
+    const trigger = pd()[0] as { event_action: string; dedup_key: string; routing_key: string; payload: { summary: string; severity: string; source: string } };
+    expect(trigger).toMatchObject({ event_action: 'trigger', dedup_key: 'flp-sandbox-infrastructure', payload: { severity: 'critical' } });
+    expect(trigger.payload.summary).toMatch(/infrastructure · PLSP · database down on flp-1, flp-2, flp-3/);
+    expect(hub.events.filter((e) => e.path === '/hook').map((e) => e.body.subject)).toEqual([trigger.payload.summary]);
+
     await main(['sandbox', 'clear', '--config', configFile], { out: () => {}, err: () => {} });
     seen.text = '';
     await waitForOutput(proc, /OK: all \d+ checks passed/, 15_000, seen);
+    await waitForOutput(proc, /notify +resolve \[FLP sandbox\] resolved: infrastructure · PLSP/, 30_000, seen);
+    // One incident: the resolve under the trigger's key, and never a page for the application symptom it held back.
+    expect(pd().map((e) => [e.event_action, e.dedup_key])).toEqual([
+      ['trigger', 'flp-sandbox-infrastructure'],
+      ['resolve', 'flp-sandbox-infrastructure'],
+    ]);
+    const stored = await readdir(path.join(dir, 'store/notifications'));
+    expect(stored.sort().map((f) => f.replace(/^[\dTZ-]+?-(flp-)/, '$1'))).toEqual(['flp-sandbox-infrastructure-trigger.json', 'flp-sandbox-infrastructure-resolve.json']);
 
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
     proc.kill('SIGINT');

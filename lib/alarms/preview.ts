@@ -1,0 +1,48 @@
+/**
+ * The pages one run's verdict would send if its failures persisted, and what it would hold back
+ * as symptoms: `notify preview` prints them, and the fault matrix checks every row's page.
+ */
+import type { Config } from '../core/config.ts';
+import { activeWindow } from '../core/maintenance.ts';
+import type { ClassifiedResult, FailureClass } from '../core/result.ts';
+import { FailingStretches } from './failing.ts';
+import { buildNotification, type Notification } from './notification.ts';
+import { alarmPolicy } from './policy.ts';
+
+/** What the verdict of one run would page, and what it holds back. */
+export interface Preview {
+  pages: Notification[];
+  heldBack: { class: FailureClass; owner: string; by: string }[];
+}
+
+/**
+ * The pages a verdict would send if its failures persisted: one per failing class whose paging
+ * composite is not held back by a failing root cause (the composites' `suppressedBy`) or by an
+ * open maintenance window.
+ */
+export function previewPages(config: Config, results: readonly ClassifiedResult[], at: Date): Preview {
+  const policy = alarmPolicy(config, { minPeriodSeconds: 1 });
+  const classOf = new Map(policy.alarms.map((a) => [a.id, a.class]));
+  const failing = new Set(results.filter((r) => !r.ok && r.class).map((r) => r.class!));
+  const window = activeWindow(config.maintenance, at);
+  const stretches = new FailingStretches();
+  stretches.observe(results, at);
+  const pages: Notification[] = [];
+  const heldBack: Preview['heldBack'] = [];
+  for (const c of policy.composites.filter((c) => c.severity === 'page' && failing.has(c.class))) {
+    const roots = c.suppressedBy.filter((id) => id !== policy.maintenanceAlarmId && failing.has(classOf.get(id)!));
+    if (window) heldBack.push({ class: c.class, owner: c.owner, by: `maintenance window "${window.reason}"` });
+    else if (roots.length) heldBack.push({ class: c.class, owner: c.owner, by: `a symptom of ${[...new Set(roots.map((id) => classOf.get(id)))].join(', ')}` });
+    else
+      pages.push(
+        buildNotification({
+          environment: config.environment,
+          change: { alarmId: c.id, class: c.class, owner: c.owner, severity: c.severity, state: 'ALARM', at, runbook: c.runbook },
+          results,
+          failing: stretches.current,
+          links: config.notify.dashboardUrl ? [{ label: 'dashboard', url: config.notify.dashboardUrl }] : [],
+        }),
+      );
+  }
+  return { pages, heldBack };
+}
