@@ -46,8 +46,10 @@ export interface NotificationInput {
   results: readonly ClassifiedResult[];
   /** Per probe id, its current failing stretch, where the record knows it. */
   failing?: ReadonlyMap<string, FailingSince>;
-  /** Links a deployment adds: artifacts, dashboard. */
+  /** Links a deployment adds: the dashboard. */
   links?: readonly { label: string; url: string }[];
+  /** The links of one artifact as a result names it (a local path, an `s3://` URI): a file path, a console link and a pre-signed URL. Default: the artifact as it is. */
+  artifactLink?: (artifact: string) => { label: string; url: string }[];
 }
 
 export interface Notification {
@@ -95,11 +97,12 @@ export function buildNotification(input: NotificationInput): Notification {
       ? clip(`[FLP ${environment}] ${change.class} · ${change.owner} · ${cause}`)
       : clip(`[FLP ${environment}] resolved: ${change.class} · ${change.owner}${lasted ? ` · lasted ${lasted}` : ''}`);
   const since = sinceOf(root, input.failing);
-  const evidence = root.map(evidenceLine);
+  const evidence = [...root].sort((a, b) => probeOrder(a) - probeOrder(b)).map(evidenceLine);
   const symptoms = PRECEDENCE.filter((c) => c !== change.class)
     .map((c) => ({ class: c, lines: failing.filter((r) => r.class === c).map(evidenceLine) }))
     .filter((s) => s.lines.length);
-  const links = [...(input.links ?? []), ...root.flatMap((r) => r.artifacts.map((a) => ({ label: `${r.probe}: ${a.split('/').pop()}`, url: a })))];
+  const artifactLink = input.artifactLink ?? ((a: string) => [{ label: a.split('/').pop()!, url: a }]);
+  const links = [...(input.links ?? []), ...root.flatMap((r) => r.artifacts.flatMap((a) => artifactLink(a).map((l) => ({ label: `${r.probe}: ${l.label}`, url: l.url }))))];
   const notification: Omit<Notification, 'text'> = {
     key: notificationKey(environment, change.class, change.severity),
     kind,
@@ -150,13 +153,17 @@ export function causeOf(results: readonly ClassifiedResult[]): string {
   // the cause only when it alone saw it (stale data on the page, a broken print). Its line stays
   // in the evidence either way.
   const direct = results.filter((r) => r.kind !== 'journey');
-  const order = (r: ClassifiedResult) => ['node', 'sync', 'release', 'journey'].indexOf(r.kind) * 2 + (r.probe === 'lb' ? 1 : 0);
   const byFinding = new Map<string, string[]>();
-  for (const r of [...(direct.length ? direct : results)].sort((a, b) => order(a) - order(b))) {
+  for (const r of [...(direct.length ? direct : results)].sort((a, b) => probeOrder(a) - probeOrder(b))) {
     const finding = findingOf(r);
     byFinding.set(finding, [...(byFinding.get(finding) ?? []), subjectName(r)]);
   }
   return [...byFinding.entries()].map(([finding, where]) => (finding.includes('{where}') ? finding.replace('{where}', where.join(', ')) : finding)).join('; ');
+}
+
+/** Servers first, then the load balancer, sync sources, the release check, the journey last: the most direct evidence leads. */
+function probeOrder(r: ClassifiedResult): number {
+  return ['node', 'sync', 'release', 'journey'].indexOf(r.kind) * 2 + (r.probe === 'lb' ? 1 : 0);
 }
 
 /** The root cause's own finding for one failed probe, `{where}` standing for the probes that saw it. */
@@ -232,8 +239,12 @@ function pathOf(url: string): string {
 function versionsWords(versions: Record<string, string>, expected?: string): string {
   const byVersion = new Map<string, string[]>();
   for (const [node, v] of Object.entries(versions)) byVersion.set(v, [...(byVersion.get(v) ?? []), node]);
-  const parts = [...byVersion.entries()].map(([v, nodes]) => `${nodes.join(', ')} on ${v}`);
-  return `${parts.join('; ')}${expected ? ` (expected ${expected})` : ''}`;
+  // The nodes off the expected version lead: they are the ones to fix.
+  const off = [...byVersion.entries()].filter(([v]) => v !== expected);
+  const parts = off.map(([v, nodes]) => `${nodes.join(', ')} on ${v}`);
+  if (!expected) return parts.join('; ');
+  const on = byVersion.get(expected);
+  return `${parts.join('; ')}, not ${expected}${on ? ` (${on.join(', ')} ${on.length === 1 ? 'is' : 'are'})` : ''}`;
 }
 
 /** One line of evidence: the probe, its summary (status codes with who answered, codes, lag, versions, the failing step). */

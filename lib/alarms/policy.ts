@@ -93,3 +93,12 @@ export function alarmPolicy(config: Config, options: PolicyOptions = {}): AlarmP
   ];
   return { namespace: config.aws.namespace, environment: config.environment, alarms, composites, maintenanceAlarmId: MAINTENANCE_ALARM_ID };
 }
+
+/**
+ * What a page of `composite` tells on-call to check first: the composite's own line, then the
+ * runbook of each member alarm that fired (or, when none is named, of its first member), said once.
+ */
+export function pageRunbook(policy: AlarmPolicy, composite: CompositeSpec, firing: readonly string[] = []): string {
+  const members = (firing.length ? firing : composite.alarms.slice(0, 1)).map((id) => policy.alarms.find((a) => a.id === id)?.runbook).filter((r): r is string => !!r);
+  return [composite.runbook, ...new Set(members)].join(' ');
+}

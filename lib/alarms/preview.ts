@@ -2,12 +2,13 @@
  * The pages one run's verdict would send if its failures persisted, and what it would hold back
  * as symptoms: `notify preview` prints them, and the fault matrix checks every row's page.
  */
+import path from 'node:path';
 import type { Config } from '../core/config.ts';
 import { activeWindow } from '../core/maintenance.ts';
 import type { ClassifiedResult, FailureClass } from '../core/result.ts';
 import { FailingStretches } from './failing.ts';
 import { buildNotification, type Notification } from './notification.ts';
-import { alarmPolicy } from './policy.ts';
+import { alarmPolicy, pageRunbook } from './policy.ts';
 
 /** What the verdict of one run would page, and what it holds back. */
 export interface Preview {
@@ -37,12 +38,18 @@ export function previewPages(config: Config, results: readonly ClassifiedResult[
       pages.push(
         buildNotification({
           environment: config.environment,
-          change: { alarmId: c.id, class: c.class, owner: c.owner, severity: c.severity, state: 'ALARM', at, runbook: c.runbook },
+          change: { alarmId: c.id, class: c.class, owner: c.owner, severity: c.severity, state: 'ALARM', at, runbook: pageRunbook(policy, c) },
           results,
           failing: stretches.current,
           links: config.notify.dashboardUrl ? [{ label: 'dashboard', url: config.notify.dashboardUrl }] : [],
+          artifactLink: localArtifactLink(config),
         }),
       );
   }
   return { pages, heldBack };
+}
+
+/** A local artifact (a path under `artifacts.dir`) as the file a person opens. */
+export function localArtifactLink(config: Pick<Config, 'artifacts'>): (artifact: string) => { label: string; url: string }[] {
+  return (artifact) => [{ label: artifact.split('/').pop()!, url: path.join(config.artifacts.dir, artifact) }];
 }

@@ -11,7 +11,8 @@ import type { Config } from '../core/config.ts';
 import { notificationRecord, type MetricRecord } from '../core/records.ts';
 import type { ClassifiedResult } from '../core/result.ts';
 import type { CompositeStatus, Evaluation } from '../alarms/evaluator.ts';
-import type { AlarmPolicy } from '../alarms/policy.ts';
+import { pageRunbook, type AlarmPolicy } from '../alarms/policy.ts';
+import { localArtifactLink } from '../alarms/preview.ts';
 import { ActionGate } from '../alarms/suppression.ts';
 import { FailingStretches } from '../alarms/failing.ts';
 import { buildNotification, notificationKey, type Notification } from '../alarms/notification.ts';
@@ -41,6 +42,7 @@ export class PageNotifier {
   readonly #deps: PageNotifierDeps;
   readonly #stretches = new FailingStretches();
   readonly #gate: ActionGate;
+  readonly #policy: AlarmPolicy;
   /** Open incidents: key → when the trigger went out. */
   readonly #open = new Map<string, Date>();
   /** One evaluation at a time: two probe groups finishing together must not page twice. */
@@ -48,6 +50,7 @@ export class PageNotifier {
 
   private constructor(config: Config, policy: AlarmPolicy, store: NotificationStore, deps: PageNotifierDeps) {
     this.#config = config;
+    this.#policy = policy;
     // Locally an evaluation follows every run: it sees a period at most one tick of the fastest schedule late.
     this.#gate = new ActionGate(policy, Math.min(config.schedule.syncSeconds, config.schedule.nodesSeconds));
     this.#store = store;
@@ -96,10 +99,11 @@ export class PageNotifier {
     const config = this.#config;
     const notification = buildNotification({
       environment: config.environment,
-      change: { alarmId: c.spec.id, class: c.spec.class, owner: c.spec.owner, severity: c.spec.severity, state, at, runbook: c.spec.runbook, ...(alarmSince ? { alarmSince } : {}) },
+      change: { alarmId: c.spec.id, class: c.spec.class, owner: c.spec.owner, severity: c.spec.severity, state, at, runbook: pageRunbook(this.#policy, c.spec, c.firing), ...(alarmSince ? { alarmSince } : {}) },
       results: latest,
       failing: this.#stretches.current,
       links: config.notify.dashboardUrl ? [{ label: 'dashboard', url: config.notify.dashboardUrl }] : [],
+      artifactLink: localArtifactLink(config),
     });
     // Kept before it is sent: a process stopped mid-delivery still has the page in its store.
     const file = await this.#store.append({ notification, deliveries: [] });

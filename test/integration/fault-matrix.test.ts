@@ -68,7 +68,7 @@ const rows: { fault: FaultName; params?: FaultParams; expected: FailureClass; ow
   { fault: 'sync-error', expected: 'sync', owner: 'PLSP', failing: 'sync:lab', cause: /lab sync status answered 500/ },
   { fault: 'sync-malformed', expected: 'sync', owner: 'PLSP', failing: 'sync:lab', cause: /lab sync status malformed/ },
   { fault: 'page-stale', expected: 'sync', owner: 'PLSP', failing: 'journey', cause: /lab data .* old on the journey's page/ },
-  { fault: 'version-drift', expected: 'release', owner: 'KiAP', failing: 'release', cause: /versions differ: .*flp-\d on \d{4}\.\d\.\d/ },
+  { fault: 'version-drift', expected: 'release', owner: 'KiAP', failing: 'release', cause: /versions differ: flp-3 on 2026\.4\.0, not 2026\.4\.1 \(flp-1, flp-2 are\)/ },
 ];
 
 const runs = new Map<string, Run>();
