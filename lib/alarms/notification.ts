@@ -181,11 +181,12 @@ function findingOf(r: ClassifiedResult): string {
       return e.phase === 'first-byte' ? 'no answer on {where}' : e.phase === 'body' ? 'answers that never finish on {where}' : `a step too slow on {where}`;
     case 'http-status':
       if (r.kind === 'sync') return `{where} sync status answered ${e.status}`;
-      return `${e.status} from ${e.origin === 'proxy' ? 'the gateway' : 'the application'} ${r.kind === 'journey' ? `in ${stepWords(r)}` : 'on {where}'}`;
+      const who = e.origin === 'proxy' ? 'the gateway' : 'the application';
+      return r.kind === 'journey' ? `${stepWords(r)}: ${e.status} from ${who}` : `${e.status} from ${who} on {where}`;
     case 'sync-failed':
       return `{where} sync failed${e.error ? `: ${e.error}` : ''}`;
     case 'sync-stale':
-      return e.where === 'page' ? `${e.source} data ${formatAge(e.lagSeconds)} old on the journey's page (limit ${e.maxLagMinutes} min)` : `{where} data ${formatAge(e.lagSeconds)} old (limit ${e.maxLagMinutes} min)`;
+      return e.where === 'page' ? `${stepWords(r)}: ${e.source} data ${formatAge(e.lagSeconds)} old on the page (limit ${e.maxLagMinutes} min)` : `{where} data ${formatAge(e.lagSeconds)} old (limit ${e.maxLagMinutes} min)`;
     case 'sync-malformed':
       return '{where} sync status malformed';
     case 'version-drift':
@@ -199,7 +200,7 @@ function findingOf(r: ClassifiedResult): string {
     case 'page-error':
       return `${stepWords(r)}: script error "${e.message.slice(0, 60)}"`;
     case 'request-failed':
-      return e.status ? `${e.status} from ${e.method} ${pathOf(e.url)} in ${stepWords(r)}` : `${e.method} ${pathOf(e.url)} ${e.failure ?? 'failed'} in ${stepWords(r)}`;
+      return `${stepWords(r)}: ${e.status ? `${e.status} from ${e.method} ${pathOf(e.url)}` : `${e.method} ${pathOf(e.url)} ${e.failure ?? 'failed'}`}`;
     case 'bad-response':
       return `${stepWords(r)}: ${e.problem}`;
     default:
@@ -225,10 +226,10 @@ function failedStep(r: ClassifiedResult): string | undefined {
   return r.steps.find((s) => s.status === 'failed')?.name;
 }
 
-/** The journey's failing step in words ("the journey's print step"), or the probe. */
+/** The journey's failing step, short enough for a subject ("journey print"), or the probe. */
 function stepWords(r: ClassifiedResult): string {
   const step = failedStep(r) ?? (r.kind === 'journey' ? r.summary.match(/^([a-z-]+):/)?.[1] : undefined);
-  return step ? `the journey's ${step} step` : r.kind === 'journey' ? 'the journey' : r.probe;
+  return step ? `journey ${step}` : r.kind === 'journey' ? 'the journey' : r.probe;
 }
 
 /** A request's path without its query (a query may carry a patient's identifiers). */

@@ -61,7 +61,7 @@ describe('the notification of a paging alarm', () => {
     const drift = buildNotification({ environment: 'prod', change: change('release'), results: [result('release', 'release', [{ type: 'version-drift', versions: { 'flp-1': '2026.4.1', 'flp-2': '2026.4.1', 'flp-3': '2026.4.0' } }], 'nodes disagree')] });
     expect(drift.subject).toBe('[FLP prod] release · KiAP · versions differ: flp-1, flp-2 on 2026.4.1; flp-3 on 2026.4.0');
     const api = buildNotification({ environment: 'prod', change: change('application'), results: [dbDown[3]!] });
-    expect(api.subject).toBe('[FLP prod] application · KiAP · 503 from the application in the journey\'s overview step');
+    expect(api.subject).toBe('[FLP prod] application · KiAP · journey overview: 503 from the application');
     expect(api.evidence[0]).toMatch(/overview failed/);
   });
 
