@@ -130,10 +130,10 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
 }
 
 /** A sent notification in one line: its kind, subject and what each channel answered. */
-function notificationLine(s: SentNotification, prefix = ''): string {
-  const at = new Date(s.notification.at).toLocaleTimeString('en-GB', { hour12: false });
+function notificationLine(s: SentNotification, prefix?: string): string {
+  const at = prefix === undefined ? '' : `${prefix}${new Date(s.notification.at).toLocaleTimeString('en-GB', { hour12: false })} `;
   const answers = s.deliveries.length ? s.deliveries.map((d) => `${d.channel} ${d.ok ? `delivered${d.status ? ` (${d.status})` : ''}` : `FAILED: ${d.error ?? d.status}`}`).join(', ') : 'no channel configured (kept in the store)';
-  return `${prefix}${at} ${s.notification.kind} ${s.notification.subject} → ${answers}`;
+  return `${at}${s.notification.kind} ${s.notification.subject} → ${answers}`;
 }
 
 function stateWord(c: CompositeStatus): string {

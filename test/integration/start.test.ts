@@ -14,6 +14,7 @@ import { main } from '../../lib/cli/main.ts';
 import { LocalStore } from '../../lib/adapters/local-store.ts';
 import { freePorts } from '../support/ports.ts';
 import { startStallMeter } from '../support/stall-meter.ts';
+import { PAGERDUTY_RESOLVE, PAGERDUTY_TRIGGER, validate } from '../support/vendor-formats.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let child: ChildProcessWithoutNullStreams | undefined;
@@ -129,6 +130,7 @@ describe('npm start', () => {
     const trigger = pd()[0] as { event_action: string; dedup_key: string; routing_key: string; payload: { summary: string; severity: string; source: string } };
     expect(trigger).toMatchObject({ event_action: 'trigger', dedup_key: 'flp-sandbox-infrastructure', payload: { severity: 'critical' } });
     expect(trigger.payload.summary).toMatch(/infrastructure · PLSP · database down on flp-1, flp-2, flp-3/);
+    expect(validate(PAGERDUTY_TRIGGER, trigger)).toEqual([]);
     expect(hub.events.filter((e) => e.path === '/hook').map((e) => e.body.subject)).toEqual([trigger.payload.summary]);
 
     await main(['sandbox', 'clear', '--config', configFile], { out: () => {}, err: () => {} });
@@ -140,6 +142,7 @@ describe('npm start', () => {
       ['trigger', 'flp-sandbox-infrastructure'],
       ['resolve', 'flp-sandbox-infrastructure'],
     ]);
+    expect(validate(PAGERDUTY_RESOLVE, pd()[1])).toEqual([]);
     const stored = await readdir(path.join(dir, 'store/notifications'));
     expect(stored.sort().map((f) => f.replace(/^[\dTZ-]+?-(flp-)/, '$1'))).toEqual(['flp-sandbox-infrastructure-trigger.json', 'flp-sandbox-infrastructure-resolve.json']);
 
