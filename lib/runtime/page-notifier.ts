@@ -33,7 +33,6 @@ export interface PageNotifierDeps {
   record?: (records: MetricRecord[]) => Promise<void>;
   /** Delivery timing (tests make retries quick). */
   dispatchOptions?: DispatchOptions;
-  now?: () => Date;
 }
 
 export class PageNotifier {
@@ -130,9 +129,9 @@ export class PageNotifier {
     }
     const send = this.#deps.send ?? dispatch;
     const deliveries = [...(targets.length ? await send(notification, targets, this.#deps.dispatchOptions) : []), ...unusable];
-    const now = (this.#deps.now?.() ?? new Date()).toISOString();
+    // At the page's own time: the evaluation that sent it and the channel's alarm see the same period.
     const { environment, aws } = this.#config;
-    await this.#deps.record?.(deliveries.map((d) => notificationRecord(environment, d.channel, !d.ok, now, aws.namespace)));
+    await this.#deps.record?.(deliveries.map((d) => notificationRecord(environment, d.channel, !d.ok, notification.at, aws.namespace)));
     return deliveries;
   }
 }
