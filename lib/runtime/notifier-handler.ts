@@ -32,7 +32,7 @@ import { alarmPolicy, type AlarmPolicy, type CompositeSpec } from '../alarms/pol
 import { channelNames, DEFAULT_OWNERS, type ChannelConfig, type ChannelType, type Config } from '../core/config.ts';
 import { alarmConsoleUrl, dashboardConsoleUrl, parseS3Uri, s3ObjectConsoleUrl } from '../core/console-links.ts';
 import type { Logger } from '../core/context.ts';
-import { enabledGroups, KIND_ORDER, type ProbeGroup } from '../core/contract.ts';
+import { enabledGroups, type ProbeGroup } from '../core/contract.ts';
 import { describeError } from '../core/format.ts';
 import { latestMaxAgeMs, type LatestResults } from '../core/latest-results.ts';
 import { maskCpr } from '../core/privacy.ts';
@@ -48,6 +48,8 @@ const alarmNamePrefix = (environment: string) => `flp-${environment}-`;
 export const ON_CALL_KEY = 'on-call';
 /** Time kept back from the deadline for the raw fallback page. */
 export const NOTIFIER_DEADLINE_RESERVE_MS = 5_000;
+/** The order of a page's evidence: nodes and the load balancer, the release check, sync, then the journey. */
+const PAGE_ORDER: readonly ClassifiedResult['kind'][] = ['node', 'release', 'sync', 'journey'];
 /** Events remembered per container, so a retried event neither pages twice nor loses its fallback. */
 const REMEMBERED_EVENTS = 100;
 
@@ -554,7 +556,8 @@ async function readLatest(
     results.push(...doc.results);
     for (const [probe, s] of Object.entries((doc as LatestResults).failing)) failing.set(probe, { firstFailingAt: new Date(s.firstFailingAt), runs: s.runs });
   });
-  const order = (r: ClassifiedResult) => KIND_ORDER.indexOf(r.kind);
+  // The direct checks first: they name the cause ("database down on flp-1"), the journey shows what users saw.
+  const order = (r: ClassifiedResult) => PAGE_ORDER.indexOf(r.kind);
   results.sort((a, b) => order(a) - order(b) || a.probe.localeCompare(b.probe));
   return { results, failing };
 }

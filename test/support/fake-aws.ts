@@ -165,6 +165,11 @@ export class FakeAws {
     this.#handlers.set(operation, handler);
   }
 
+  /** Stops answering `operations` by handler (handlers outlive {@link reset}). */
+  unhandle(...operations: string[]): void {
+    for (const o of operations) this.#handlers.delete(o);
+  }
+
   /** The recorded requests of one operation. */
   calls(operation: string): RecordedRequest[] {
     return this.requests.filter((r) => r.operation === operation);
