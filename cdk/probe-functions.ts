@@ -83,9 +83,9 @@ const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 export const BROWSER_START_MS = 15_000;
 /** A failed journey's screenshot and trace (the journey caps this at 5 s). */
 export const ARTIFACT_CAPTURE_MS = 5_000;
-/** After the journey: artifact upload to S3, metric publishing with its retries, the result lines, the handler's 3 s reserve. */
+/** After the journey: artifact upload to S3, metric publishing with its retries, the result lines, the latest results (each S3 call bounded, never past the deadline), the handler's 3 s reserve. */
 export const JOURNEY_MARGIN_MS = 15_000;
-/** After the HTTP probes: cold start, metric publishing with its retries, the result lines, the handler's 3 s reserve. */
+/** After the HTTP probes: cold start, metric publishing with its retries, the result lines, the latest results (each S3 call bounded, never past the deadline), the handler's 3 s reserve. */
 export const HTTP_MARGIN_MS = 10_000;
 
 export interface ProbeTiming {
