@@ -1,18 +1,19 @@
 /**
  * Renders the alarm policy (lib/alarms/policy.ts) into CloudWatch, generically: every spec
  * becomes a metric alarm without actions; every composite spec becomes a composite alarm (any
- * of its members in ALARM) that pages its owner's topic and on-call's, with its actions
- * suppressed while the root causes the policy names (`suppressedBy`) are in ALARM. Nothing
- * here states a threshold, a period or a metric name.
+ * of its members in ALARM) with its actions suppressed while the root causes the policy names
+ * (`suppressedBy`) are in ALARM. The composites have no actions either: their state changes go
+ * through EventBridge to the notifier (cdk/notifier.ts), which pages the owner's topic and
+ * on-call's with the cause and its evidence, honouring that suppression. Nothing here states a
+ * threshold, a period or a metric name.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
 import { evidenceHint, type AlarmPolicy, type AlarmSpec, type Comparison, type CompositeSpec, type MissingData } from '../lib/alarms/policy.ts';
 import { suppressionPeriods } from '../lib/alarms/suppression.ts';
 import type { Config } from '../lib/core/config.ts';
-import { alarmNamePrefix, type OwnerTopics } from './topics.ts';
+import { alarmNamePrefix } from './topics.ts';
 
 /** CloudWatch's limit for an alarm description. */
 const DESCRIPTION_LIMIT = 1024;
@@ -59,7 +60,6 @@ export function specMetric(policy: AlarmPolicy, spec: AlarmSpec): cloudwatch.Met
 export interface PolicyAlarmsProps {
   config: Config;
   policy: AlarmPolicy;
-  topics: OwnerTopics;
   /** The artifacts bucket's name, put into every description's evidence line. */
   artifactsBucketName: string;
 }
@@ -67,14 +67,14 @@ export interface PolicyAlarmsProps {
 export class PolicyAlarms extends Construct {
   /** Spec id → metric alarm. */
   readonly alarms = new Map<string, cloudwatch.Alarm>();
-  /** Composite spec id → paging composite alarm. */
+  /** Composite spec id → paging composite alarm (its state changes are what the notifier pages on). */
   readonly composites = new Map<string, cloudwatch.CompositeAlarm>();
   /** Suppressor id → the alarm that suppresses (a composite of several, or the one alarm). */
   readonly suppressors = new Map<string, cloudwatch.IAlarm>();
 
   constructor(scope: Construct, id: string, props: PolicyAlarmsProps) {
     super(scope, id);
-    const { config, policy, topics } = props;
+    const { config, policy } = props;
     const names = new Set<string>();
     const uniqueName = (alarmId: string) => {
       const name = alarmName(policy, alarmId);
@@ -173,9 +173,7 @@ export class PolicyAlarms extends Construct {
             }
           : {}),
       });
-      const targets = [new actions.SnsAction(topics.of(spec.owner)), new actions.SnsAction(topics.onCall)];
-      composite.addAlarmAction(...targets);
-      composite.addOkAction(...targets);
+      // No actions: the notifier pages (EventBridge → cdk/notifier.ts), with the evidence.
       this.composites.set(spec.id, composite);
     }
   }

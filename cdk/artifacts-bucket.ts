@@ -1,14 +1,19 @@
 /**
- * Where failed journeys leave their evidence (screenshot, Playwright trace): an S3 bucket that
- * is encrypted, private, TLS-only and empties itself after `aws.artifactsRetentionDays`. Its
- * server access logs go to a second bucket, so who read the evidence is on record.
+ * Where failed journeys leave their evidence (screenshot, Playwright trace) and every probe
+ * function its group's latest results for the notifier (`latest/<environment>/<group>.json`):
+ * an S3 bucket that is encrypted, private, TLS-only and empties itself after
+ * `aws.artifactsRetentionDays` (the latest results, overwritten every run, after a few days).
+ * Its server access logs go to a second bucket, so who read the evidence is on record.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
 
 /** How long the access logs of the artifacts bucket are kept. */
 export const ACCESS_LOG_RETENTION_DAYS = 365;
+/** Latest results are overwritten every run; one left behind (a group switched off, an environment gone) goes after this many days. */
+export const LATEST_RETENTION_DAYS = 3;
 
 export interface ArtifactsBucketProps {
   /** Days an artifact is kept (config `aws.artifactsRetentionDays`). */
@@ -45,6 +50,7 @@ export class ArtifactsBucket extends Construct {
       versioned: false,
       lifecycleRules: [
         { id: 'expire-artifacts', expiration: Duration.days(props.retentionDays) },
+        { id: 'expire-latest-results', prefix: LATEST_PREFIX, expiration: Duration.days(Math.min(LATEST_RETENTION_DAYS, props.retentionDays)) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

@@ -1,6 +1,7 @@
 /**
  * The monitor in AWS: artifacts bucket, probe functions on their schedules, the alarm policy
- * with its composites, a topic per owner and the dashboard, all from one validated config.
+ * with its composites, a topic per owner, the dashboard, and the notifier that pages the owners
+ * and on-call when a composite changes state, all from one validated config.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -9,6 +10,7 @@ import type { Config } from '../lib/core/config.ts';
 import { PolicyAlarms } from './alarms.ts';
 import { ArtifactsBucket } from './artifacts-bucket.ts';
 import { MonitorDashboard } from './dashboard.ts';
+import { Notifier } from './notifier.ts';
 import { ProbeFunctions } from './probe-functions.ts';
 import { ON_CALL, OwnerTopics, ownerSlug } from './topics.ts';
 
@@ -32,18 +34,29 @@ export class MonitorStack extends Stack {
   readonly topics: OwnerTopics;
   readonly alarms: PolicyAlarms;
   readonly dashboard: MonitorDashboard;
+  readonly notifier: Notifier;
 
   constructor(scope: Construct, id: string, props: MonitorStackProps) {
     super(scope, id, { description: `flp-monitor: synthetic monitoring of FLP (${props.config.environment})`, ...props });
     const { config } = props;
     this.config = config;
+    // Its S3 prefix would be the latest results' (latest/<environment>/…, expired after days).
+    if (config.environment === 'latest') throw new Error('environment: "latest" names the S3 prefix of the latest results; name the environment otherwise');
     this.policy = alarmPolicy(config, { minPeriodSeconds: MIN_ALARM_PERIOD_SECONDS });
 
     this.artifacts = new ArtifactsBucket(this, 'Artifacts', { retentionDays: config.aws.artifactsRetentionDays });
     this.probes = new ProbeFunctions(this, 'Probes', { config, namespace: this.policy.namespace, artifactsBucket: this.artifacts.bucket });
     this.topics = new OwnerTopics(this, 'Topics', { environment: config.environment, owners: Object.values(config.owners) });
-    this.alarms = new PolicyAlarms(this, 'Alarms', { config, policy: this.policy, topics: this.topics, artifactsBucketName: this.artifacts.bucket.bucketName });
+    this.alarms = new PolicyAlarms(this, 'Alarms', { config, policy: this.policy, artifactsBucketName: this.artifacts.bucket.bucketName });
     this.dashboard = new MonitorDashboard(this, 'Dashboard', { config, policy: this.policy, alarms: this.alarms });
+    this.notifier = new Notifier(this, 'Notifier', {
+      config,
+      policy: this.policy,
+      alarms: this.alarms,
+      topics: this.topics,
+      artifactsBucket: this.artifacts.bucket,
+      dashboardName: this.dashboard.dashboard.dashboardName,
+    });
 
     new CfnOutput(this, 'ArtifactsBucketName', { value: this.artifacts.bucket.bucketName, description: 'Failure artifacts (screenshots, traces) under <environment>/<time>-journey/' });
     for (const [owner, topic] of this.topics.byOwner) {
@@ -53,6 +66,8 @@ export class MonitorStack extends Stack {
     for (const [group, logGroup] of Object.entries(this.probes.logGroups)) {
       new CfnOutput(this, `LogGroup${pascalCase(group)}`, { value: logGroup.logGroupName, description: `Log group of the ${group} function (one JSON line per probe result)` });
     }
+    new CfnOutput(this, 'NotifierFunctionName', { value: this.notifier.function.functionName, description: 'The notifier: pages the owners and on-call when a paging alarm changes state (its log says what was paged, to whom)' });
+    new CfnOutput(this, 'NotifierDeadLetterQueueUrl', { value: this.notifier.deadLetters.queueUrl, description: 'Alarm state changes the notifier could not page (a message here pages on-call)' });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard' });
   }
 }

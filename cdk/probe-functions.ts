@@ -15,7 +15,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, LogLevel as EsbuildLogLevel, Charset } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, LogLevel as EsbuildLogLevel, Charset, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -23,6 +23,7 @@ import { Construct } from 'constructs';
 import type { Config } from '../lib/core/config.ts';
 import { enabledGroups, intervalSeconds, JOURNEY_STEPS, type ProbeGroup } from '../lib/core/contract.ts';
 import { certificatesInPem } from '../lib/core/pem.ts';
+import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
 import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
 import { closureHash, copyPackages, runtimeClosure } from './node-modules.ts';
 
@@ -44,6 +45,30 @@ export const UNBUNDLED_PACKAGES = ['playwright', 'playwright-core'] as const;
 /** Kept out of the esbuild bundle: loaded at run time from the layer or from node_modules beside the bundle. */
 export const EXTERNAL_MODULES = [...CHROMIUM_LAYER_PACKAGES, ...UNBUNDLED_PACKAGES];
 
+/**
+ * How every function is bundled: one minified ES module with source maps, by esbuild on this
+ * machine (no Docker), with a `require` for the CommonJS modules it contains; everything but
+ * {@link EXTERNAL_MODULES} is bundled, the AWS SDK clients included (the versions the tests ran).
+ */
+export const ESM_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  forceDockerBundling: false,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  charset: Charset.UTF8,
+  logLevel: EsbuildLogLevel.ERROR,
+  mainFields: ['module', 'main'],
+  // Bundled CommonJS modules call require(); an ES module has none of its own.
+  banner: "import { createRequire as __flpCreateRequire } from 'node:module'; const require = __flpCreateRequire(import.meta.url);",
+  externalModules: [...EXTERNAL_MODULES],
+};
+
+/** The CloudFormation logical id of a bucket (cdk-nag names its findings by it). */
+export function bucketLogicalId(bucket: s3.IBucket): string {
+  return Stack.of(bucket).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
+}
+
 /** Lambda's limit for all environment variables of a function together (keys and values). */
 const LAMBDA_ENV_LIMIT_BYTES = 4096;
 /** Lambda's longest timeout. */
@@ -58,9 +83,9 @@ const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 export const BROWSER_START_MS = 15_000;
 /** A failed journey's screenshot and trace (the journey caps this at 5 s). */
 export const ARTIFACT_CAPTURE_MS = 5_000;
-/** After the journey: artifact upload to S3, metric publishing with its retries, the result lines, the handler's 3 s reserve. */
+/** After the journey: artifact upload to S3, metric publishing with its retries, the result lines, the latest results (each S3 call bounded, never past the deadline), the handler's 3 s reserve. */
 export const JOURNEY_MARGIN_MS = 15_000;
-/** After the HTTP probes: cold start, metric publishing with its retries, the result lines, the handler's 3 s reserve. */
+/** After the HTTP probes: cold start, metric publishing with its retries, the result lines, the latest results (each S3 call bounded, never past the deadline), the handler's 3 s reserve. */
 export const HTTP_MARGIN_MS = 10_000;
 
 export interface ProbeTiming {
@@ -230,7 +255,7 @@ export class ProbeFunctions extends Construct {
       });
       const role = new iam.Role(this, `${pascal(group)}Role`, {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `flp-monitor ${group} probes (${config.environment}): write own logs, publish metrics to ${namespace}${journey ? ', put failure artifacts' : ''}`,
+        description: `flp-monitor ${group} probes (${config.environment}): write own logs, publish metrics to ${namespace}, keep the latest results${journey ? ', put failure artifacts' : ''}`,
       });
       // An explicit log policy on the function's own log group instead of AWSLambdaBasicExecutionRole (logs:* on every group).
       logGroup.grantWrite(role);
@@ -258,10 +283,23 @@ export class ProbeFunctions extends Construct {
 
       const environment: Record<string, string> = {
         [ENV.config]: flpConfig,
+        [ENV.artifactsBucket]: artifactsBucket.bucketName,
         NODE_OPTIONS: '--enable-source-maps',
       };
+      // The group's latest results for the notifier (lib/core/latest-results.ts): overwritten each run, read back after a cold start.
+      const latest = `${LATEST_PREFIX}${config.environment}/*`;
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'KeepLatestResults',
+          actions: ['s3:PutObject', 's3:GetObject'],
+          resources: [artifactsBucket.arnForObjects(latest)],
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId(artifactsBucket)}.Arn>/${latest}]`,
+        reason: `The function writes and reads back its group's latest results, ${LATEST_PREFIX}${config.environment}/<group>.json; the grant is s3:PutObject and s3:GetObject on that prefix of the artifacts bucket only.`,
+      });
       if (journey) {
-        environment[ENV.artifactsBucket] = artifactsBucket.bucketName;
         // Put only, and only under the environment's prefix (lib/artifacts-s3.ts: `<environment>/<run>/...`).
         role.addToPrincipalPolicy(
           new iam.PolicyStatement({
@@ -271,7 +309,7 @@ export class ProbeFunctions extends Construct {
           }),
         );
         Validations.of(role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::<${Stack.of(artifactsBucket).getLogicalId(artifactsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${config.environment}/*]`,
+          id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId(artifactsBucket)}.Arn>/${config.environment}/*]`,
           reason: `Each failed journey writes new objects under ${config.environment}/<time>-journey/ with names known only at run time; the grant is s3:PutObject alone, on that prefix of the artifacts bucket.`,
         });
         if (secret) {
@@ -306,18 +344,7 @@ export class ProbeFunctions extends Construct {
         maxEventAge: Duration.seconds(Math.max(60, timing.rateMinutes * 60)),
         ...(network ? { vpc: network.vpc, vpcSubnets: { subnets: network.subnets }, securityGroups: network.securityGroups } : {}),
         bundling: {
-          format: OutputFormat.ESM,
-          forceDockerBundling: false,
-          minify: true,
-          sourceMap: true,
-          sourcesContent: false,
-          charset: Charset.UTF8,
-          logLevel: EsbuildLogLevel.ERROR,
-          mainFields: ['module', 'main'],
-          // Bundled CommonJS modules call require(); an ES module has none of its own.
-          banner: "import { createRequire as __flpCreateRequire } from 'node:module'; const require = __flpCreateRequire(import.meta.url);",
-          // Everything else is bundled, the AWS SDK clients included: the versions the tests ran.
-          externalModules: [...EXTERNAL_MODULES],
+          ...ESM_BUNDLING,
           commandHooks: {
             beforeBundling: () => [],
             beforeInstall: () => [],
@@ -399,7 +426,7 @@ function copyCommands(packages: ReturnType<typeof runtimeClosure>, outputDir: st
   });
 }
 
-function checkEnvironmentSize(group: ProbeGroup, environment: Record<string, string>): void {
+export function checkEnvironmentSize(group: string, environment: Record<string, string>): void {
   // A token (the bucket name, the secret ARN) renders at deploy time; count it at its longest.
   const size = Object.entries(environment).reduce((n, [k, v]) => n + k.length + (v.includes('${Token[') ? 200 : Buffer.byteLength(v)), 0);
   if (size > LAMBDA_ENV_LIMIT_BYTES)

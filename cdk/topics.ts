@@ -1,9 +1,10 @@
 /**
  * One SNS topic per owner organisation (PLSP, KiAP, the monitor's owner: whoever `owners` in the
  * config names) and one for on-call, so each organisation subscribes to its own causes only.
- * Encrypted with one customer-managed key that CloudWatch may use (an AWS-managed SNS key
- * cannot be opened to CloudWatch alarms), TLS-only, publishable by this account's
- * `flp-<environment>-*` alarms.
+ * The notifier (cdk/notifier.ts) publishes the pages; CloudWatch publishes the alarms on the
+ * notifier itself to on-call's. Encrypted with one customer-managed key that CloudWatch may use
+ * (an AWS-managed SNS key cannot be opened to CloudWatch alarms), TLS-only, publishable by this
+ * account's `flp-<environment>-*` alarms.
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';

@@ -2,11 +2,16 @@
  * Failure artifacts (screenshot, trace) copied to S3, where on-call finds them: the key is
  * `<environment>/<path relative to the artifacts directory>`, the pattern the alarm
  * descriptions name. Used by the Lambda handlers, whose local disk (/tmp) does not outlive
- * the container.
+ * the container; the notifier links a page to them with pre-signed GET URLs (the bucket stays
+ * private: a link works for a limited time and for that one object only).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+
+/** The longest a page's download link lives: a day, enough for on-call's shift and the morning after. */
+export const MAX_PRESIGN_SECONDS = 86_400;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
@@ -86,6 +91,16 @@ export class S3ArtifactStore {
     result.uploaded.sort((a, b) => order(a.path) - order(b.path));
     return result;
   }
+
+  /**
+   * A pre-signed GET URL of one object of this bucket, valid for `expiresInSeconds` (at most
+   * {@link MAX_PRESIGN_SECONDS}). Signed locally, no request is made; it works only as long
+   * as the signing credentials do (a Lambda role's session lasts some hours).
+   */
+  async presignGet(key: string, expiresInSeconds: number = MAX_PRESIGN_SECONDS): Promise<string> {
+    const expiresIn = Math.max(1, Math.min(MAX_PRESIGN_SECONDS, Math.floor(expiresInSeconds)));
+    return getSignedUrl(this.#client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn });
+  }
 }
 
 export interface CreateS3ArtifactStoreOptions {
@@ -94,13 +109,17 @@ export interface CreateS3ArtifactStoreOptions {
   /** Only for tests against a loopback fake; implies path-style addressing (no bucket host name to resolve). */
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Reuse a client (the notifier reads and presigns with one). */
+  client?: S3Client;
 }
 
 export function createS3ArtifactStore(options: CreateS3ArtifactStoreOptions): S3ArtifactStore {
-  const client = new S3Client({
-    region: options.region,
-    ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-  });
+  const client =
+    options.client ??
+    new S3Client({
+      region: options.region,
+      ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+    });
   return new S3ArtifactStore({ client, bucket: options.bucket });
 }

@@ -6,8 +6,16 @@
 export const HANDLER_ENV = {
   /** The validated config as JSON. Required. */
   config: 'FLP_CONFIG',
-  /** Bucket for failure artifacts; without it, artifacts stay in /tmp and are not kept. */
+  /**
+   * The artifacts bucket: the journey's failure artifacts go there, every probe function writes
+   * its group's latest results there (`latest/<environment>/<group>.json`), the notifier reads
+   * both. Without it, artifacts stay in /tmp and no latest results are kept.
+   */
   artifactsBucket: 'FLP_ARTIFACTS_BUCKET',
+  /** The notifier only: JSON `{ "<owner>": "<topic ARN>", …, "on-call": "<topic ARN>" }`, the topics a page is published to. */
+  topicArns: 'FLP_TOPIC_ARNS',
+  /** The notifier only: the deployed CloudWatch dashboard, linked from every page. */
+  dashboardName: 'FLP_DASHBOARD_NAME',
   /** Secrets Manager secret with journey credentials; read once per container when set. */
   journeySecretArn: 'FLP_JOURNEY_SECRET_ARN',
   /** Set by Lambda. */
@@ -20,4 +28,5 @@ export const HANDLER_ENV = {
   cloudWatchEndpoint: 'FLP_CLOUDWATCH_ENDPOINT',
   s3Endpoint: 'FLP_S3_ENDPOINT',
   secretsEndpoint: 'FLP_SECRETS_ENDPOINT',
+  snsEndpoint: 'FLP_SNS_ENDPOINT',
 } as const;

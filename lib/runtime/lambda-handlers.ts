@@ -3,21 +3,30 @@
  * Each container validates the config from `FLP_CONFIG` and builds its Monitor once (warm
  * invocations reuse both, and the journey's unpacked Chromium); each invocation runs the group,
  * publishes its metrics to CloudWatch, copies a failed journey's screenshot and trace to S3,
- * and logs one JSON line per result for CloudWatch Logs Insights:
+ * logs one JSON line per result for CloudWatch Logs Insights:
  *
  *     fields @timestamp, probe, class, summary | filter environment = "<env>" and ok = 0
  *
+ * and leaves the group's latest results for the notifier in S3
+ * (`latest/<environment>/<group>.json`, lib/core/latest-results.ts), with each failing probe's
+ * stretch: counted in memory while the container is warm, continued from the stored document
+ * after a cold start.
+ *
  * A failure of FLP is a result, never an exception. A failure of the monitor (bad config,
  * metrics not published, out of time) is logged the same way with class `monitor` and then
- * thrown, so Lambda counts an error.
+ * thrown, so Lambda counts an error. Artifacts or latest results that could not be written are
+ * logged as `monitor` failures but do not fail the invocation: the metrics are published by
+ * then, and the alarms (and so the pages) rest on them; a page then says less.
  */
 import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createS3ArtifactStore, type S3ArtifactStore } from '../adapters/artifacts-s3.ts';
+import { createLatestResultsStore, isLatestResults, type S3LatestResultsStore } from '../adapters/latest-results-s3.ts';
+import { latestMaxAgeMs, nextFailing, type LatestResults } from '../core/latest-results.ts';
 import { verdictOf } from '../core/classify.ts';
-import { ConfigError, DEFAULT_OWNERS, parseConfig, type Config } from '../core/config.ts';
+import { DEFAULT_OWNERS, type Config } from '../core/config.ts';
 import { describeError } from '../core/format.ts';
 import type { Logger, Resolve } from '../core/context.ts';
 import { createLambdaBrowser, type LambdaBrowserProvider } from '../adapters/lambda-browser.ts';
@@ -28,6 +37,9 @@ import type { StoreRecord } from '../core/records.ts';
 import type { ResultSink } from '../core/records.ts';
 import { Monitor } from './monitor.ts';
 import { HANDLER_ENV } from './handler-env.ts';
+import { loadConfigFromEnv } from './handler-config.ts';
+
+export { loadConfigFromEnv } from './handler-config.ts';
 import type { ProbeGroup } from '../core/contract.ts';
 import { createResolver } from '../adapters/resolver.ts';
 import type { ClassifiedResult, Observations, ProbeKind, StepStatus, Verdict } from '../core/result.ts';
@@ -35,6 +47,8 @@ import type { ClassifiedResult, Observations, ProbeKind, StepStatus, Verdict } f
 
 /** Time kept back from the function's own deadline for uploading artifacts and logging. */
 export const DEADLINE_RESERVE_MS = 3_000;
+/** The longest the latest-results document may take to read (cold start) or write; never past the deadline less a second. */
+export const LATEST_IO_TIMEOUT_MS = 3_000;
 
 /** The part of Lambda's context object the handlers use. */
 export interface LambdaContext {
@@ -79,35 +93,8 @@ export interface HandlerDeps {
   createBrowser?: () => Promise<LambdaBrowserProvider>;
   /** Receives the journey secret at cold start (the contract's journey needs none yet). Never logged. */
   onJourneySecret?: (secret: string) => void;
-}
-
-/**
- * Reads and validates `FLP_CONFIG`. Paths are moved under `tmpDir`, Lambda's only writable
- * directory; a relative `target.caFile` is taken from the function's code directory
- * (`LAMBDA_TASK_ROOT`, default the working directory), where the stack ships the CA beside the
- * bundle (cdk/probe-functions.ts), so the HTTP client and the journey's Chromium both trust
- * it. Throws ConfigError naming FLP_CONFIG and every problem.
- */
-export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, tmpDir: string = os.tmpdir()): Config {
-  const text = env[HANDLER_ENV.config];
-  if (!text) throw new ConfigError(HANDLER_ENV.config, [`(env): ${HANDLER_ENV.config} is not set; it must hold the config as JSON`]);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(HANDLER_ENV.config, [`(env): not valid JSON: ${(err as Error).message}`]);
-  }
-  const root = path.join(tmpDir, 'flp-monitor');
-  let config: Config;
-  try {
-    config = parseConfig(raw, { baseDir: root });
-  } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(HANDLER_ENV.config, err.problems);
-    throw err;
-  }
-  const caFile = (raw as { target?: { caFile?: unknown } }).target?.caFile;
-  const target = typeof caFile === 'string' ? { ...config.target, caFile: path.resolve(env[HANDLER_ENV.taskRoot] || process.cwd(), caFile) } : config.target;
-  return { ...config, target, store: { dir: path.join(root, 'store') }, artifacts: { dir: path.join(root, 'artifacts') } };
+  /** The time a latest-results document is stamped with. Default: the system clock. */
+  now?: () => Date;
 }
 
 /** Records the sink's failures, which the Monitor only logs, so the handler can fail the invocation. */
@@ -129,6 +116,10 @@ interface GroupState {
   monitor: Monitor;
   sink: CapturingSink;
   artifacts: S3ArtifactStore | null;
+  /** Where the group's latest results go (null without a bucket). */
+  latestStore: S3LatestResultsStore | null;
+  /** The group's last document: undefined until read after the cold start, null when there was none. */
+  latest: LatestResults | null | undefined;
   browser: LambdaBrowserProvider | null;
   resolve: Resolve;
   /** The certificates of `target.caFile`, read at cold start for the journey's browser. */
@@ -175,7 +166,9 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
       createCloudWatchSink({ region, logger: diagnostics, ...(env[HANDLER_ENV.cloudWatchEndpoint] ? { endpoint: env[HANDLER_ENV.cloudWatchEndpoint] } : {}) }),
     );
     const bucket = env[HANDLER_ENV.artifactsBucket];
-    const artifacts = bucket ? createS3ArtifactStore({ region, bucket, ...(env[HANDLER_ENV.s3Endpoint] ? { endpoint: env[HANDLER_ENV.s3Endpoint] } : {}) }) : null;
+    const s3 = { region, ...(env[HANDLER_ENV.s3Endpoint] ? { endpoint: env[HANDLER_ENV.s3Endpoint] } : {}) };
+    const artifacts = bucket ? createS3ArtifactStore({ ...s3, bucket }) : null;
+    const latestStore = bucket ? createLatestResultsStore({ ...s3, bucket }) : null;
     let browser: LambdaBrowserProvider | null = null;
     let ca: string[] | null = null;
     if (group === 'journey') {
@@ -189,7 +182,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
       browser = await (deps.createBrowser ?? createLambdaBrowser)();
     }
     const monitor = new Monitor(config, { sinks: [sink], logger: diagnostics, ...(browser ? { browser } : {}) });
-    return { config, monitor, sink, artifacts, browser, resolve: createResolver(config.target.dnsServers), ca, diagnostics };
+    return { config, monitor, sink, artifacts, latestStore, latest: undefined, browser, resolve: createResolver(config.target.dnsServers), ca, diagnostics };
   }
 
   function stateFor(group: ProbeGroup): Promise<GroupState> {
@@ -261,6 +254,11 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
       if (r.ok) out.info('probe result', line);
       else out.warn('probe result', line);
     }
+    await keepLatest(state, group, results, kept, {
+      now: deps.now ?? (() => new Date()),
+      remainingMs: () => (typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY),
+      fail: (summary) => monitorFailure(config, 'latest', summary, requestId),
+    });
 
     const [publishError] = sink.failures;
     if (publishError) {
@@ -304,6 +302,48 @@ async function keepArtifacts(state: GroupState, results: readonly ClassifiedResu
   // Uploaded, and whatever an earlier attempt of a retried probe left: only what failed to upload stays until the next invocation.
   if (state.artifacts) await clearDir(dir, new Set(keep));
   return kept;
+}
+
+/**
+ * Writes the group's latest results for the notifier, with each failing probe's stretch
+ * continued from the last document: the one in memory while the container is warm, the stored
+ * one after a cold start (read once). Never throws: a read or write that fails is reported
+ * through `fail` (a `monitor` line), and the stretch goes on in memory.
+ */
+async function keepLatest(
+  state: GroupState,
+  group: ProbeGroup,
+  results: readonly ClassifiedResult[],
+  kept: ReadonlyMap<ClassifiedResult, string[]>,
+  io: { now: () => Date; remainingMs: () => number; fail: (summary: string) => void },
+): Promise<void> {
+  const store = state.latestStore;
+  if (!store) return;
+  const { environment } = state.config;
+  const budget = () => AbortSignal.timeout(Math.max(1, Math.min(LATEST_IO_TIMEOUT_MS, io.remainingMs() - 1_000)));
+  if (state.latest === undefined) {
+    try {
+      const read = await store.read(environment, group, { abortSignal: budget() });
+      state.latest = isLatestResults(read) ? read : null;
+    } catch (err) {
+      state.latest = null;
+      io.fail(`latest results of ${group} not read (failing stretches start afresh): ${describeError(err)}`);
+    }
+  }
+  const now = io.now();
+  const latest: LatestResults = {
+    group,
+    at: now.toISOString(),
+    results: results.map((r) => ({ ...r, artifacts: kept.get(r) ?? [] })),
+    failing: nextFailing(state.latest, results, { now, maxGapMs: latestMaxAgeMs(state.config, group) }),
+  };
+  // Counted on in memory even when the write fails: the next run continues from here.
+  state.latest = latest;
+  try {
+    await store.write(environment, latest, { abortSignal: budget() });
+  } catch (err) {
+    io.fail(`latest results of ${group} not written, the next page says less: ${describeError(err)}`);
+  }
 }
 
 /** Removes the entries of `dir` except those named in `keep`; a missing directory is fine. */

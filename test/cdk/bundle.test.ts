@@ -95,6 +95,23 @@ describe('the bundle and the layer', () => {
     expect(seen.executablePath).toBe('function');
   }, 60_000);
 
+  it('bundles the notifier from its own entry: small, no Playwright beside it, loading as Lambda loads it', async () => {
+    const task = codeDir(s.json.Resources[logicalId(s, s.stack.notifier.function)]!.Properties!.Code);
+    const bundle = path.join(task, 'index.mjs');
+    const bytes = statSync(bundle).size;
+    // The AWS SDK clients it uses and our code: no probe, no browser.
+    expect(bytes).toBeLessThan(3 * 1024 * 1024);
+    const text = readFileSync(bundle, 'utf8');
+    expect(text).not.toMatch(/playwright-core|chromium\.launch|probeJourney/);
+    expect(existsSync(path.join(task, 'node_modules'))).toBe(false);
+    const script = `
+      const m = await import(${JSON.stringify(bundle)});
+      console.log(JSON.stringify({ handler: typeof m.notifierHandler, probes: ['journeyHandler', 'syncHandler', 'nodesHandler'].filter((k) => k in m) }));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: task, env: { PATH: process.env.PATH }, timeout: 60_000 });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ handler: 'function', probes: [] });
+    console.log(`notifier bundle: ${(bytes / 1024).toFixed(0)} KiB`);
+  }, 60_000);
+
   it('loads the sync and node functions without Playwright or the layer', async () => {
     for (const group of ['sync', 'nodes'] as const) {
       const task = functionDir(group);

@@ -11,6 +11,7 @@ import { alarmName, suppressorId } from '../../cdk/alarms.ts';
 import { suppressionPeriods } from '../../lib/alarms/suppression.ts';
 import { ON_CALL } from '../../cdk/topics.ts';
 import { PROBE_RUNTIME, probeTimings, SHIPPED_CA_FILE } from '../../cdk/probe-functions.ts';
+import { LATEST_RETENTION_DAYS } from '../../cdk/artifacts-bucket.ts';
 import { loadConfigFromEnv } from '../../lib/runtime/lambda-handlers.ts';
 import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
 import { evidenceHint } from '../../lib/alarms/policy.ts';
@@ -30,8 +31,8 @@ const fnOf = (group: string) => {
 };
 
 describe('probe functions', () => {
-  it('deploys one function per probe group on nodejs22.x, the Lambda Chromium\'s runtime', () => {
-    expect(resourcesOf(s, 'AWS::Lambda::Function')).toHaveLength(PROBE_GROUPS.length);
+  it('deploys one function per probe group on nodejs22.x, the Lambda Chromium\'s runtime, and the notifier', () => {
+    expect(resourcesOf(s, 'AWS::Lambda::Function')).toHaveLength(PROBE_GROUPS.length + 1);
     for (const group of PROBE_GROUPS) {
       const fn = fnOf(group);
       expect(fn.Runtime).toBe(PROBE_RUNTIME.name);
@@ -69,7 +70,7 @@ describe('probe functions', () => {
     expect(fnOf('nodes').Layers).toBeUndefined();
   });
 
-  it('passes the validated config, which the handler accepts, and the bucket to the journey only', () => {
+  it('passes the validated config, which the handler accepts, and the bucket (artifacts, latest results) to every function', () => {
     for (const group of PROBE_GROUPS) {
       const env = fnOf(group).Environment.Variables as Record<string, unknown>;
       // Every variable the stack sets is one the handlers read (one list of names, lib/runtime/handler-env.ts), or Node's own.
@@ -83,8 +84,7 @@ describe('probe functions', () => {
       expect(config.schedule).toEqual(s.stack.config.schedule);
       expect(JSON.parse(env[ENV.config] as string)).not.toHaveProperty('file');
       expect(env[ENV.journeySecretArn]).toBeUndefined();
-      if (group === 'journey') expect(env[ENV.artifactsBucket]).toEqual({ Ref: logicalId(s, s.stack.artifacts.bucket) });
-      else expect(env).not.toHaveProperty(ENV.artifactsBucket);
+      expect(env[ENV.artifactsBucket]).toEqual({ Ref: logicalId(s, s.stack.artifacts.bucket) });
     }
   });
 
@@ -93,14 +93,17 @@ describe('probe functions', () => {
   });
 
   it('does not let Lambda retry a failed run: the next scheduled run is the retry', () => {
-    for (const [, cfg] of resourcesOf(s, 'AWS::Lambda::EventInvokeConfig')) expect(cfg.MaximumRetryAttempts).toBe(0);
+    const probes = PROBE_GROUPS.map((g) => logicalId(s, s.stack.probes.functions[g]!));
+    const configs = resourcesOf(s, 'AWS::Lambda::EventInvokeConfig').filter(([, cfg]) => probes.includes(cfg.FunctionName.Ref));
+    expect(configs).toHaveLength(PROBE_GROUPS.length);
+    for (const [, cfg] of configs) expect(cfg.MaximumRetryAttempts).toBe(0);
   });
 });
 
 describe('schedules', () => {
   it('runs each probe group on its own rule at its configured rate, rounded up to whole minutes', () => {
     const timings = probeTimings(s.stack.config);
-    const rules = resourcesOf(s, 'AWS::Events::Rule');
+    const rules = resourcesOf(s, 'AWS::Events::Rule').filter(([, r]) => r.ScheduleExpression);
     expect(rules).toHaveLength(PROBE_GROUPS.length);
     for (const group of PROBE_GROUPS) {
       const minutes = Math.max(1, Math.ceil(timings[group].scheduleSeconds / 60));
@@ -123,8 +126,10 @@ describe('schedules', () => {
 describe('alarms', () => {
   it('renders every alarm of the policy with its metric, statistic, period, threshold and datapoints, and no actions', () => {
     const { policy } = s.stack;
-    const alarms = resourcesOf(s, 'AWS::CloudWatch::Alarm');
+    // The policy's alarms, and the notifier's two of its own (cdk/notifier.ts).
+    const alarms = resourcesOf(s, 'AWS::CloudWatch::Alarm').filter(([id]) => !id.startsWith('Notifier'));
     expect(alarms).toHaveLength(policy.alarms.length);
+    expect(resourcesOf(s, 'AWS::CloudWatch::Alarm')).toHaveLength(policy.alarms.length + 2);
     for (const spec of policy.alarms) {
       const found = alarms.filter(([, a]) => a.AlarmName === alarmName(policy, spec.id));
       expect(found, spec.id).toHaveLength(1);
@@ -191,14 +196,11 @@ describe('alarms', () => {
     expect(policy.composites.every((c) => c.suppressedBy.includes(policy.maintenanceAlarmId))).toBe(true);
   });
 
-  it('sends each composite to its owner\'s topic and on-call, on ALARM and on OK', () => {
-    const { policy, topics } = s.stack;
-    const composites = resourcesOf(s, 'AWS::CloudWatch::CompositeAlarm');
-    for (const spec of policy.composites) {
-      const [, c] = composites.find(([, x]) => x.AlarmName === alarmName(policy, spec.id))!;
-      const expected = [{ Ref: logicalId(s, topics.of(spec.owner)) }, { Ref: logicalId(s, topics.onCall) }];
-      expect(c.AlarmActions, spec.id).toEqual(expected);
-      expect(c.OKActions, spec.id).toEqual(expected);
+  it('gives no composite an action of its own: the notifier pages on their state changes', () => {
+    for (const [, c] of resourcesOf(s, 'AWS::CloudWatch::CompositeAlarm')) {
+      expect(c.AlarmActions ?? [], c.AlarmName).toEqual([]);
+      expect(c.OKActions ?? [], c.AlarmName).toEqual([]);
+      expect(c.InsufficientDataActions ?? [], c.AlarmName).toEqual([]);
     }
   });
 });
@@ -234,6 +236,8 @@ describe('artifacts bucket', () => {
     expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
     expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
     expect(bucket.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpirationInDays: s.stack.config.aws.artifactsRetentionDays }));
+    // The latest results, overwritten every run, go after a few days.
+    expect(bucket.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', Prefix: 'latest/', ExpirationInDays: LATEST_RETENTION_DAYS }));
     expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: logicalId(s, s.stack.artifacts.accessLogs) });
     s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: id },
@@ -263,12 +267,21 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets only the journey write artifacts, with s3:PutObject alone, under its environment\'s prefix', () => {
-    const s3Statements = statementsOf('journey').filter((st) => actions(st).some((a) => a.startsWith('s3:')));
-    expect(s3Statements).toHaveLength(1);
-    expect(actions(s3Statements[0]!)).toEqual(['s3:PutObject']);
-    expect(s3Statements[0]!.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(s, s.stack.artifacts.bucket), 'Arn'] }, `/${s.stack.config.environment}/*`]] });
-    for (const group of ['sync', 'nodes']) expect(statementsOf(group).flatMap(actions).filter((a) => a.startsWith('s3:'))).toEqual([]);
+  it('lets only the journey write artifacts, with s3:PutObject alone, under its environment\'s prefix, and every function keep its latest results', () => {
+    const env = s.stack.config.environment;
+    const objects = (prefix: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(s, s.stack.artifacts.bucket), 'Arn'] }, `/${prefix}`]] });
+    for (const group of PROBE_GROUPS) {
+      const s3Statements = statementsOf(group).filter((st) => actions(st).some((a) => a.startsWith('s3:')));
+      const latest = s3Statements.filter((st) => JSON.stringify(st.Resource) === JSON.stringify(objects(`latest/${env}/*`)));
+      expect(latest, group).toHaveLength(1);
+      expect(actions(latest[0]!).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+      const artifacts = s3Statements.filter((st) => st !== latest[0]);
+      if (group === 'journey') {
+        expect(artifacts).toHaveLength(1);
+        expect(actions(artifacts[0]!)).toEqual(['s3:PutObject']);
+        expect(artifacts[0]!.Resource).toEqual(objects(`${env}/*`));
+      } else expect(artifacts, group).toEqual([]);
+    }
   });
 
   it('writes logs to each function\'s own log group, with no managed policy', () => {

@@ -115,7 +115,8 @@ describe('journeyHandler in the Lambda Chromium', () => {
     expect(steps.every((p) => p.unit === 'Milliseconds' && p.value >= 0)).toBe(true);
     expect(points.find((p) => p.name === 'Success')).toMatchObject({ value: 1, dimensions: { Environment: 'test', Probe: 'journey' } });
     expect(points.filter((p) => p.name === 'Heartbeat')).toHaveLength(1);
-    expect(aws.calls('PutObject')).toEqual([]);
+    // Nothing to keep but the latest results for the notifier.
+    expect(aws.calls('PutObject').map((r) => r.path.split('?')[0])).toEqual([`/${BUCKET}/latest/test/journey.json`]);
     // Cold start read the journey secret.
     expect(aws.calls('GetSecretValue').map((c) => c.json)).toEqual([{ SecretId: SECRET_ARN }]);
 
@@ -139,7 +140,7 @@ describe('journeyHandler in the Lambda Chromium', () => {
     const journey = result.results[0]!;
     expect(journey.steps.find((s) => s.name === 'create-plan')?.status).toBe('failed');
 
-    const keys = [...aws.objects.keys()].sort();
+    const keys = [...aws.objects.keys()].filter((k) => !k.startsWith(`${BUCKET}/latest/`)).sort();
     expect(keys).toEqual([expect.stringMatching(new RegExp(`^${BUCKET}/test/[^/]+/screenshot\\.png$`)), expect.stringMatching(new RegExp(`^${BUCKET}/test/[^/]+/trace\\.zip$`))]);
     const shot = aws.objects.get(keys[0]!)!;
     const trace = aws.objects.get(keys[1]!)!;
@@ -148,6 +149,10 @@ describe('journeyHandler in the Lambda Chromium', () => {
     expect(trace.contentType).toBe('application/zip');
     expect(trace.body.subarray(0, 2).toString()).toBe('PK');
     expect(journey.artifacts.sort()).toEqual(keys.map((k) => `s3://${k}`));
+    // The notifier finds the same URIs in the latest results, with the failing stretch.
+    const latest = JSON.parse(aws.objects.get(`${BUCKET}/latest/test/journey.json`)!.body.toString('utf8')) as { results: { probe: string; artifacts: string[] }[]; failing: Record<string, { runs: number }> };
+    expect(latest.results[0]!.artifacts.sort()).toEqual(journey.artifacts);
+    expect(latest.failing.journey).toMatchObject({ runs: 1 });
 
     const points = datapoints(aws.putMetricData());
     expect(points.find((p) => p.name === 'Success')?.value).toBe(0);

@@ -1,7 +1,9 @@
 /**
  * A loopback stand-in for the AWS endpoints flp-monitor calls (CloudWatch PutMetricData, S3
- * PutObject, Secrets Manager GetSecretValue), speaking what the real `@aws-sdk/*` clients send:
- * AWS JSON 1.0 with `x-amz-target` for CloudWatch and Secrets Manager, REST (path-style) for S3.
+ * PutObject and GetObject of what was put, Secrets Manager GetSecretValue, SNS Publish),
+ * speaking what the real `@aws-sdk/*` clients send: AWS JSON 1.0 with `x-amz-target` for
+ * CloudWatch and Secrets Manager, REST (path-style) for S3, the AWS Query protocol (a
+ * form-encoded `Action=Publish&…`, answered in XML) for SNS.
  * It records every request and answers from a script, so tests assert on the decoded wire
  * requests and on how the code under test reacts to throttling, 5xx and validation errors.
  * Signatures are not checked; credentials are fake; nothing leaves 127.0.0.1.
@@ -16,7 +18,7 @@ export const FAKE_AWS = {
   credentials: { accessKeyId: 'AKIDFAKEFAKEFAKEFAKE', secretAccessKey: 'fake-secret-access-key' },
 } as const;
 
-export type FakeService = 'cloudwatch' | 's3' | 'secretsmanager' | 'unknown';
+export type FakeService = 'cloudwatch' | 's3' | 'secretsmanager' | 'sns' | 'unknown';
 
 export interface RecordedRequest {
   method: string;
@@ -32,6 +34,15 @@ export interface RecordedRequest {
   operation: string;
   /** The JSON body, when the request sent one. */
   json?: unknown;
+  /** The form fields of an AWS Query request (SNS): `Action`, `TopicArn`, `Message`, … */
+  form?: Record<string, string>;
+}
+
+/** An SNS Publish as the fake received it. */
+export interface PublishedMessage {
+  topicArn: string;
+  subject?: string;
+  message: string;
 }
 
 export interface ScriptedResponse {
@@ -72,6 +83,14 @@ export const awsErrors = {
   /** A CloudWatch validation error, e.g. `InvalidParameterValue`, `InvalidParameterCombination`, `MissingParameter`. */
   validation: (code = 'InvalidParameterValue', message = 'The value NaN for parameter MetricData.member.1.Value is invalid.'): ScriptedResponse =>
     jsonError(400, `com.amazonaws.cloudwatch#${code}Exception`, `${code};Sender`, message),
+  /** SNS's XML error (AWS Query protocol): `Throttled` (429), `InternalError` (500), `AuthorizationError` (403), … */
+  sns: (status: number, code: string, message = code): ScriptedResponse => ({
+    status,
+    headers: { 'content-type': 'text/xml' },
+    body:
+      `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type>` +
+      `<Code>${code}</Code><Message>${message}</Message></Error><RequestId>fake-sns</RequestId></ErrorResponse>`,
+  }),
   /** S3's XML error (`AccessDenied`, `NoSuchBucket`, …). */
   s3: (status: number, code: string, message = code): ScriptedResponse => ({
     status,
@@ -84,7 +103,8 @@ function jsonError(status: number, type: string, queryError: string, message: st
   return { status, headers: { 'content-type': JSON_10, 'x-amzn-query-error': queryError }, body: { __type: type, message } };
 }
 
-function identify(req: http.IncomingMessage): { service: FakeService; operation: string } {
+function identify(req: http.IncomingMessage, form: Record<string, string> | undefined): { service: FakeService; operation: string } {
+  if (form?.Action) return { service: 'sns', operation: form.Action };
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string') {
     const [prefix = '', operation = ''] = target.split('.');
@@ -145,9 +165,19 @@ export class FakeAws {
     this.#handlers.set(operation, handler);
   }
 
+  /** Stops answering `operations` by handler (handlers outlive {@link reset}). */
+  unhandle(...operations: string[]): void {
+    for (const o of operations) this.#handlers.delete(o);
+  }
+
   /** The recorded requests of one operation. */
   calls(operation: string): RecordedRequest[] {
     return this.requests.filter((r) => r.operation === operation);
+  }
+
+  /** Every SNS Publish request (answered or not), in order. */
+  publishes(): PublishedMessage[] {
+    return this.calls('Publish').map((r) => ({ topicArn: r.form?.TopicArn ?? '', ...(r.form?.Subject !== undefined ? { subject: r.form.Subject } : {}), message: r.form?.Message ?? '' }));
   }
 
   /** Every PutMetricData request, decoded. */
@@ -172,8 +202,11 @@ export class FakeAws {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const wire = Buffer.concat(chunks);
     const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(wire) : wire;
-    const { service, operation } = identify(req);
-    const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '/', headers: req.headers, body, wireBytes: wire.length, service, operation };
+    const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+      ? Object.fromEntries(new URLSearchParams(body.toString('utf8')))
+      : undefined;
+    const { service, operation } = identify(req, form);
+    const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '/', headers: req.headers, body, wireBytes: wire.length, service, operation, ...(form ? { form } : {}) };
     if (String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json')) {
       try {
         recorded.json = JSON.parse(body.toString('utf8'));
@@ -200,6 +233,19 @@ export class FakeAws {
         return { status: 200, headers: { 'content-type': JSON_10 }, body: {} };
       case 'PutObject':
         return { status: 200, headers: { etag: '"fake-etag"' } };
+      case 'GetObject': {
+        const stored = this.objects.get(decodeURIComponent(r.path.split('?')[0]!.slice(1)));
+        if (!stored) return awsErrors.s3(404, 'NoSuchKey', 'The specified key does not exist.');
+        return { status: 200, headers: { 'content-type': stored.contentType ?? 'application/octet-stream', etag: '"fake-etag"' }, body: stored.body };
+      }
+      case 'Publish':
+        return {
+          status: 200,
+          headers: { 'content-type': 'text/xml' },
+          body:
+            `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>fake-message-${this.requests.length}</MessageId></PublishResult>` +
+            `<ResponseMetadata><RequestId>fake-${this.requests.length}</RequestId></ResponseMetadata></PublishResponse>`,
+        };
       case 'GetSecretValue': {
         const id = (r.json as { SecretId?: string } | undefined)?.SecretId ?? '';
         const secret = this.secrets.get(id);

@@ -1,0 +1,253 @@
+/**
+ * The notifier in AWS: the function that pages people (lib/runtime/notifier-handler.ts, its own
+ * small arm64 bundle without Playwright), an EventBridge rule that hands it every state change
+ * of the paging composite alarms, and what keeps a page from getting lost on the way: EventBridge
+ * retries delivery and Lambda retries a failed run, and what still fails lands in an encrypted,
+ * TLS-only dead-letter queue. Two alarms watch the notifier itself — any error of the function,
+ * any message in the queue — and page on-call's topic straight from CloudWatch, since the
+ * notifier is what would otherwise page.
+ *
+ * The function may do exactly what a page needs: read the latest results and the artifacts it
+ * links (`latest/<env>/*`, `<env>/*`: s3:GetObject, which pre-signed links also use), publish to
+ * the owners' and on-call's topics (and use their key), read each channel's secret (its ARN,
+ * never its value, is all the template holds), and put NotificationFailed into the namespace.
+ */
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import path from 'node:path';
+import type { AlarmPolicy } from '../lib/alarms/policy.ts';
+import { channelNames, type Config } from '../lib/core/config.ts';
+import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
+import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
+import type { PolicyAlarms } from './alarms.ts';
+import { bucketLogicalId, checkEnvironmentSize, ESM_BUNDLING, lambdaConfig, logRetention, PROBE_RUNTIME, PROJECT_ROOT, resourceName } from './probe-functions.ts';
+import { alarmNamePrefix, ON_CALL, type OwnerTopics } from './topics.ts';
+
+/** The notifier's module and export. */
+export const NOTIFIER_ENTRY = path.join(PROJECT_ROOT, 'lib', 'runtime', 'notifier-handler.ts');
+export const NOTIFIER_HANDLER = 'notifierHandler';
+/** Reading three small documents, signing links, two publishes and the channels, with the fallback's 5 s reserve: well within this. */
+export const NOTIFIER_TIMEOUT_SECONDS = 60;
+export const NOTIFIER_MEMORY_MB = 256;
+/** EventBridge's attempts to hand an event to the function (throttling, a function being updated) before it goes to the dead-letter queue. */
+export const RULE_RETRY_ATTEMPTS = 8;
+/** Lambda's retries of a run that failed (the raw alarm already went out; a retry may still get the full page through). */
+export const FUNCTION_RETRY_ATTEMPTS = 2;
+/** An alarm event older than this is dead-lettered rather than paged late. */
+export const MAX_EVENT_AGE = Duration.hours(2);
+/** How long an undelivered alarm event waits in the dead-letter queue for someone to look. */
+export const DEAD_LETTER_RETENTION = Duration.days(14);
+
+export interface NotifierProps {
+  config: Config;
+  policy: AlarmPolicy;
+  /** The paging composites whose state changes the notifier pages on. */
+  alarms: PolicyAlarms;
+  topics: OwnerTopics;
+  artifactsBucket: s3.IBucket;
+  /** The deployed dashboard, linked from every page. */
+  dashboardName: string;
+}
+
+/**
+ * Refuses a channel whose secret would be written into the template: in a deployment a
+ * PagerDuty routing key and a Slack, Teams or webhook URL come from Secrets Manager
+ * (`secretName`). PagerDuty's `url`, the Events API endpoint, is no secret.
+ */
+export function checkChannelSecrets(config: Config): void {
+  const names = channelNames(config.notify.channels);
+  const problems = config.notify.channels.flatMap((c, i) => {
+    const at = `notify.channels[${i}] (${names[i]})`;
+    const out: string[] = [];
+    if (c.routingKey) out.push(`${at}.routingKey`);
+    if (c.url && c.type !== 'pagerduty') out.push(`${at}.url`);
+    return out;
+  });
+  if (problems.length)
+    throw new Error(
+      `${problems.join(', ')} would be written into the CloudFormation template and the functions' environment; ` +
+        'put the value in Secrets Manager and name it with secretName (read at run time, never in the template)',
+    );
+}
+
+export class Notifier extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly rule: events.Rule;
+  readonly deadLetters: sqs.Queue;
+  /** Errors of the notifier function (≥ 1 in a minute): pages on-call directly. */
+  readonly errorsAlarm: cloudwatch.Alarm;
+  /** Alarm events in the dead-letter queue (≥ 1): pages on-call directly. */
+  readonly deadLettersAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: NotifierProps) {
+    super(scope, id);
+    const { config, policy, topics, artifactsBucket } = props;
+    const stack = Stack.of(this);
+    const env = config.environment;
+    checkChannelSecrets(config);
+    const composites = [...props.alarms.composites.values()];
+    if (!composites.length) throw new Error('alarm policy: no composite alarms, so the notifier would page on nothing');
+
+    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
+      queueName: resourceName(env, 'notifier-dead-letters').slice(0, 80),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logRetention(config.aws.artifactsRetentionDays),
+      // What was paged, when and to whom: kept like the probes' logs.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const namespace = policy.namespace;
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `flp-monitor notifier (${env}): read the latest results and artifacts, publish pages to the owners' and on-call's topics, read the channels' secrets, publish NotificationFailed to ${namespace}`,
+    });
+    this.logGroup.grantWrite(role);
+
+    const bucketId = bucketLogicalId(artifactsBucket);
+    const latest = `${LATEST_PREFIX}${env}/*`;
+    const evidence = `${env}/*`;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadLatestResultsAndArtifacts',
+        actions: ['s3:GetObject'],
+        resources: [artifactsBucket.arnForObjects(latest), artifactsBucket.arnForObjects(evidence)],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${latest}]`,
+      reason: `The notifier reads each probe group's latest results, ${LATEST_PREFIX}${env}/<group>.json: s3:GetObject on that prefix only.`,
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${evidence}]`,
+      reason: `A page links the failed journey's screenshot and trace under ${env}/<time>-journey/ with pre-signed GET URLs, which act with the signer's s3:GetObject; names are known only at run time. Read only, that prefix only.`,
+    });
+
+    const pageTopics = [...topics.byOwner.values(), topics.onCall];
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishPages', actions: ['sns:Publish'], resources: pageTopics.map((t) => t.topicArn) }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'EncryptPagesForTheTopics', actions: ['kms:GenerateDataKey*', 'kms:Decrypt'], resources: [topics.key.keyArn] }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: 'Publishing to an SSE-KMS topic needs kms:GenerateDataKey (SNS documents the grant as GenerateDataKey*, its variants included) and kms:Decrypt, here on the topics\' own key only.',
+    });
+
+    const secretNames = [...new Set(config.notify.channels.map((c) => c.secretName).filter((n): n is string => !!n))];
+    if (secretNames.length)
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadChannelSecrets',
+          actions: ['secretsmanager:GetSecretValue'],
+          // A secret's ARN ends in `-` and six random characters.
+          resources: secretNames.map((name) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
+        }),
+      );
+
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishNotificationMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `cloudwatch:PutMetricData supports no resource-level permissions, so its Resource must be "*"; the statement is confined by the condition cloudwatch:namespace = "${namespace}".`,
+    });
+
+    const topicArns: Record<string, string> = { [ON_CALL]: topics.onCall.topicArn };
+    for (const [owner, topic] of topics.byOwner) topicArns[owner] = topic.topicArn;
+    const environment: Record<string, string> = {
+      [ENV.config]: JSON.stringify(lambdaConfig(config)),
+      [ENV.artifactsBucket]: artifactsBucket.bucketName,
+      [ENV.topicArns]: stack.toJsonString(topicArns),
+      [ENV.dashboardName]: props.dashboardName,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    checkEnvironmentSize('notifier', environment);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      functionName: resourceName(env, 'notifier'),
+      description: `flp-monitor: pages the owner and on-call when a paging alarm of ${env} changes state, with the cause and its evidence`,
+      entry: NOTIFIER_ENTRY,
+      handler: NOTIFIER_HANDLER,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: PROBE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: NOTIFIER_MEMORY_MB,
+      timeout: Duration.seconds(NOTIFIER_TIMEOUT_SECONDS),
+      role,
+      logGroup: this.logGroup,
+      environment,
+      // Outside any VPC: it talks to AWS APIs and to the channels on the internet, never to FLP.
+      retryAttempts: FUNCTION_RETRY_ATTEMPTS,
+      maxEventAge: MAX_EVENT_AGE,
+      deadLetterQueue: this.deadLetters,
+      bundling: ESM_BUNDLING,
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: `Pinned to ${PROBE_RUNTIME.name} like the probe functions: one runtime for every function of the stack, moved together with the Chromium layer.`,
+    });
+
+    this.rule = new events.Rule(this, 'AlarmStateChanges', {
+      ruleName: resourceName(env, 'notifier'),
+      description: `flp-monitor: every change to ALARM or OK of the paging composite alarms of ${env}, to the notifier`,
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        resources: composites.map((c) => c.alarmArn),
+        detail: { state: { value: ['ALARM', 'OK'] } },
+      },
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: RULE_RETRY_ATTEMPTS, maxEventAge: MAX_EVENT_AGE, deadLetterQueue: this.deadLetters })],
+    });
+
+    const page = new actions.SnsAction(topics.onCall);
+    const owner = config.owners.monitor;
+    this.errorsAlarm = new cloudwatch.Alarm(this, 'Errors', {
+      alarmName: `${alarmNamePrefix(env)}notifier-errors`,
+      alarmDescription:
+        `The notifier failed: a page may have gone out only as the raw alarm, or not at all. Class: monitor. Owner: ${owner}. Severity: page. ` +
+        `Pages on-call directly, not through the notifier. Check first: the notifier's log (${resourceName(env, 'notifier')}): "monitor failure" and "raw alarm" lines name what failed; then the composite alarms' state in the console.`,
+      metric: this.function.metricErrors({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLettersAlarm = new cloudwatch.Alarm(this, 'DeadLetterMessages', {
+      alarmName: `${alarmNamePrefix(env)}notifier-dead-letters`,
+      alarmDescription:
+        `An alarm state change was not paged in full: EventBridge could not hand it to the notifier (nothing went out), or the notifier failed on it ${FUNCTION_RETRY_ATTEMPTS + 1} times (at most the raw alarm went out). Class: monitor. Owner: ${owner}. Severity: page. ` +
+        `Pages on-call directly. Check first: the message in ${resourceName(env, 'notifier-dead-letters')} (it is the alarm event) and the composite alarm it names.`,
+      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const a of [this.errorsAlarm, this.deadLettersAlarm]) {
+      a.addAlarmAction(page);
+      a.addOkAction(page);
+    }
+  }
+}

@@ -1,0 +1,649 @@
+/**
+ * The notifier: the Lambda function that turns a paging composite alarm's change of state into
+ * the page people read. EventBridge invokes it with each "CloudWatch Alarm State Change" of the
+ * policy's composites (`flp-<env>-<composite id>`); it reads the latest results every probe
+ * function left in S3 (`latest/<env>/<group>.json`), builds the message in the one place that
+ * words it (lib/alarms/notification.ts: the cause, whose job, since when, the evidence), links
+ * the dashboard, the alarm and each screenshot and trace (S3 console, and a pre-signed download
+ * valid at most a day: the bucket stays private), and publishes it in plain text to the owner's
+ * topic and on-call's, then to the configured channels (PagerDuty, Slack, Teams, webhooks), each
+ * delivery recorded as a `NotificationFailed` point.
+ *
+ * It acts exactly when CloudWatch would have run the composite's actions: on a change to ALARM
+ * or OK whose actions are not suppressed (maintenance, or a root cause holding its symptoms
+ * back), and when a suppression that held a state back ends. Everything else is logged and
+ * left alone.
+ *
+ * A page is never lost: when reading the results, building the message or publishing fails, or
+ * the function nears its deadline, the raw alarm (name, state, reason, time, links) goes to the
+ * topics that did not get the page yet, and the invocation then fails so Lambda counts an error
+ * (the stack alarms on-call directly on those errors and on the dead-letter queue).
+ *
+ * Its own bundle: no Playwright, no probes.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createS3ArtifactStore, MAX_PRESIGN_SECONDS, type S3ArtifactStore } from '../adapters/artifacts-s3.ts';
+import { createCloudWatchSink } from '../adapters/cloudwatch-sink.ts';
+import { createLatestResultsStore, isLatestResults, type S3LatestResultsStore } from '../adapters/latest-results-s3.ts';
+import { createLogger, type LogLevel } from '../adapters/logger.ts';
+import { createSnsPublisher, type SnsPublisher } from '../adapters/sns-publisher.ts';
+import { buildNotification, type AlarmChange, type FailingSince, type Notification, type NotificationInput } from '../alarms/notification.ts';
+import { alarmPolicy, type AlarmPolicy, type CompositeSpec } from '../alarms/policy.ts';
+import { channelNames, DEFAULT_OWNERS, type ChannelConfig, type ChannelType, type Config } from '../core/config.ts';
+import { alarmConsoleUrl, dashboardConsoleUrl, parseS3Uri, s3ObjectConsoleUrl } from '../core/console-links.ts';
+import type { Logger } from '../core/context.ts';
+import { enabledGroups, type ProbeGroup } from '../core/contract.ts';
+import { describeError } from '../core/format.ts';
+import { latestMaxAgeMs, type LatestResults } from '../core/latest-results.ts';
+import { maskCpr } from '../core/privacy.ts';
+import { notificationRecord, type ResultSink } from '../core/records.ts';
+import type { ClassifiedResult } from '../core/result.ts';
+import { loadConfigFromEnv } from './handler-config.ts';
+import { HANDLER_ENV } from './handler-env.ts';
+import type { LambdaContext } from './lambda-handlers.ts';
+
+/** The alarm names of the stack: `flp-<environment>-<id>` (cdk/topics.ts alarmNamePrefix). */
+const alarmNamePrefix = (environment: string) => `flp-${environment}-`;
+/** The name under which on-call's topic appears in `FLP_TOPIC_ARNS` (cdk/topics.ts ON_CALL). */
+export const ON_CALL_KEY = 'on-call';
+/** Time kept back from the deadline for the raw fallback page. */
+export const NOTIFIER_DEADLINE_RESERVE_MS = 5_000;
+/** The order of a page's evidence: nodes and the load balancer, the release check, sync, then the journey. */
+const PAGE_ORDER: readonly ClassifiedResult['kind'][] = ['node', 'release', 'sync', 'journey'];
+/** Events remembered per container, so a retried event neither pages twice nor loses its fallback. */
+const REMEMBERED_EVENTS = 100;
+
+/** One state of a "CloudWatch Alarm State Change" event (`detail.state`, `detail.previousState`). */
+export interface AlarmEventState {
+  value?: string;
+  reason?: string;
+  reasonData?: string;
+  /** `2026-12-01T03:05:00.000+0000` */
+  timestamp?: string;
+  /** Composite alarms with a suppressor: `Alarm`, `WaitPeriod` or `ExtensionPeriod` while the state's actions are held back. */
+  actionsSuppressedBy?: string;
+  actionsSuppressedReason?: string;
+}
+
+/** The EventBridge event CloudWatch sends when an alarm changes state (metric and composite alike). */
+export interface AlarmStateChangeEvent {
+  version?: string;
+  id?: string;
+  'detail-type'?: string;
+  source?: string;
+  account?: string;
+  time?: string;
+  region?: string;
+  resources?: string[];
+  detail?: {
+    alarmName?: string;
+    state?: AlarmEventState;
+    previousState?: AlarmEventState;
+    configuration?: Record<string, unknown>;
+  };
+}
+
+/**
+ * One channel's delivery of one notification, as lib/alarms/channels.ts `dispatch` reports it
+ * (the shape is restated here until that module is merged; keep the two compatible).
+ */
+export interface Delivery {
+  /** The channel's name (`notify.channels[].name`, default its type). */
+  channel: string;
+  type: ChannelType;
+  ok: boolean;
+  /** The HTTP status the channel answered last, when it answered. */
+  status?: number | null;
+  attempts: number;
+  durationMs: number;
+  /** Why it was not delivered; never a secret. */
+  error?: string;
+}
+
+/** Sends a notification to the configured channels that carry it. */
+export type SendToChannels = (n: Notification, config: Config) => Promise<Delivery[]>;
+
+export interface NotifierDeps {
+  /** Read at cold start. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Where log lines go. Default: stdout, one JSON object a line. */
+  write?: (line: string) => void;
+  /** Default: the system clock. */
+  now?: () => Date;
+  /** The channels' delivery. Default: {@link createChannelSender} with `readSecret`. */
+  sendToChannels?: SendToChannels;
+  /** A channel's secret by its `secretName`. Default: Secrets Manager, cached per container. Never logged. */
+  readSecret?: (secretName: string) => Promise<string>;
+  /** Builds the message. Default: lib/alarms/notification.ts buildNotification. */
+  build?: (input: NotificationInput) => Notification;
+  /** Lifetime of the artifacts' download links. Default and most: {@link MAX_PRESIGN_SECONDS}. */
+  presignExpiresInSeconds?: number;
+  /** Time kept back from the deadline for the fallback. Default {@link NOTIFIER_DEADLINE_RESERVE_MS}. */
+  deadlineReserveMs?: number;
+}
+
+export interface NotifierResult {
+  /** `paged`: the page went out; `ignored`: the event asked for none (see `reason`). */
+  action: 'paged' | 'ignored';
+  reason?: string;
+  alarmName?: string;
+  kind?: Notification['kind'];
+  /** The topics the page was published to in this invocation, with SNS's message ids. */
+  published: { topicArn: string; messageId: string }[];
+  deliveries: Delivery[];
+}
+
+export type NotifierHandler = (event: unknown, context: LambdaContext) => Promise<NotifierResult>;
+
+/** The topics of `FLP_TOPIC_ARNS`. */
+export interface TopicArns {
+  byOwner: ReadonlyMap<string, string>;
+  onCall: string;
+}
+
+/** Parses `FLP_TOPIC_ARNS` (`{ "<owner>": arn, …, "on-call": arn }`); throws naming what is wrong. */
+export function parseTopicArns(text: string | undefined): TopicArns {
+  const name = HANDLER_ENV.topicArns;
+  if (!text) throw new Error(`${name} is not set; it must hold { "<owner>": "<topic ARN>", "${ON_CALL_KEY}": "<topic ARN>" }`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${name} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${name} must be a JSON object of owner → topic ARN`);
+  const entries = Object.entries(raw as Record<string, unknown>);
+  for (const [k, v] of entries) if (typeof v !== 'string' || !v.startsWith('arn:')) throw new Error(`${name}: "${k}" is not a topic ARN`);
+  const onCall = (raw as Record<string, string>)[ON_CALL_KEY];
+  if (!onCall) throw new Error(`${name} names no "${ON_CALL_KEY}" topic`);
+  return { byOwner: new Map(entries.filter(([k]) => k !== ON_CALL_KEY) as [string, string][]), onCall };
+}
+
+/** What an event says, read defensively: EventBridge sends what CloudWatch wrote. */
+interface AlarmEvent {
+  /** Stable across EventBridge's and Lambda's retries of one state change. */
+  key: string;
+  alarmName: string;
+  state: AlarmEventState & { value: string };
+  previous: AlarmEventState;
+  time: string | undefined;
+  region: string | undefined;
+}
+
+function readEvent(event: unknown): AlarmEvent | { ignored: string } {
+  const e = event as AlarmStateChangeEvent | null;
+  if (!e || typeof e !== 'object') return { ignored: 'not an EventBridge event' };
+  if (e['detail-type'] !== 'CloudWatch Alarm State Change') return { ignored: `not an alarm state change (detail-type ${JSON.stringify(e['detail-type'])})` };
+  const alarmName = e.detail?.alarmName;
+  const state = e.detail?.state;
+  if (typeof alarmName !== 'string' || !state || typeof state.value !== 'string') return { ignored: 'an alarm state change without alarmName or state.value' };
+  return {
+    key: `${alarmName}|${state.value}|${state.timestamp ?? e.time ?? e.id ?? ''}`,
+    alarmName,
+    state: state as AlarmEventState & { value: string },
+    previous: e.detail?.previousState ?? {},
+    time: e.time,
+    region: e.region,
+  };
+}
+
+/**
+ * Whether a state change asks for a page, as CloudWatch would run the composite's actions: a
+ * change to ALARM or OK that is not suppressed, or the end of a suppression that held such a
+ * state back (ALARM → ALARM once the wait period passes without a root cause).
+ */
+export function pageDue(state: AlarmEventState, previous: AlarmEventState): { due: true; kind: Notification['kind'] } | { due: false; reason: string } {
+  if (state.value !== 'ALARM' && state.value !== 'OK') return { due: false, reason: `state ${state.value ?? 'unknown'} pages nobody` };
+  if (state.actionsSuppressedBy)
+    return { due: false, reason: `actions suppressed by ${state.actionsSuppressedBy}${state.actionsSuppressedReason ? ` (${state.actionsSuppressedReason})` : ''}` };
+  if (state.value === previous.value && !previous.actionsSuppressedBy) return { due: false, reason: `no change: ${state.value} and ${previous.value} before` };
+  return { due: true, kind: state.value === 'ALARM' ? 'trigger' : 'resolve' };
+}
+
+/** CloudWatch's `2026-12-01T03:05:00.000+0000` (or any ISO time) as a Date; null when it is none. */
+export function parseAlarmTime(text: string | undefined): Date | null {
+  if (!text) return null;
+  const t = Date.parse(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  return Number.isNaN(t) ? null : new Date(t);
+}
+
+/**
+ * The channels carrying `n` (its owner or "*", its severity), by their names. To be replaced
+ * by lib/alarms/channels.ts `channelsFor(namedChannels(config), n)` after the merge.
+ */
+export function channelsCarrying(config: Config, n: Pick<Notification, 'owner' | 'severity'>): (ChannelConfig & { name: string })[] {
+  const names = channelNames(config.notify.channels);
+  return config.notify.channels
+    .map((c, i) => ({ ...c, name: names[i]! }))
+    .filter((c) => (c.owners.includes('*') || c.owners.includes(n.owner)) && c.severities.includes(n.severity));
+}
+
+/**
+ * The default channel delivery: picks the channels carrying the page and reads each one's
+ * secret (`secretName`, from Secrets Manager at run time) — then, until lib/alarms/channels.ts
+ * is merged, reports each as not delivered, so `NotificationFailed` says so. Wired after merge:
+ *
+ *     const targets = channels.map((c, i) => resolveChannel(c, secrets[i]));
+ *     return dispatch(n, targets, { … });
+ */
+export function createChannelSender(options: { readSecret: (secretName: string) => Promise<string> }): SendToChannels {
+  return async (n, config) => {
+    const channels = channelsCarrying(config, n);
+    return Promise.all(
+      channels.map(async (channel): Promise<Delivery> => {
+        const started = performance.now();
+        const failed = (error: string): Delivery => ({ channel: channel.name, type: channel.type, ok: false, status: null, attempts: 0, durationMs: Math.round(performance.now() - started), error });
+        let secret: string | undefined;
+        if (channel.secretName) {
+          try {
+            secret = await options.readSecret(channel.secretName);
+          } catch (err) {
+            return failed(`its secret ${channel.secretName} could not be read: ${describeError(err)}`);
+          }
+        }
+        void secret; // wired after merge: resolveChannel(channel, secret), then dispatch(n, targets, options)
+        return failed('not sent: channel dispatch (lib/alarms/channels.ts) is not wired into the notifier yet');
+      }),
+    );
+  };
+}
+
+interface NotifierState {
+  config: Config;
+  policy: AlarmPolicy;
+  latestStore: S3LatestResultsStore | null;
+  artifacts: S3ArtifactStore | null;
+  sink: ResultSink;
+  diagnostics: Logger;
+}
+
+class NotifierFailure extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NotifierFailure';
+  }
+}
+
+/** Builds the notifier around one set of dependencies, with its own container state. */
+export function createNotifierHandler(deps: NotifierDeps = {}): NotifierHandler {
+  const env = deps.env ?? process.env;
+  const write = deps.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const now = deps.now ?? (() => new Date());
+  const build = deps.build ?? buildNotification;
+  const reserveMs = deps.deadlineReserveMs ?? NOTIFIER_DEADLINE_RESERVE_MS;
+  const presignSeconds = Math.min(MAX_PRESIGN_SECONDS, deps.presignExpiresInSeconds ?? MAX_PRESIGN_SECONDS);
+  const out = createLogger('info', write);
+
+  const secrets = new Map<string, Promise<string>>();
+  const readSecret =
+    deps.readSecret ??
+    ((name: string): Promise<string> => {
+      let p = secrets.get(name);
+      if (!p) {
+        p = readSecretValue(env, name).catch((err: unknown) => {
+          // A failed read is not kept: the next page asks again.
+          secrets.delete(name);
+          throw err;
+        });
+        secrets.set(name, p);
+      }
+      return p;
+    });
+  const sendToChannels = deps.sendToChannels ?? createChannelSender({ readSecret });
+
+  let state: Promise<NotifierState> | null = null;
+  let sns: SnsPublisher | null = null;
+  /** Per state change: the topics that got the full page, and those that got the raw alarm. */
+  const reached = new Map<string, { full: Set<string>; raw: Set<string> }>();
+  const reachedFor = (key: string) => {
+    let r = reached.get(key);
+    if (!r) {
+      r = { full: new Set(), raw: new Set() };
+      reached.set(key, r);
+      if (reached.size > REMEMBERED_EVENTS) reached.delete(reached.keys().next().value!);
+    }
+    return r;
+  };
+
+  const monitorFailure = (config: Config | null, summary: string, fields: Record<string, unknown> = {}) =>
+    out.error('monitor failure', {
+      ...fields,
+      environment: config?.environment ?? 'unknown',
+      probe: 'monitor:notifier',
+      ok: 0,
+      class: 'monitor',
+      owner: (config?.owners ?? DEFAULT_OWNERS).monitor,
+      summary,
+      artifacts: [],
+    });
+
+  function coldStart(region: string): Promise<NotifierState> {
+    if (!state) {
+      state = (async () => {
+        const config = loadConfigFromEnv(env);
+        const level = env[HANDLER_ENV.logLevel];
+        const diagnostics = createLogger(level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? (level as LogLevel) : 'warn', write);
+        const bucket = env[HANDLER_ENV.artifactsBucket];
+        const s3 = { region, ...(env[HANDLER_ENV.s3Endpoint] ? { endpoint: env[HANDLER_ENV.s3Endpoint] } : {}) };
+        const artifacts = bucket ? createS3ArtifactStore({ ...s3, bucket }) : null;
+        const latestStore = bucket ? createLatestResultsStore({ ...s3, bucket }) : null;
+        const sink = createCloudWatchSink({ region, logger: diagnostics, ...(env[HANDLER_ENV.cloudWatchEndpoint] ? { endpoint: env[HANDLER_ENV.cloudWatchEndpoint] } : {}) });
+        return { config, policy: alarmPolicy(config, { minPeriodSeconds: 60 }), latestStore, artifacts, sink, diagnostics };
+      })().catch((err: unknown) => {
+        // A failed cold start is not kept: the next event tries again.
+        state = null;
+        throw err;
+      });
+    }
+    return state;
+  }
+
+  return async (event, context) => {
+    const requestId = context?.awsRequestId;
+    const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY;
+    const deadlineAt = Date.now() + remaining;
+    const left = () => deadlineAt - Date.now();
+    const ids: Record<string, string> = requestId ? { requestId } : {};
+
+    const alarm = readEvent(event);
+    if ('ignored' in alarm) {
+      out.info('event ignored', { ...ids, reason: alarm.ignored });
+      return { action: 'ignored', reason: alarm.ignored, published: [], deliveries: [] };
+    }
+    const due = pageDue(alarm.state, alarm.previous);
+    if (!due.due) {
+      out.info('alarm ignored', { ...ids, alarmName: alarm.alarmName, state: alarm.state.value, previous: alarm.previous.value ?? null, reason: due.reason });
+      return { action: 'ignored', reason: due.reason, alarmName: alarm.alarmName, published: [], deliveries: [] };
+    }
+
+    const region = env[HANDLER_ENV.region] ?? alarm.region;
+    let topics: TopicArns;
+    try {
+      if (!region) throw new Error(`${HANDLER_ENV.region} is not set (Lambda sets it)`);
+      topics = parseTopicArns(env[HANDLER_ENV.topicArns]);
+      sns ??= createSnsPublisher({ region, ...(env[HANDLER_ENV.snsEndpoint] ? { endpoint: env[HANDLER_ENV.snsEndpoint] } : {}) });
+    } catch (err) {
+      // Nowhere to publish to: only Lambda's error count (alarmed to on-call by the stack) is left.
+      monitorFailure(null, `the notifier cannot publish ${alarm.alarmName} ${alarm.state.value}: ${describeError(err)}`, ids);
+      throw err;
+    }
+    const publisher = sns;
+    const links = { region: region!, dashboardName: env[HANDLER_ENV.dashboardName] };
+
+    let st: NotifierState;
+    try {
+      st = await coldStart(region!);
+    } catch (err) {
+      // Without the config nobody can tell whose page this is: on-call gets the raw alarm.
+      const why = `the notifier could not start: ${describeError(err)}`;
+      monitorFailure(null, why, { ...ids, alarmName: alarm.alarmName });
+      await publishRaw(publisher, [topics.onCall], alarm, null, why, links, left, reachedFor(alarm.key), out, ids);
+      throw err;
+    }
+    const { config, policy } = st;
+
+    const composite = compositeOf(policy, alarm.alarmName);
+    if (!composite) {
+      const reason = `not a paging composite alarm of the policy (expected ${alarmNamePrefix(config.environment)}<${policy.composites.map((c) => c.id).join(' | ')}>)`;
+      out.info('alarm ignored', { ...ids, alarmName: alarm.alarmName, state: alarm.state.value, reason });
+      return { action: 'ignored', reason, alarmName: alarm.alarmName, published: [], deliveries: [] };
+    }
+    const ownerTopic = topics.byOwner.get(composite.owner);
+    if (!ownerTopic) monitorFailure(config, `${HANDLER_ENV.topicArns} names no topic for ${composite.owner}; on-call alone gets ${alarm.alarmName}`, ids);
+    const targets = [...new Set([ownerTopic, topics.onCall].filter((t): t is string => !!t))];
+    const seen = reachedFor(alarm.key);
+
+    // The page itself: results, message, SNS. Bounded by the deadline less the fallback's reserve.
+    const controller = new AbortController();
+    const published: NotifierResult['published'] = [];
+    let notification: Notification;
+    try {
+      notification = await withDeadline(
+        (async () => {
+          const n = await compose(st, alarm, composite, due.kind, links, { signal: controller.signal, build, presignSeconds, now, out, ids });
+          await Promise.all(
+            targets
+              .filter((t) => !seen.full.has(t))
+              .map(async (topicArn) => {
+                const messageId = await publisher.publish(topicArn, { subject: n.subject, message: n.text }, { abortSignal: controller.signal });
+                seen.full.add(topicArn);
+                published.push({ topicArn, messageId });
+              }),
+          );
+          return n;
+        })(),
+        left() - reserveMs,
+        () => new NotifierFailure(`the page for ${alarm.alarmName} was not out with ${reserveMs} ms of the function's time left`),
+      );
+    } catch (err) {
+      controller.abort();
+      const why = describeError(err);
+      monitorFailure(config, `page for ${alarm.alarmName} ${alarm.state.value} not sent in full (${why}); the raw alarm goes out instead`, { ...ids, alarmName: alarm.alarmName });
+      const rest = targets.filter((t) => !seen.full.has(t) && !seen.raw.has(t));
+      await publishRaw(publisher, rest, alarm, { config, composite }, why, links, left, seen, out, ids);
+      throw err instanceof Error ? err : new NotifierFailure(why);
+    }
+
+    // The channels and their metrics: the page is out on SNS by now, so nothing here throws.
+    let deliveries: Delivery[];
+    try {
+      deliveries = await withDeadline(sendToChannels(notification, config), left() - 1_000, () => new NotifierFailure('the channels did not answer before the deadline'));
+    } catch (err) {
+      const why = describeError(err);
+      deliveries = channelsCarrying(config, notification).map((c) => ({ channel: c.name, type: c.type, ok: false, status: null, attempts: 0, durationMs: 0, error: why }));
+      monitorFailure(config, `channels not sent ${alarm.alarmName}: ${why}`, ids);
+    }
+    if (deliveries.length) {
+      const at = now().toISOString();
+      try {
+        await withDeadline(
+          st.sink.write(deliveries.map((d) => notificationRecord(config.environment, d.channel, !d.ok, at, config.aws.namespace))),
+          left() - 500,
+          () => new NotifierFailure('PutMetricData did not answer before the deadline'),
+        );
+      } catch (err) {
+        monitorFailure(config, `NotificationFailed not published for ${alarm.alarmName}: ${describeError(err)}`, ids);
+      }
+    }
+    for (const d of deliveries.filter((x) => !x.ok)) out.warn('channel not delivered', { ...ids, alarmName: alarm.alarmName, channel: d.channel, type: d.type, status: d.status ?? null, attempts: d.attempts, error: d.error ?? null });
+    out.info('page sent', {
+      ...ids,
+      environment: config.environment,
+      alarmName: alarm.alarmName,
+      kind: notification.kind,
+      class: notification.class,
+      owner: notification.owner,
+      severity: notification.severity,
+      subject: notification.subject,
+      topics: published.map((p) => p.topicArn),
+      channels: deliveries.map((d) => ({ channel: d.channel, ok: d.ok })),
+    });
+    return { action: 'paged', alarmName: alarm.alarmName, kind: notification.kind, published, deliveries };
+  };
+}
+
+function compositeOf(policy: AlarmPolicy, alarmName: string): CompositeSpec | undefined {
+  const prefix = alarmNamePrefix(policy.environment);
+  if (!alarmName.startsWith(prefix)) return undefined;
+  const id = alarmName.slice(prefix.length);
+  return policy.composites.find((c) => c.id === id);
+}
+
+/** A placeholder for a pre-signed URL while the message is built (and CPR-masked): a signature's digits must not be taken for a CPR. */
+const presignedPlaceholder = (i: number) => `<flp-presigned-${i}>`;
+
+/** Reads the latest results, links the evidence and builds the notification. */
+async function compose(
+  st: NotifierState,
+  alarm: AlarmEvent,
+  composite: CompositeSpec,
+  kind: Notification['kind'],
+  links: { region: string; dashboardName: string | undefined },
+  o: { signal: AbortSignal; build: (input: NotificationInput) => Notification; presignSeconds: number; now: () => Date; out: Logger; ids: Record<string, string> },
+): Promise<Notification> {
+  const { config } = st;
+  const at = parseAlarmTime(alarm.state.timestamp) ?? parseAlarmTime(alarm.time) ?? o.now();
+  const { results, failing } = await readLatest(st, o);
+  const change: AlarmChange = {
+    alarmId: composite.id,
+    class: composite.class,
+    owner: composite.owner,
+    severity: composite.severity,
+    state: kind === 'trigger' ? 'ALARM' : 'OK',
+    at,
+    runbook: composite.runbook,
+    ...(kind === 'resolve' && parseAlarmTime(alarm.previous.timestamp) ? { alarmSince: parseAlarmTime(alarm.previous.timestamp)! } : {}),
+  };
+
+  const pageLinks: { label: string; url: string }[] = [];
+  if (links.dashboardName) pageLinks.push({ label: 'Dashboard', url: dashboardConsoleUrl(links.region, links.dashboardName) });
+  if (config.notify.dashboardUrl) pageLinks.push({ label: 'Dashboard (yours)', url: config.notify.dashboardUrl });
+  pageLinks.push({ label: 'Alarm', url: alarmConsoleUrl(links.region, alarm.alarmName) });
+  // The root cause's screenshots and traces: the S3 console and a download that needs no sign-in for a day.
+  const presigned: string[] = [];
+  for (const r of results.filter((x) => !x.ok && x.class === composite.class)) {
+    for (const uri of r.artifacts) {
+      const where = parseS3Uri(uri);
+      if (!where) continue;
+      const file = where.key.split('/').pop();
+      pageLinks.push({ label: `${r.probe}: ${file} (S3 console)`, url: s3ObjectConsoleUrl(links.region, where.bucket, where.key) });
+      if (st.artifacts && where.bucket === st.artifacts.bucket) {
+        try {
+          presigned.push(await st.artifacts.presignGet(where.key, o.presignSeconds));
+          pageLinks.push({ label: `${r.probe}: ${file} (download, ${formatHours(o.presignSeconds)})`, url: presignedPlaceholder(presigned.length - 1) });
+        } catch (err) {
+          // The console link stays; a page is not held back for a download link.
+          o.out.warn('artifact link not signed', { ...o.ids, uri, error: describeError(err) });
+        }
+      }
+    }
+  }
+
+  // The artifacts are linked above; buildNotification would add their bare s3:// URIs again.
+  const n = o.build({ environment: config.environment, change, results: results.map((r) => ({ ...r, artifacts: [] })), failing, links: pageLinks });
+  if (!presigned.length) return n;
+  const fill = (text: string) => presigned.reduce((t, url, i) => t.split(presignedPlaceholder(i)).join(url), text);
+  return { ...n, text: fill(n.text), links: n.links.map((l) => ({ ...l, url: fill(l.url) })) };
+}
+
+/** The latest results of every enabled group, stale and missing documents left out (and logged). */
+async function readLatest(
+  st: NotifierState,
+  o: { signal: AbortSignal; now: () => Date; out: Logger; ids: Record<string, string> },
+): Promise<{ results: ClassifiedResult[]; failing: Map<string, FailingSince> }> {
+  const { config } = st;
+  const results: ClassifiedResult[] = [];
+  const failing = new Map<string, FailingSince>();
+  const store = st.latestStore;
+  if (!store) {
+    o.out.warn('no latest results', { ...o.ids, reason: `${HANDLER_ENV.artifactsBucket} is not set` });
+    return { results, failing };
+  }
+  const groups = enabledGroups(config);
+  const docs = await Promise.all(groups.map((g) => store.read(config.environment, g, { abortSignal: o.signal })));
+  const now = o.now().getTime();
+  docs.forEach((doc, i) => {
+    const group = groups[i] as ProbeGroup;
+    if (!isLatestResults(doc)) {
+      o.out.warn('no latest results', { ...o.ids, group, uri: store.uri(config.environment, group), reason: doc.absent });
+      return;
+    }
+    const ageMs = now - Date.parse(doc.at);
+    if (ageMs > latestMaxAgeMs(config, group)) {
+      o.out.warn('latest results too old, left out', { ...o.ids, group, at: doc.at, ageSeconds: Math.round(ageMs / 1000) });
+      return;
+    }
+    results.push(...doc.results);
+    for (const [probe, s] of Object.entries((doc as LatestResults).failing)) failing.set(probe, { firstFailingAt: new Date(s.firstFailingAt), runs: s.runs });
+  });
+  // The direct checks first: they name the cause ("database down on flp-1"), the journey shows what users saw.
+  const order = (r: ClassifiedResult) => PAGE_ORDER.indexOf(r.kind);
+  results.sort((a, b) => order(a) - order(b) || a.probe.localeCompare(b.probe));
+  return { results, failing };
+}
+
+/**
+ * The raw alarm, for when the full page could not be made: what CloudWatch said (name, state,
+ * reason, time) and where to look. Published to `topics`; never throws (what fails is logged).
+ */
+async function publishRaw(
+  publisher: SnsPublisher,
+  topics: readonly string[],
+  alarm: AlarmEvent,
+  known: { config: Config; composite: CompositeSpec } | null,
+  why: string,
+  links: { region: string; dashboardName: string | undefined },
+  left: () => number,
+  seen: { full: Set<string>; raw: Set<string> },
+  out: Logger,
+  ids: Record<string, string>,
+): Promise<void> {
+  const targets = topics.filter((t) => !seen.raw.has(t));
+  if (!targets.length) return;
+  const c = known?.composite;
+  const env = known?.config.environment;
+  const subject = `${env ? `[FLP ${env}] ` : ''}${alarm.state.value}: ${alarm.alarmName} (raw alarm, the full page failed)`;
+  const lines = [
+    `${alarm.state.value}: ${alarm.alarmName}`,
+    '',
+    `State: ${alarm.state.value} since ${alarm.state.timestamp ?? alarm.time ?? 'unknown'}${alarm.previous.value ? ` (was ${alarm.previous.value})` : ''}`,
+    `Reason: ${alarm.state.reason ?? '(none given)'}`,
+    ...(c ? [`Class: ${c.class}. Owner: ${c.owner}. Severity: ${c.severity}.`, `Runbook: ${c.runbook}`] : []),
+    '',
+    `This is the raw alarm: the notifier could not build or send the full page (${why}).`,
+    'The evidence is in the probe functions\' logs (CloudWatch Logs Insights) and on the dashboard.',
+    '',
+    'Links:',
+    `  - Alarm: ${alarmConsoleUrl(links.region, alarm.alarmName)}`,
+    ...(links.dashboardName ? [`  - Dashboard: ${dashboardConsoleUrl(links.region, links.dashboardName)}`] : []),
+  ];
+  const page = { subject: maskCpr(subject), message: maskCpr(lines.join('\n')) };
+  const signal = AbortSignal.timeout(Math.max(1_000, left() - 500));
+  const outcomes = await Promise.allSettled(
+    targets.map(async (topicArn) => {
+      await publisher.publish(topicArn, page, { abortSignal: signal });
+      seen.raw.add(topicArn);
+      return topicArn;
+    }),
+  );
+  const failed = outcomes.map((o, i) => (o.status === 'rejected' ? `${targets[i]}: ${describeError(o.reason)}` : null)).filter((x): x is string => !!x);
+  if (failed.length) out.error('raw alarm not published', { ...ids, alarmName: alarm.alarmName, failed });
+  else out.warn('raw alarm published', { ...ids, alarmName: alarm.alarmName, topics: targets });
+}
+
+function formatHours(seconds: number): string {
+  return seconds >= 3600 ? `${Math.round(seconds / 3600)} h` : `${Math.max(1, Math.round(seconds / 60))} min`;
+}
+
+async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  if (!Number.isFinite(ms)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readSecretValue(env: NodeJS.ProcessEnv, secretName: string): Promise<string> {
+  const endpoint = env[HANDLER_ENV.secretsEndpoint];
+  const client = new SecretsManagerClient({ region: env[HANDLER_ENV.region], ...(endpoint ? { endpoint } : {}) });
+  try {
+    const answer = await client.send(new GetSecretValueCommand({ SecretId: secretName }));
+    if (answer.SecretString !== undefined) return answer.SecretString;
+    if (answer.SecretBinary) return Buffer.from(answer.SecretBinary).toString('utf8');
+    throw new NotifierFailure(`the secret ${secretName} has no value`);
+  } catch (err) {
+    if (err instanceof NotifierFailure) throw err;
+    // The name is not the secret; the value never reaches a message.
+    throw new NotifierFailure(`could not read the secret ${secretName}: ${describeError(err)}`, { cause: err });
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The deployed notifier, with its container state. */
+export const notifierHandler: NotifierHandler = createNotifierHandler();

@@ -1,0 +1,223 @@
+/**
+ * The notifier in the stack, for the production-like config with notification channels: the
+ * EventBridge rule that hands it the paging composites' state changes (retries, dead-letter
+ * queue), the function (its own small arm64 bundle, its own log group, outside the VPC), the two
+ * alarms that page on-call straight from CloudWatch when the notifier itself fails, and IAM
+ * scoped to what a page needs. No channel secret's value is in the template.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { addMonitorStack, createApp } from '../../cdk/app.ts';
+import { alarmName } from '../../cdk/alarms.ts';
+import { FUNCTION_RETRY_ATTEMPTS, MAX_EVENT_AGE, NOTIFIER_HANDLER, RULE_RETRY_ATTEMPTS } from '../../cdk/notifier.ts';
+import { PROBE_RUNTIME } from '../../cdk/probe-functions.ts';
+import { ON_CALL } from '../../cdk/topics.ts';
+import { parseConfig } from '../../lib/core/config.ts';
+import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
+import { loadConfigFromEnv } from '../../lib/runtime/handler-config.ts';
+import { logicalId, PRODUCTION_CONFIG, removeAssembly, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
+
+const CHANNELS = [
+  { type: 'pagerduty', name: 'pd-plsp', owners: ['PLSP'], secretName: 'flp/prod/pagerduty-plsp', url: 'https://events.eu.pagerduty.com/v2/enqueue' },
+  { type: 'slack', name: 'slack-oncall', owners: ['*'], severities: ['page', 'warning'], secretName: 'flp/prod/slack' },
+];
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'flp-cdk-notifier-'));
+const raw = { ...(JSON.parse(readFileSync(PRODUCTION_CONFIG, 'utf8')) as Record<string, unknown>), notify: { channels: CHANNELS } };
+
+let s: Synthesized;
+beforeAll(async () => {
+  const file = path.join(tmp, 'production-with-channels.json');
+  writeFileSync(file, JSON.stringify(raw));
+  s = await synthesize(file);
+});
+afterAll(() => {
+  removeAssembly(s);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const fnId = () => logicalId(s, s.stack.notifier.function);
+const fn = () => s.json.Resources[fnId()]!.Properties!;
+const queueId = () => logicalId(s, s.stack.notifier.deadLetters);
+const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+describe('the rule', () => {
+  it('hands every change to ALARM or OK of the paging composites, and nothing else, to the notifier', () => {
+    const [, rule] = resourcesOf(s, 'AWS::Events::Rule').find(([id]) => id === logicalId(s, s.stack.notifier.rule))!;
+    const composites = s.stack.policy.composites.map((c) => arnOf(logicalId(s, s.stack.alarms.composites.get(c.id)!)));
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      resources: composites,
+      detail: { state: { value: ['ALARM', 'OK'] } },
+    });
+    // No suppressor and no metric alarm pages on its own.
+    const suppressors = [...s.stack.alarms.suppressors.values()].map((a) => JSON.stringify(arnOf(logicalId(s, a as never))));
+    for (const r of rule.EventPattern.resources) expect(suppressors).not.toContain(JSON.stringify(r));
+    expect(rule.Targets).toEqual([
+      expect.objectContaining({
+        Arn: arnOf(fnId()),
+        RetryPolicy: { MaximumRetryAttempts: RULE_RETRY_ATTEMPTS, MaximumEventAgeInSeconds: MAX_EVENT_AGE.toSeconds() },
+        DeadLetterConfig: { Arn: arnOf(queueId()) },
+      }),
+    ]);
+    s.template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: arnOf(logicalId(s, s.stack.notifier.rule)) });
+  });
+
+  it('dead-letters into an encrypted, TLS-only queue that only the rule and the function send to', () => {
+    const q = s.json.Resources[queueId()]!.Properties!;
+    expect(q.SqsManagedSseEnabled).toBe(true);
+    s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId() }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': arnOf(logicalId(s, s.stack.notifier.rule)) } } }),
+        ]),
+      },
+    });
+    // Lambda's own retries exhausted: the event goes to the same queue.
+    expect(fn().DeadLetterConfig).toEqual({ TargetArn: arnOf(queueId()) });
+    const [, invoke] = resourcesOf(s, 'AWS::Lambda::EventInvokeConfig').find(([, c]) => c.FunctionName.Ref === fnId())!;
+    expect(invoke).toMatchObject({ MaximumRetryAttempts: FUNCTION_RETRY_ATTEMPTS, MaximumEventAgeInSeconds: MAX_EVENT_AGE.toSeconds() });
+  });
+});
+
+describe('the function', () => {
+  it('is a small arm64 function of its own entry, with its own log group, outside the VPC the probes use', () => {
+    expect(fn()).toMatchObject({ Runtime: PROBE_RUNTIME.name, Handler: `index.${NOTIFIER_HANDLER}`, Architectures: ['arm64'], MemorySize: 256 });
+    expect(fn().VpcConfig).toBeUndefined();
+    expect(fn().LoggingConfig).toEqual({ LogGroup: { Ref: logicalId(s, s.stack.notifier.logGroup) } });
+    // Its bundle is not the probes' one.
+    const probeCode = JSON.stringify(s.json.Resources[logicalId(s, s.stack.probes.functions.sync!)]!.Properties!.Code);
+    expect(JSON.stringify(fn().Code)).not.toBe(probeCode);
+  });
+
+  it('gets the config, the bucket, the dashboard and every topic by owner and on-call, nothing else', () => {
+    const env = fn().Environment.Variables as Record<string, unknown>;
+    expect(Object.keys(env).sort()).toEqual([ENV.artifactsBucket, ENV.config, ENV.dashboardName, ENV.topicArns, 'NODE_OPTIONS'].sort());
+    const config = loadConfigFromEnv({ [ENV.config]: env[ENV.config] as string }, '/tmp');
+    expect(config.notify.channels.map((c) => c.name)).toEqual(CHANNELS.map((c) => c.name));
+    expect(env[ENV.artifactsBucket]).toEqual({ Ref: logicalId(s, s.stack.artifacts.bucket) });
+    const topics = JSON.stringify(env[ENV.topicArns]);
+    for (const owner of [...new Set(Object.values(s.stack.config.owners))]) {
+      expect(topics).toContain(`\\"${owner}\\":\\"`);
+      expect(topics).toContain(JSON.stringify({ Ref: logicalId(s, s.stack.topics.of(owner)) }));
+    }
+    expect(topics).toContain(`\\"${ON_CALL}\\":\\"`);
+    expect(topics).toContain(JSON.stringify({ Ref: logicalId(s, s.stack.topics.onCall) }));
+  });
+});
+
+describe('the notifier\'s own failures page on-call directly', () => {
+  it('alarms on any error of the function and on any message in the dead-letter queue, to on-call\'s topic', () => {
+    const onCall = [{ Ref: logicalId(s, s.stack.topics.onCall) }];
+    const errors = s.json.Resources[logicalId(s, s.stack.notifier.errorsAlarm)]!.Properties!;
+    expect(errors).toMatchObject({
+      AlarmName: alarmName(s.stack.policy, 'notifier-errors'),
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId() } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: onCall,
+      OKActions: onCall,
+    });
+    const dlq = s.json.Resources[logicalId(s, s.stack.notifier.deadLettersAlarm)]!.Properties!;
+    expect(dlq).toMatchObject({
+      AlarmName: alarmName(s.stack.policy, 'notifier-dead-letters'),
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId(), 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: onCall,
+      OKActions: onCall,
+    });
+    // CloudWatch may publish to the on-call topic for these: they are flp-<env>-* alarms.
+    expect(errors.AlarmName.startsWith(`flp-${s.stack.config.environment}-`)).toBe(true);
+  });
+});
+
+describe('least privilege', () => {
+  const statements = () => {
+    const roleId = logicalId(s, s.stack.notifier.function.role!);
+    return resourcesOf(s, 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap(([, p]) => p.PolicyDocument.Statement as { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string }[]);
+  };
+  const actions = (st: { Action: string | string[] }) => [st.Action].flat().sort();
+  const objects = (prefix: string) => ({ 'Fn::Join': ['', [arnOf(logicalId(s, s.stack.artifacts.bucket)), `/${prefix}`]] });
+
+  it('may read the latest results and the artifacts, publish to the topics with their key, read the channels\' secrets, put its metric, log, dead-letter: nothing more', () => {
+    const st = statements();
+    const byAction = (a: string) => st.filter((x) => actions(x).includes(a));
+    expect(st.every((x) => x.Effect === 'Allow')).toBe(true);
+
+    const [get] = byAction('s3:GetObject');
+    expect(byAction('s3:GetObject')).toHaveLength(1);
+    expect(actions(get!)).toEqual(['s3:GetObject']);
+    expect(get!.Resource).toEqual([objects('latest/prod/*'), objects('prod/*')]);
+
+    const [publish] = byAction('sns:Publish');
+    expect(actions(publish!)).toEqual(['sns:Publish']);
+    const topics = [...s.stack.topics.byOwner.values(), s.stack.topics.onCall].map((t) => ({ Ref: logicalId(s, t) }));
+    expect(publish!.Resource).toEqual(topics);
+
+    const [kms] = byAction('kms:Decrypt');
+    expect(actions(kms!)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(kms!.Resource).toEqual(arnOf(logicalId(s, s.stack.topics.key)));
+
+    const [secrets] = byAction('secretsmanager:GetSecretValue');
+    expect(actions(secrets!)).toEqual(['secretsmanager:GetSecretValue']);
+    const secretArns = JSON.stringify(secrets!.Resource);
+    for (const c of CHANNELS) expect(secretArns).toContain(`:secret:${c.secretName}-??????`);
+    expect([secrets!.Resource].flat()).toHaveLength(CHANNELS.length);
+
+    const [metrics] = byAction('cloudwatch:PutMetricData');
+    expect(metrics).toMatchObject({ Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': s.stack.policy.namespace } } });
+
+    const [dlq] = byAction('sqs:SendMessage');
+    expect(actions(dlq!)).toEqual(['sqs:SendMessage']);
+    expect(dlq!.Resource).toEqual(arnOf(queueId()));
+
+    const [logs] = byAction('logs:PutLogEvents');
+    expect(logs!.Resource).toEqual(arnOf(logicalId(s, s.stack.notifier.logGroup)));
+
+    const covered = new Set([get, publish, kms, secrets, metrics, dlq, logs]);
+    expect(st.filter((x) => !covered.has(x))).toEqual([]);
+    for (const x of st.filter((y) => y !== metrics)) expect(x.Resource, actions(x).join()).not.toBe('*');
+    const role = s.json.Resources[logicalId(s, s.stack.notifier.function.role!)]!.Properties!;
+    expect(role.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('holds no channel secret\'s value, only the names the function reads at run time', () => {
+    const text = JSON.stringify(s.json);
+    expect(resourcesOf(s, 'AWS::SecretsManager::Secret')).toEqual([]);
+    expect(text).not.toMatch(/resolve:secretsmanager|resolve:ssm-secure|SecretString|routingKey/);
+    expect(text).toContain('flp/prod/slack');
+  });
+
+  it('refuses a channel whose routing key or webhook URL would be written into the template', () => {
+    const app = () => createApp({ context: { 'aws:cdk:bundling-stacks': [] }, outdir: mkdtempSync(path.join(tmp, 'out-')), builtinCloudFormationValidation: false });
+    const withChannels = (channels: unknown[]) => parseConfig({ ...raw, notify: { channels } });
+    expect(() => addMonitorStack(app(), withChannels([{ type: 'pagerduty', owners: ['PLSP'], routingKey: 'R0UTING' }]))).toThrow(
+      /notify\.channels\[0\] \(pagerduty\)\.routingKey would be written into the CloudFormation template.*secretName/,
+    );
+    expect(() => addMonitorStack(app(), withChannels([{ type: 'slack', owners: ['*'], url: 'https://hooks.slack.com/services/T/B/x' }]))).toThrow(/notify\.channels\[0\] \(slack\)\.url/);
+  });
+});
+
+describe('the stack', () => {
+  it('names the notifier and its dead-letter queue in its outputs', () => {
+    s.template.hasOutput('NotifierFunctionName', { Value: { Ref: fnId() } });
+    s.template.hasOutput('NotifierDeadLetterQueueUrl', { Value: { Ref: queueId() } });
+  });
+
+  it('reports no unacknowledged AwsSolutions finding', () => {
+    expect(validationReport(s).pluginReports.flatMap((r) => r.violations ?? []).map((v) => v.ruleName)).toEqual([]);
+  });
+});

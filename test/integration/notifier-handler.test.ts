@@ -1,0 +1,366 @@
+/**
+ * The notifier as Lambda runs it, with the real AWS SDK against the loopback fake (S3, SNS,
+ * CloudWatch, Secrets Manager): an EventBridge "CloudWatch Alarm State Change" of a paging
+ * composite in, the page out on the owner's topic and on-call's, built from the latest results
+ * the probe functions left in S3. Asserts what a person reads: an ASCII subject naming the
+ * class, the owner and the cause, a plain-text message with the evidence and a download link
+ * that expires within a day; the resolve; what is ignored; and that a failure on the way still
+ * pages (the raw alarm) and fails the invocation.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLatestResultsStore } from '../../lib/adapters/latest-results-s3.ts';
+import { classify } from '../../lib/core/classify.ts';
+import { parseConfig } from '../../lib/core/config.ts';
+import { latestKey, type LatestResults } from '../../lib/core/latest-results.ts';
+import type { ProbeResult } from '../../lib/core/result.ts';
+import type { LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
+import { createNotifierHandler, type Delivery, type NotifierDeps } from '../../lib/runtime/notifier-handler.ts';
+import { FakeAws, awsErrors, datapoints } from '../support/fake-aws.ts';
+import { rawConfig } from '../support/config.ts';
+
+const BUCKET = 'flp-artifacts-test';
+const ACCOUNT = '123456789012';
+const REGION = 'eu-central-1';
+const topic = (name: string) => `arn:aws:sns:${REGION}:${ACCOUNT}:flp-prod-${name}`;
+const TOPICS = { PLSP: topic('owner-PLSP'), KiAP: topic('owner-KiAP'), 'monitor-owner': topic('owner-monitor-owner'), 'on-call': topic('on-call') };
+const DASHBOARD = 'flp-prod-monitor';
+
+const raw = rawConfig({
+  environment: 'prod',
+  owners: { infrastructure: 'PLSP', sync: 'PLSP', application: 'KiAP', release: 'KiAP', monitor: 'monitor-owner' },
+  notify: { channels: [{ type: 'pagerduty', name: 'pd-plsp', owners: ['PLSP'], secretName: 'flp/prod/pagerduty' }] },
+});
+const config = parseConfig(raw);
+
+let aws: FakeAws;
+let lines: Record<string, unknown>[];
+let saved: NodeJS.ProcessEnv;
+
+function env(): NodeJS.ProcessEnv {
+  return {
+    FLP_CONFIG: JSON.stringify(raw),
+    FLP_ARTIFACTS_BUCKET: BUCKET,
+    FLP_TOPIC_ARNS: JSON.stringify(TOPICS),
+    FLP_DASHBOARD_NAME: DASHBOARD,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: aws.clientConfig.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.clientConfig.credentials.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    FLP_S3_ENDPOINT: aws.endpoint,
+    FLP_SNS_ENDPOINT: aws.endpoint,
+    FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,
+    FLP_SECRETS_ENDPOINT: aws.endpoint,
+  };
+}
+
+function handler(deps: NotifierDeps = {}) {
+  return createNotifierHandler({ env: env(), write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>), ...deps });
+}
+
+function context(budgetMs = 30_000): LambdaContext {
+  const deadline = Date.now() + budgetMs;
+  return { awsRequestId: `req-${Math.random().toString(16).slice(2)}`, functionName: 'flp-prod-notifier', getRemainingTimeInMillis: () => deadline - Date.now() };
+}
+
+/** The event CloudWatch sends EventBridge for a composite alarm (the documented shape). */
+function alarmEvent(alarmName: string, value: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA', previous: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA', extra: Record<string, unknown> = {}) {
+  const at = new Date();
+  const ts = (d: Date) => d.toISOString().replace('Z', '+0000');
+  return {
+    version: '0',
+    id: `ev-${Math.random().toString(16).slice(2)}`,
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: ACCOUNT,
+    time: at.toISOString().replace(/\.\d+Z$/, 'Z'),
+    region: REGION,
+    resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarmName}`],
+    detail: {
+      alarmName,
+      state: {
+        value,
+        reason: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:flp-prod-infrastructure-failures transitioned to ${value} at ${at.toUTCString()}`,
+        reasonData: '{"triggeringAlarms":[]}',
+        timestamp: ts(at),
+        ...extra,
+      },
+      previousState: { value: previous, reason: 'earlier', timestamp: ts(new Date(at.getTime() - 7 * 60_000)) },
+      configuration: { alarmRule: 'ALARM("flp-prod-infrastructure-failures")', actionsSuppressor: 'flp-prod-maintenance-window', actionsSuppressorWaitPeriod: 180, actionsSuppressorExtensionPeriod: 180 },
+    },
+  };
+}
+
+const started = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+
+function probe(p: Partial<ProbeResult> & Pick<ProbeResult, 'probe' | 'kind' | 'ok'>): ProbeResult {
+  return { target: p.probe, startedAt: started(0), durationMs: 40, attempts: 1, steps: [], evidence: [], error: p.ok ? null : 'failed', observations: {}, artifacts: [], ...p };
+}
+
+/** The latest results of a database outage: every node's /health says its database is down, the journey sees the gateway's 503. */
+function dbDownState(): Record<'nodes' | 'sync' | 'journey', LatestResults> {
+  const c = (r: ProbeResult) => classify(r, config.owners);
+  const node = (name: string) =>
+    c(probe({ probe: `node:${name}`, kind: 'node', ok: false, target: `https://${name}.example.test:8443/health`, error: `/health reports database down (${name})`, evidence: [{ type: 'database-down', url: `https://${name}.example.test:8443/health`, node: name }], observations: { node: name } }));
+  const at = new Date().toISOString();
+  return {
+    nodes: {
+      group: 'nodes',
+      at,
+      results: [node('flp-1'), node('flp-2'), c(probe({ probe: 'lb', kind: 'node', ok: true })), c(probe({ probe: 'release', kind: 'release', ok: true }))],
+      failing: { 'node:flp-1': { firstFailingAt: started(6), runs: 6 }, 'node:flp-2': { firstFailingAt: started(5), runs: 5 } },
+    },
+    sync: { group: 'sync', at, results: [c(probe({ probe: 'sync:lab', kind: 'sync', ok: true }))], failing: {} },
+    journey: {
+      group: 'journey',
+      at,
+      results: [
+        c(
+          probe({
+            probe: 'journey',
+            kind: 'journey',
+            ok: false,
+            error: 'launch failed: GET http://flp.example.test:8080/api/patients/2512489996/overview answered 503 from the gateway',
+            evidence: [{ type: 'http-status', url: 'http://flp.example.test:8080/api/patients/2512489996/overview', status: 503, origin: 'proxy' }],
+            steps: [{ name: 'launch', status: 'failed', startedAt: at, durationMs: 30, error: '503' }],
+            artifacts: [`s3://${BUCKET}/prod/2026-12-01T03-05-00-journey/screenshot.png`, `s3://${BUCKET}/prod/2026-12-01T03-05-00-journey/trace.zip`],
+          }),
+        ),
+      ],
+      failing: { journey: { firstFailingAt: started(5), runs: 1 } },
+    },
+  };
+}
+
+async function putState(state: Record<string, LatestResults>): Promise<void> {
+  const store = createLatestResultsStore({ ...aws.clientConfig, bucket: BUCKET });
+  for (const doc of Object.values(state)) await store.write('prod', doc);
+  aws.requests.length = 0;
+}
+
+beforeAll(async () => {
+  aws = await FakeAws.start();
+  aws.secrets.set('flp/prod/pagerduty', '{"routingKey":"R0UTINGKEY-not-for-logs"}');
+  // The SDK's credential chain reads the process environment, as in Lambda; the handler gets the rest through deps.env.
+  saved = { ...process.env };
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: aws.clientConfig.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: aws.clientConfig.credentials.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
+});
+afterAll(async () => {
+  process.env = saved;
+  await aws?.close();
+});
+beforeEach(() => {
+  aws.reset();
+  aws.unhandle('GetObject', 'Publish');
+  lines = [];
+});
+
+const byTopic = () => new Map(aws.publishes().map((p) => [p.topicArn, p]));
+
+describe('the notifier, on a paging composite alarm', () => {
+  it('pages PLSP and on-call for a database outage: ASCII subject naming class, owner and cause; the evidence in plain text; links that expire within a day', async () => {
+    await putState(dbDownState());
+    const sent: Delivery[][] = [];
+    const notify = handler({
+      sendToChannels: async (n, cfg) => {
+        const d: Delivery[] = [{ channel: 'pd-plsp', type: 'pagerduty', ok: true, status: 202, attempts: 1, durationMs: 12 }];
+        expect(cfg.environment).toBe('prod');
+        expect(n.key).toBe('flp-prod-infrastructure');
+        sent.push(d);
+        return d;
+      },
+    });
+    const t0 = performance.now();
+    const result = await notify(alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'OK'), context());
+    const ms = performance.now() - t0;
+
+    expect(result).toMatchObject({ action: 'paged', kind: 'trigger', alarmName: 'flp-prod-infrastructure-page' });
+    const pages = aws.publishes();
+    expect(pages.map((p) => p.topicArn).sort()).toEqual([TOPICS.PLSP, TOPICS['on-call']].sort());
+    // One message for both: the same words for the owner and for on-call.
+    const [page] = pages;
+    expect(pages[1]).toEqual({ ...page, topicArn: pages[1]!.topicArn });
+
+    const subject = page!.subject!;
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(subject.length).toBeLessThan(100);
+    expect(subject).toContain('[FLP prod]');
+    expect(subject).toContain('infrastructure - PLSP');
+    // The direct checks name the cause; the journey's 503 comes after it.
+    expect(subject).toContain('database down on flp-1, flp-2; 503 from the gateway on journey');
+
+    const text = page!.message;
+    expect(() => JSON.parse(text)).toThrow();
+    expect(text).toContain('What broke: database down on flp-1, flp-2');
+    expect(text).toContain('Whose job: PLSP (infrastructure)');
+    expect(text).toMatch(/Since: .+ CE[S]?T .+ UTC\), 6 failing runs/);
+    expect(text).toMatch(/Evidence:\n {2}- node:flp-1: .+\n {2}- node:flp-2: .+\n {2}- journey: /);
+    expect(text).toContain(`Runbook: ${'The hosting is broken'}`);
+    expect(text).toContain(`https://${REGION}.console.aws.amazon.com/cloudwatch/home?region=${REGION}#dashboards/dashboard/${DASHBOARD}`);
+    expect(text).toContain('#alarmsV2:alarm/flp-prod-infrastructure-page');
+    expect(text).toContain('journey: trace.zip (S3 console): https://s3.console.aws.amazon.com/s3/object/');
+    // The CPR of the journey's URL never reaches a page.
+    expect(text).not.toContain('2512489996');
+    expect(text).toContain('  - journey: launch failed: GET http://flp.example.test:8080/api/patients/251248-xxxx/overview answered 503');
+
+    const downloads = [...text.matchAll(/journey: (\S+) \(download, 24 h\): (\S+)/g)].map((m) => ({ file: m[1], url: new URL(m[2]!) }));
+    expect(downloads.map((d) => d.file)).toEqual(['screenshot.png', 'trace.zip']);
+    for (const { url } of downloads) {
+      expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeGreaterThan(0);
+      expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(86_400);
+      expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+      expect(url.pathname).toMatch(new RegExp(`^/${BUCKET}/prod/2026-12-01T03-05-00-journey/`));
+    }
+
+    // Read the three latest documents, nothing else from S3.
+    expect(aws.calls('GetObject').map((r) => r.path.split('?')[0]).sort()).toEqual(['journey', 'nodes', 'sync'].map((g) => `/${BUCKET}/${latestKey('prod', g as 'nodes')}`));
+    // One delivery, one NotificationFailed point (0: delivered).
+    expect(sent).toHaveLength(1);
+    expect(datapoints(aws.putMetricData())).toEqual([
+      expect.objectContaining({ namespace: 'FLP/Synthetics', name: 'NotificationFailed', value: 0, dimensions: { Environment: 'prod', Channel: 'pd-plsp' } }),
+    ]);
+    expect(lines.find((l) => l.message === 'page sent')).toMatchObject({ kind: 'trigger', class: 'infrastructure', owner: 'PLSP' });
+    console.log(`notifier: a page in ${ms.toFixed(0)} ms`);
+  });
+
+  it('resolves on both topics when the composite returns to OK, saying how long it lasted', async () => {
+    const state = dbDownState();
+    for (const doc of Object.values(state)) {
+      doc.results = doc.results.map((r) => ({ ...r, ok: true, class: null, owner: null, evidence: [], artifacts: [] }));
+      doc.failing = {};
+    }
+    await putState(state);
+    const result = await handler({ sendToChannels: async () => [] })(alarmEvent('flp-prod-infrastructure-page', 'OK', 'ALARM'), context());
+    expect(result).toMatchObject({ action: 'paged', kind: 'resolve' });
+    const pages = byTopic();
+    expect([...pages.keys()].sort()).toEqual([TOPICS.PLSP, TOPICS['on-call']].sort());
+    for (const p of pages.values()) {
+      expect(p.subject).toMatch(/^\[FLP prod\] resolved: infrastructure - PLSP - lasted 7 min/);
+      expect(p.message).toMatch(/^\[FLP prod\] resolved: infrastructure · PLSP · lasted 7 min.*\n\nResolved at .+ after 7 min/);
+    }
+  });
+
+  it('ignores an alarm that is not a composite of the policy, a state that pages nobody, and a suppressed change', async () => {
+    await putState(dbDownState());
+    const notify = handler({ sendToChannels: async () => [] });
+    const cases = [
+      [alarmEvent('flp-prod-infrastructure-failures', 'ALARM', 'OK'), /not a paging composite alarm of the policy/],
+      [alarmEvent('someone-elses-alarm', 'ALARM', 'OK'), /not a paging composite alarm of the policy/],
+      [alarmEvent('flp-prod-infrastructure-page', 'INSUFFICIENT_DATA', 'OK'), /state INSUFFICIENT_DATA pages nobody/],
+      [alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'ALARM'), /no change/],
+      [alarmEvent('flp-prod-application-page', 'ALARM', 'OK', { actionsSuppressedBy: 'Alarm', actionsSuppressedReason: 'Alarm flp-prod-suppressor-… is in ALARM' }), /actions suppressed by Alarm/],
+      [{ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, /not an alarm state change/],
+    ] as const;
+    for (const [event, reason] of cases) {
+      const result = await notify(event, context());
+      expect(result.action, JSON.stringify(event).slice(0, 80)).toBe('ignored');
+      expect(result.reason).toMatch(reason);
+    }
+    expect(aws.publishes()).toEqual([]);
+    expect(lines.filter((l) => /ignored/.test(String(l.message)))).toHaveLength(cases.length);
+  });
+
+  it('pages when the wait period ends without a root cause (ALARM held back, then ALARM with actions)', async () => {
+    await putState(dbDownState());
+    const event = alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'ALARM');
+    (event.detail.previousState as Record<string, unknown>).actionsSuppressedBy = 'WaitPeriod';
+    const result = await handler({ sendToChannels: async () => [] })(event, context());
+    expect(result).toMatchObject({ action: 'paged', kind: 'trigger' });
+    expect(aws.publishes()).toHaveLength(2);
+  });
+
+  it('reads each channel\'s secret from Secrets Manager once per container and never logs it', async () => {
+    await putState(dbDownState());
+    const notify = handler();
+    for (let i = 0; i < 2; i++) {
+      const result = await notify(alarmEvent('flp-prod-infrastructure-page', i === 0 ? 'ALARM' : 'OK', i === 0 ? 'OK' : 'ALARM'), context());
+      // Not wired to lib/alarms/channels.ts yet: the channel is reported as not delivered, and counted so.
+      expect(result.deliveries).toEqual([expect.objectContaining({ channel: 'pd-plsp', type: 'pagerduty', ok: false })]);
+    }
+    expect(aws.calls('GetSecretValue').map((c) => c.json)).toEqual([{ SecretId: 'flp/prod/pagerduty' }]);
+    expect(datapoints(aws.putMetricData()).map((p) => [p.name, p.value, p.dimensions.Channel])).toEqual([
+      ['NotificationFailed', 1, 'pd-plsp'],
+      ['NotificationFailed', 1, 'pd-plsp'],
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('R0UTINGKEY');
+  });
+});
+
+describe('a page is never lost', () => {
+  const rawAlarmPages = () => aws.publishes().filter((p) => p.subject?.includes('raw alarm'));
+
+  it('publishes the raw alarm to PLSP and on-call and fails the invocation when S3 answers 500', async () => {
+    await putState(dbDownState());
+    aws.handle('GetObject', () => awsErrors.s3(500, 'InternalError', 'We encountered an internal error. Please try again.'));
+    const notify = handler({ sendToChannels: async () => [] });
+    await expect(notify(alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'OK'), context())).rejects.toThrow(/InternalError|500/);
+    const raw = rawAlarmPages();
+    expect(raw.map((p) => p.topicArn).sort()).toEqual([TOPICS.PLSP, TOPICS['on-call']].sort());
+    for (const p of raw) {
+      expect(p.subject).toMatch(/^\[FLP prod\] ALARM: flp-prod-infrastructure-page \(raw alarm/);
+      expect(p.subject!.length).toBeLessThan(100);
+      expect(p.message).toContain('State: ALARM since');
+      expect(p.message).toContain('Reason: arn:aws:cloudwatch:');
+      expect(p.message).toContain('Class: infrastructure. Owner: PLSP. Severity: page.');
+      expect(p.message).toContain('#alarmsV2:alarm/flp-prod-infrastructure-page');
+    }
+    // The SDK retried the 500s before the notifier gave up on them.
+    expect(aws.calls('GetObject').length).toBeGreaterThan(3);
+    expect(lines.find((l) => l.message === 'monitor failure')).toMatchObject({ class: 'monitor', probe: 'monitor:notifier', owner: 'monitor-owner' });
+  });
+
+  it('publishes the raw alarm when building the message throws, once per state change however often Lambda retries it', async () => {
+    await putState(dbDownState());
+    const notify = handler({
+      sendToChannels: async () => [],
+      build: () => {
+        throw new Error('cannot word this');
+      },
+    });
+    const event = alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'OK');
+    await expect(notify(event, context())).rejects.toThrow('cannot word this');
+    await expect(notify(event, context())).rejects.toThrow('cannot word this');
+    expect(rawAlarmPages().map((p) => p.topicArn).sort()).toEqual([TOPICS.PLSP, TOPICS['on-call']].sort());
+    expect(rawAlarmPages()[0]!.message).toContain('could not build or send the full page (cannot word this)');
+  });
+
+  it('publishes the raw alarm before the deadline when reading the state hangs', async () => {
+    await putState(dbDownState());
+    aws.handle('GetObject', () => ({ status: 200, body: '{}', delayMs: 20_000 }));
+    const notify = handler({ sendToChannels: async () => [], deadlineReserveMs: 2_000 });
+    const t0 = performance.now();
+    await expect(notify(alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'OK'), context(4_000))).rejects.toThrow(/not out with 2000 ms of the function's time left/);
+    expect(performance.now() - t0).toBeLessThan(4_000);
+    expect(rawAlarmPages()).toHaveLength(2);
+  });
+
+  it('rides out SNS throttling with the SDK\'s retries', async () => {
+    await putState(dbDownState());
+    aws.respond('Publish', awsErrors.sns(429, 'Throttled', 'Rate exceeded'), awsErrors.sns(429, 'Throttled', 'Rate exceeded'));
+    const t0 = performance.now();
+    const result = await handler({ sendToChannels: async () => [] })(alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'OK'), context());
+    expect(result.action).toBe('paged');
+    expect(result.published.map((p) => p.topicArn).sort()).toEqual([TOPICS.PLSP, TOPICS['on-call']].sort());
+    // Two throttled attempts, then both pages: four Publish calls, no raw alarm.
+    expect(aws.calls('Publish')).toHaveLength(4);
+    expect(rawAlarmPages()).toEqual([]);
+    console.log(`notifier: throttled twice, paged in ${(performance.now() - t0).toFixed(0)} ms`);
+  });
+
+  it('sends the full page to the topic that missed it and the raw alarm to none when one topic keeps refusing', async () => {
+    await putState(dbDownState());
+    aws.handle('Publish', (r) => (r.form?.TopicArn === TOPICS.PLSP ? awsErrors.sns(500, 'InternalError', 'boom') : { status: 200, headers: { 'content-type': 'text/xml' }, body: '<PublishResponse><PublishResult><MessageId>m</MessageId></PublishResult></PublishResponse>' }));
+    await expect(handler({ sendToChannels: async () => [] })(alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'OK'), context())).rejects.toThrow(/boom|InternalError/);
+    // On-call got the full page; PLSP's topic was tried with the full page, then the raw alarm (refused too: logged).
+    const onCall = aws.publishes().filter((p) => p.topicArn === TOPICS['on-call']);
+    expect(onCall).toHaveLength(1);
+    expect(onCall[0]!.subject).not.toContain('raw alarm');
+    expect(aws.publishes().filter((p) => p.topicArn === TOPICS.PLSP && p.subject?.includes('raw alarm')).length).toBeGreaterThan(0);
+    expect(lines.find((l) => l.message === 'raw alarm not published')).toBeDefined();
+  });
+
+  it('gives on-call the raw alarm when the config cannot be read', async () => {
+    const notify = createNotifierHandler({ env: { ...env(), FLP_CONFIG: '{"environment": 1}' }, write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    await expect(notify(alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'OK'), context())).rejects.toThrow(/FLP_CONFIG/);
+    expect(rawAlarmPages().map((p) => p.topicArn)).toEqual([TOPICS['on-call']]);
+  });
+});

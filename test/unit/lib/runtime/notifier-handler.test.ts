@@ -1,0 +1,65 @@
+/**
+ * The notifier's decisions that need no AWS: when a composite's state change asks for a page
+ * (as CloudWatch would run its actions, suppression included), CloudWatch's time format, the
+ * topics of FLP_TOPIC_ARNS, and which channels carry a page.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../../lib/core/config.ts';
+import { channelsCarrying, pageDue, parseAlarmTime, parseTopicArns } from '../../../../lib/runtime/notifier-handler.ts';
+import { rawConfig } from '../../../support/config.ts';
+
+describe('pageDue', () => {
+  it('pages on a change to ALARM or OK whose actions run, and on the end of a suppression', () => {
+    expect(pageDue({ value: 'ALARM' }, { value: 'OK' })).toEqual({ due: true, kind: 'trigger' });
+    expect(pageDue({ value: 'OK' }, { value: 'ALARM' })).toEqual({ due: true, kind: 'resolve' });
+    expect(pageDue({ value: 'ALARM' }, { value: 'INSUFFICIENT_DATA' })).toEqual({ due: true, kind: 'trigger' });
+    expect(pageDue({ value: 'ALARM' }, { value: 'ALARM', actionsSuppressedBy: 'WaitPeriod' })).toEqual({ due: true, kind: 'trigger' });
+    expect(pageDue({ value: 'OK' }, { value: 'OK', actionsSuppressedBy: 'ExtensionPeriod' })).toEqual({ due: true, kind: 'resolve' });
+  });
+
+  it('pages nobody while actions are suppressed, without a change, or for INSUFFICIENT_DATA', () => {
+    for (const by of ['Alarm', 'WaitPeriod', 'ExtensionPeriod']) expect(pageDue({ value: 'ALARM', actionsSuppressedBy: by }, { value: 'OK' })).toMatchObject({ due: false, reason: expect.stringContaining(by) });
+    expect(pageDue({ value: 'ALARM' }, { value: 'ALARM' })).toMatchObject({ due: false });
+    expect(pageDue({ value: 'INSUFFICIENT_DATA' }, { value: 'OK' })).toMatchObject({ due: false });
+  });
+});
+
+describe('parseAlarmTime', () => {
+  it('reads CloudWatch\'s +0000 offsets and plain ISO times', () => {
+    expect(parseAlarmTime('2019-10-02T17:04:40.989+0000')?.toISOString()).toBe('2019-10-02T17:04:40.989Z');
+    expect(parseAlarmTime('2026-12-01T04:05:00.000+0100')?.toISOString()).toBe('2026-12-01T03:05:00.000Z');
+    expect(parseAlarmTime('2019-10-02T17:04:40Z')?.toISOString()).toBe('2019-10-02T17:04:40.000Z');
+    expect(parseAlarmTime('soon')).toBeNull();
+    expect(parseAlarmTime(undefined)).toBeNull();
+  });
+});
+
+describe('parseTopicArns', () => {
+  it('takes owner → ARN and on-call, and names what is wrong', () => {
+    const t = parseTopicArns('{"PLSP":"arn:aws:sns:eu-central-1:1:p","on-call":"arn:aws:sns:eu-central-1:1:o"}');
+    expect([...t.byOwner]).toEqual([['PLSP', 'arn:aws:sns:eu-central-1:1:p']]);
+    expect(t.onCall).toBe('arn:aws:sns:eu-central-1:1:o');
+    expect(() => parseTopicArns(undefined)).toThrow(/FLP_TOPIC_ARNS is not set/);
+    expect(() => parseTopicArns('{"PLSP":"arn:aws:sns:x"}')).toThrow(/names no "on-call" topic/);
+    expect(() => parseTopicArns('{"PLSP":3,"on-call":"arn:x"}')).toThrow(/"PLSP" is not a topic ARN/);
+  });
+});
+
+describe('channelsCarrying', () => {
+  it('picks the channels of the page\'s owner (or every owner) and severity, by their names', () => {
+    const config = parseConfig(
+      rawConfig({
+        notify: {
+          channels: [
+            { type: 'pagerduty', owners: ['PLSP'], secretName: 'pd' },
+            { type: 'slack', owners: ['*'], severities: ['page', 'warning'], secretName: 'sl' },
+            { type: 'slack', owners: ['KiAP'], secretName: 'sl2' },
+          ],
+        },
+      }),
+    );
+    expect(channelsCarrying(config, { owner: 'PLSP', severity: 'page' }).map((c) => c.name)).toEqual(['pagerduty', 'slack']);
+    expect(channelsCarrying(config, { owner: 'KiAP', severity: 'warning' }).map((c) => c.name)).toEqual(['slack']);
+    expect(channelsCarrying(config, { owner: 'KiAP', severity: 'page' }).map((c) => c.name)).toEqual(['slack', 'slack-2']);
+  });
+});
