@@ -2,9 +2,9 @@
  * Renders the alarm policy (lib/alarms/policy.ts) into CloudWatch, generically: every spec
  * becomes a metric alarm without actions; every composite spec becomes a composite alarm (any
  * of its members in ALARM) with its actions suppressed while the root causes the policy names
- * (`suppressedBy`) are in ALARM. The composites have no actions either: their state changes go
- * through EventBridge to the notifier (cdk/notifier.ts), which pages the owner's topic and
- * on-call's with the cause and its evidence, honouring that suppression. Nothing here states a
+ * (`suppressedBy`) are in ALARM. Their one action is the notifier (cdk/notifier.ts), which pages
+ * the owner's topic and on-call's with the cause and its evidence when CloudWatch runs it, so
+ * CloudWatch's suppression applies to every page. Nothing here states a
  * threshold, a period or a metric name.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -173,7 +173,7 @@ export class PolicyAlarms extends Construct {
             }
           : {}),
       });
-      // No actions: the notifier pages (EventBridge → cdk/notifier.ts), with the evidence.
+      // Its one action, for ALARM and OK, is the notifier (cdk/notifier.ts adds it): it pages with the evidence.
       this.composites.set(spec.id, composite);
     }
   }

@@ -17,6 +17,12 @@ const FULL = 24;
 const HALF = 12;
 const GRAPH_HEIGHT = 6;
 
+
+/** The dashboard's name: known before deployment, so the notifier can link it without depending on it (the dashboard draws the alarms the notifier is an action of). */
+export function dashboardName(environment: string): string {
+  return resourceName(environment, 'monitor');
+}
+
 export interface MonitorDashboardProps {
   config: Config;
   policy: AlarmPolicy;
@@ -59,7 +65,7 @@ export class MonitorDashboard extends Construct {
       });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: resourceName(config.environment, 'monitor'),
+      dashboardName: dashboardName(config.environment),
       defaultInterval: Duration.hours(12),
     });
 

@@ -9,7 +9,7 @@ import { alarmPolicy, type AlarmPolicy } from '../lib/alarms/policy.ts';
 import type { Config } from '../lib/core/config.ts';
 import { PolicyAlarms } from './alarms.ts';
 import { ArtifactsBucket } from './artifacts-bucket.ts';
-import { MonitorDashboard } from './dashboard.ts';
+import { dashboardName, MonitorDashboard } from './dashboard.ts';
 import { Notifier } from './notifier.ts';
 import { ProbeFunctions } from './probe-functions.ts';
 import { ON_CALL, OwnerTopics, ownerSlug } from './topics.ts';
@@ -55,7 +55,7 @@ export class MonitorStack extends Stack {
       alarms: this.alarms,
       topics: this.topics,
       artifactsBucket: this.artifacts.bucket,
-      dashboardName: this.dashboard.dashboard.dashboardName,
+      dashboardName: dashboardName(config.environment),
     });
 
     new CfnOutput(this, 'ArtifactsBucketName', { value: this.artifacts.bucket.bucketName, description: 'Failure artifacts (screenshots, traces) under <environment>/<time>-journey/' });

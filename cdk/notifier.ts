@@ -1,9 +1,8 @@
 /**
  * The notifier in AWS: the function that pages people (lib/runtime/notifier-handler.ts, its own
- * small arm64 bundle without Playwright), an EventBridge rule that hands it every state change
- * of the paging composite alarms, and what keeps a page from getting lost on the way: EventBridge
- * retries delivery and Lambda retries a failed run, and what still fails lands in an encrypted,
- * TLS-only dead-letter queue. Two alarms watch the notifier itself — any error of the function,
+ * small arm64 bundle without Playwright), the alarm and OK action of every paging composite
+ * alarm, and what keeps a page from getting lost on the way: Lambda retries a failed run, and
+ * what still fails lands in an encrypted, TLS-only dead-letter queue. Two alarms watch the notifier itself — any error of the function,
  * any message in the queue — and page on-call's topic straight from CloudWatch, since the
  * notifier is what would otherwise page.
  *
@@ -15,8 +14,6 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -39,8 +36,6 @@ export const NOTIFIER_HANDLER = 'notifierHandler';
 /** Reading three small documents, signing links, two publishes and the channels, with the fallback's 5 s reserve: well within this. */
 export const NOTIFIER_TIMEOUT_SECONDS = 60;
 export const NOTIFIER_MEMORY_MB = 256;
-/** EventBridge's attempts to hand an event to the function (throttling, a function being updated) before it goes to the dead-letter queue. */
-export const RULE_RETRY_ATTEMPTS = 8;
 /** Lambda's retries of a run that failed (the raw alarm already went out; a retry may still get the full page through). */
 export const FUNCTION_RETRY_ATTEMPTS = 2;
 /** An alarm event older than this is dead-lettered rather than paged late. */
@@ -83,7 +78,6 @@ export function checkChannelSecrets(config: Config): void {
 export class Notifier extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
-  readonly rule: events.Rule;
   readonly deadLetters: sqs.Queue;
   /** Errors of the notifier function (≥ 1 in a minute): pages on-call directly. */
   readonly errorsAlarm: cloudwatch.Alarm;
@@ -207,17 +201,15 @@ export class Notifier extends Construct {
       reason: `Pinned to ${PROBE_RUNTIME.name} like the probe functions: one runtime for every function of the stack, moved together with the Chromium layer.`,
     });
 
-    this.rule = new events.Rule(this, 'AlarmStateChanges', {
-      ruleName: resourceName(env, 'notifier'),
-      description: `flp-monitor: every change to ALARM or OK of the paging composite alarms of ${env}, to the notifier`,
-      eventPattern: {
-        source: ['aws.cloudwatch'],
-        detailType: ['CloudWatch Alarm State Change'],
-        resources: composites.map((c) => c.alarmArn),
-        detail: { state: { value: ['ALARM', 'OK'] } },
-      },
-      targets: [new targets.LambdaFunction(this.function, { retryAttempts: RULE_RETRY_ATTEMPTS, maxEventAge: MAX_EVENT_AGE, deadLetterQueue: this.deadLetters })],
-    });
+    // The notifier is each paging composite's alarm and OK action: CloudWatch invokes it exactly
+    // when it runs the composite's actions, so its suppressor (maintenance, a root cause holding
+    // its symptoms back, the wait and extension periods) has been applied by CloudWatch itself.
+    // The invocation is asynchronous: Lambda retries a failed run, then dead-letters the event.
+    const invoke = new actions.LambdaAction(this.function, { useUniquePermissionId: true });
+    for (const composite of composites) {
+      composite.addAlarmAction(invoke);
+      composite.addOkAction(invoke);
+    }
 
     const page = new actions.SnsAction(topics.onCall);
     const owner = config.owners.monitor;
@@ -236,7 +228,7 @@ export class Notifier extends Construct {
     this.deadLettersAlarm = new cloudwatch.Alarm(this, 'DeadLetterMessages', {
       alarmName: `${alarmNamePrefix(env)}notifier-dead-letters`,
       alarmDescription:
-        `An alarm state change was not paged in full: EventBridge could not hand it to the notifier (nothing went out), or the notifier failed on it ${FUNCTION_RETRY_ATTEMPTS + 1} times (at most the raw alarm went out). Class: monitor. Owner: ${owner}. Severity: page. ` +
+        `An alarm state change was not paged in full: the notifier failed on it ${FUNCTION_RETRY_ATTEMPTS + 1} times, or it waited longer than ${MAX_EVENT_AGE.toHours()} h to run (at most the raw alarm went out). Class: monitor. Owner: ${owner}. Severity: page. ` +
         `Pages on-call directly. Check first: the message in ${resourceName(env, 'notifier-dead-letters')} (it is the alarm event) and the composite alarm it names.`,
       metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
       threshold: 1,

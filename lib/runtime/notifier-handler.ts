@@ -1,9 +1,10 @@
 /**
  * The notifier: the Lambda function that turns a paging composite alarm's change of state into
- * the page people read. EventBridge invokes it with each "CloudWatch Alarm State Change" of the
- * policy's composites (`flp-<env>-<composite id>`); it reads the latest results every probe
- * function left in S3 (`latest/<env>/<group>.json`), builds the message in the one place that
- * words it (lib/alarms/notification.ts: the cause, whose job, since when, the evidence), links
+ * the page people read. It is the alarm and OK action of each paging composite of the policy
+ * (`flp-<env>-<composite id>`), so CloudWatch invokes it when it runs the composite's actions,
+ * suppression applied (it takes an EventBridge "CloudWatch Alarm State Change" as well). It
+ * reads the latest results every probe function left in S3 (`latest/<env>/<group>.json`),
+ * builds the message in the one place that words it (lib/alarms/notification.ts: the cause, whose job, since when, the evidence), links
  * the dashboard, the alarm and each screenshot and trace (S3 console, and a pre-signed download
  * valid at most a day: the bucket stays private), and publishes it in plain text to the owner's
  * topic and on-call's, then to the configured channels (PagerDuty, Slack, Teams, webhooks), each
@@ -28,8 +29,9 @@ import { createLatestResultsStore, isLatestResults, type S3LatestResultsStore } 
 import { createLogger, type LogLevel } from '../adapters/logger.ts';
 import { createSnsPublisher, type SnsPublisher } from '../adapters/sns-publisher.ts';
 import { buildNotification, type AlarmChange, type FailingSince, type Notification, type NotificationInput } from '../alarms/notification.ts';
-import { alarmPolicy, type AlarmPolicy, type CompositeSpec } from '../alarms/policy.ts';
-import { channelNames, DEFAULT_OWNERS, type ChannelConfig, type ChannelType, type Config } from '../core/config.ts';
+import { alarmPolicy, pageRunbook, type AlarmPolicy, type CompositeSpec } from '../alarms/policy.ts';
+import { channelsFor, dispatch, namedChannels, resolveChannel, type ChannelTarget, type Delivery, type DispatchOptions } from '../alarms/channels.ts';
+import { DEFAULT_OWNERS, type Config } from '../core/config.ts';
 import { alarmConsoleUrl, dashboardConsoleUrl, parseS3Uri, s3ObjectConsoleUrl } from '../core/console-links.ts';
 import type { Logger } from '../core/context.ts';
 import { enabledGroups, type ProbeGroup } from '../core/contract.ts';
@@ -48,8 +50,6 @@ const alarmNamePrefix = (environment: string) => `flp-${environment}-`;
 export const ON_CALL_KEY = 'on-call';
 /** Time kept back from the deadline for the raw fallback page. */
 export const NOTIFIER_DEADLINE_RESERVE_MS = 5_000;
-/** The order of a page's evidence: nodes and the load balancer, the release check, sync, then the journey. */
-const PAGE_ORDER: readonly ClassifiedResult['kind'][] = ['node', 'release', 'sync', 'journey'];
 /** Events remembered per container, so a retried event neither pages twice nor loses its fallback. */
 const REMEMBERED_EVENTS = 100;
 
@@ -83,25 +83,9 @@ export interface AlarmStateChangeEvent {
   };
 }
 
-/**
- * One channel's delivery of one notification, as lib/alarms/channels.ts `dispatch` reports it
- * (the shape is restated here until that module is merged; keep the two compatible).
- */
-export interface Delivery {
-  /** The channel's name (`notify.channels[].name`, default its type). */
-  channel: string;
-  type: ChannelType;
-  ok: boolean;
-  /** The HTTP status the channel answered last, when it answered. */
-  status?: number | null;
-  attempts: number;
-  durationMs: number;
-  /** Why it was not delivered; never a secret. */
-  error?: string;
-}
-
 /** Sends a notification to the configured channels that carry it. */
 export type SendToChannels = (n: Notification, config: Config) => Promise<Delivery[]>;
+export type { Delivery };
 
 export interface NotifierDeps {
   /** Read at cold start. Default `process.env`. */
@@ -170,20 +154,43 @@ interface AlarmEvent {
   region: string | undefined;
 }
 
+/**
+ * The payload CloudWatch sends a Lambda alarm action (how the stack wires the notifier): the
+ * composite's state at the moment CloudWatch runs its actions, so suppression has been applied.
+ */
+export interface AlarmActionEvent {
+  source?: string;
+  alarmArn?: string;
+  accountId?: string;
+  time?: string;
+  region?: string;
+  alarmData?: {
+    alarmName?: string;
+    state?: AlarmEventState;
+    previousState?: AlarmEventState;
+    configuration?: Record<string, unknown>;
+  };
+}
+
+/** Reads a Lambda alarm action's payload, or an EventBridge "CloudWatch Alarm State Change" (the same fields under `detail`). */
 function readEvent(event: unknown): AlarmEvent | { ignored: string } {
-  const e = event as AlarmStateChangeEvent | null;
-  if (!e || typeof e !== 'object') return { ignored: 'not an EventBridge event' };
-  if (e['detail-type'] !== 'CloudWatch Alarm State Change') return { ignored: `not an alarm state change (detail-type ${JSON.stringify(e['detail-type'])})` };
-  const alarmName = e.detail?.alarmName;
-  const state = e.detail?.state;
+  if (!event || typeof event !== 'object') return { ignored: 'not a CloudWatch alarm event' };
+  const action = event as AlarmActionEvent;
+  const bridge = event as AlarmStateChangeEvent;
+  let data: AlarmActionEvent['alarmData'];
+  if (action.alarmData && action.source === 'aws.cloudwatch') data = action.alarmData;
+  else if (bridge['detail-type'] === 'CloudWatch Alarm State Change') data = bridge.detail;
+  else return { ignored: `not an alarm state change (source ${JSON.stringify(action.source)}, detail-type ${JSON.stringify(bridge['detail-type'])})` };
+  const alarmName = data?.alarmName;
+  const state = data?.state;
   if (typeof alarmName !== 'string' || !state || typeof state.value !== 'string') return { ignored: 'an alarm state change without alarmName or state.value' };
   return {
-    key: `${alarmName}|${state.value}|${state.timestamp ?? e.time ?? e.id ?? ''}`,
+    key: `${alarmName}|${state.value}|${state.timestamp ?? action.time ?? bridge.id ?? ''}`,
     alarmName,
     state: state as AlarmEventState & { value: string },
-    previous: e.detail?.previousState ?? {},
-    time: e.time,
-    region: e.region,
+    previous: data?.previousState ?? {},
+    time: action.time,
+    region: action.region,
   };
 }
 
@@ -200,6 +207,20 @@ export function pageDue(state: AlarmEventState, previous: AlarmEventState): { du
   return { due: true, kind: state.value === 'ALARM' ? 'trigger' : 'resolve' };
 }
 
+/** The member alarms that put a composite into ALARM, by policy id, from the state's `reasonData.triggeringAlarms`; none when it does not say. */
+export function firingMembers(state: AlarmEventState, environment: string): string[] {
+  try {
+    const data = JSON.parse(state.reasonData ?? '{}') as { triggeringAlarms?: { arn?: unknown }[] };
+    const prefix = alarmNamePrefix(environment);
+    return (data.triggeringAlarms ?? [])
+      .map((t) => (typeof t.arn === 'string' ? t.arn.split(':alarm:')[1] : undefined))
+      .filter((name): name is string => !!name && name.startsWith(prefix))
+      .map((name) => name.slice(prefix.length));
+  } catch {
+    return [];
+  }
+}
+
 /** CloudWatch's `2026-12-01T03:05:00.000+0000` (or any ISO time) as a Date; null when it is none. */
 export function parseAlarmTime(text: string | undefined): Date | null {
   if (!text) return null;
@@ -208,43 +229,36 @@ export function parseAlarmTime(text: string | undefined): Date | null {
 }
 
 /**
- * The channels carrying `n` (its owner or "*", its severity), by their names. To be replaced
- * by lib/alarms/channels.ts `channelsFor(namedChannels(config), n)` after the merge.
+ * The default channel delivery: the channels carrying the page (its owner or "*", its
+ * severity), each one's URL and key from its secret (`secretName`, read from Secrets Manager at
+ * run time), then every channel at once with its retries. A channel whose secret cannot be read
+ * or holds no usable value is a failed delivery that says why, never the value.
  */
-export function channelsCarrying(config: Config, n: Pick<Notification, 'owner' | 'severity'>): (ChannelConfig & { name: string })[] {
-  const names = channelNames(config.notify.channels);
-  return config.notify.channels
-    .map((c, i) => ({ ...c, name: names[i]! }))
-    .filter((c) => (c.owners.includes('*') || c.owners.includes(n.owner)) && c.severities.includes(n.severity));
-}
-
-/**
- * The default channel delivery: picks the channels carrying the page and reads each one's
- * secret (`secretName`, from Secrets Manager at run time) — then, until lib/alarms/channels.ts
- * is merged, reports each as not delivered, so `NotificationFailed` says so. Wired after merge:
- *
- *     const targets = channels.map((c, i) => resolveChannel(c, secrets[i]));
- *     return dispatch(n, targets, { … });
- */
-export function createChannelSender(options: { readSecret: (secretName: string) => Promise<string> }): SendToChannels {
+export function createChannelSender(options: { readSecret: (secretName: string) => Promise<string>; dispatchOptions?: DispatchOptions }): SendToChannels {
   return async (n, config) => {
-    const channels = channelsCarrying(config, n);
-    return Promise.all(
-      channels.map(async (channel): Promise<Delivery> => {
-        const started = performance.now();
-        const failed = (error: string): Delivery => ({ channel: channel.name, type: channel.type, ok: false, status: null, attempts: 0, durationMs: Math.round(performance.now() - started), error });
+    const channels = channelsFor(namedChannels(config), n);
+    const targets: ChannelTarget[] = [];
+    const unusable: Delivery[] = [];
+    await Promise.all(
+      channels.map(async (channel) => {
+        const failed = (error: string): Delivery => ({ channel: channel.name, type: channel.type, ok: false, status: null, attempts: 0, durationMs: 0, error });
         let secret: string | undefined;
         if (channel.secretName) {
           try {
             secret = await options.readSecret(channel.secretName);
           } catch (err) {
-            return failed(`its secret ${channel.secretName} could not be read: ${describeError(err)}`);
+            unusable.push(failed(`its secret ${channel.secretName} could not be read: ${describeError(err)}`));
+            return;
           }
         }
-        void secret; // wired after merge: resolveChannel(channel, secret), then dispatch(n, targets, options)
-        return failed('not sent: channel dispatch (lib/alarms/channels.ts) is not wired into the notifier yet');
+        try {
+          targets.push(resolveChannel(channel, secret));
+        } catch (err) {
+          unusable.push(failed((err as Error).message));
+        }
       }),
     );
+    return [...(targets.length ? await dispatch(n, targets, options.dispatchOptions) : []), ...unusable];
   };
 }
 
@@ -430,7 +444,7 @@ export function createNotifierHandler(deps: NotifierDeps = {}): NotifierHandler 
       deliveries = await withDeadline(sendToChannels(notification, config), left() - 1_000, () => new NotifierFailure('the channels did not answer before the deadline'));
     } catch (err) {
       const why = describeError(err);
-      deliveries = channelsCarrying(config, notification).map((c) => ({ channel: c.name, type: c.type, ok: false, status: null, attempts: 0, durationMs: 0, error: why }));
+      deliveries = channelsFor(namedChannels(config), notification).map((c) => ({ channel: c.name, type: c.type, ok: false, status: null, attempts: 0, durationMs: 0, error: why }));
       monitorFailure(config, `channels not sent ${alarm.alarmName}: ${why}`, ids);
     }
     if (deliveries.length) {
@@ -491,7 +505,7 @@ async function compose(
     severity: composite.severity,
     state: kind === 'trigger' ? 'ALARM' : 'OK',
     at,
-    runbook: composite.runbook,
+    runbook: pageRunbook(st.policy, composite, firingMembers(alarm.state, config.environment)),
     ...(kind === 'resolve' && parseAlarmTime(alarm.previous.timestamp) ? { alarmSince: parseAlarmTime(alarm.previous.timestamp)! } : {}),
   };
 
@@ -556,9 +570,6 @@ async function readLatest(
     results.push(...doc.results);
     for (const [probe, s] of Object.entries((doc as LatestResults).failing)) failing.set(probe, { firstFailingAt: new Date(s.firstFailingAt), runs: s.runs });
   });
-  // The direct checks first: they name the cause ("database down on flp-1"), the journey shows what users saw.
-  const order = (r: ClassifiedResult) => PAGE_ORDER.indexOf(r.kind);
-  results.sort((a, b) => order(a) - order(b) || a.probe.localeCompare(b.probe));
   return { results, failing };
 }
 

@@ -1,7 +1,6 @@
 /**
  * The notifier in the stack, for the production-like config with notification channels: the
- * EventBridge rule that hands it the paging composites' state changes (retries, dead-letter
- * queue), the function (its own small arm64 bundle, its own log group, outside the VPC), the two
+ * alarm and OK action of every paging composite (retries, dead-letter queue), the function (its own small arm64 bundle, its own log group, outside the VPC), the two
  * alarms that page on-call straight from CloudWatch when the notifier itself fails, and IAM
  * scoped to what a page needs. No channel secret's value is in the template.
  */
@@ -12,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { addMonitorStack, createApp } from '../../cdk/app.ts';
 import { alarmName } from '../../cdk/alarms.ts';
-import { FUNCTION_RETRY_ATTEMPTS, MAX_EVENT_AGE, NOTIFIER_HANDLER, RULE_RETRY_ATTEMPTS } from '../../cdk/notifier.ts';
+import { FUNCTION_RETRY_ATTEMPTS, MAX_EVENT_AGE, NOTIFIER_HANDLER } from '../../cdk/notifier.ts';
 import { PROBE_RUNTIME } from '../../cdk/probe-functions.ts';
 import { ON_CALL } from '../../cdk/topics.ts';
 import { parseConfig } from '../../lib/core/config.ts';
@@ -43,42 +42,34 @@ const fn = () => s.json.Resources[fnId()]!.Properties!;
 const queueId = () => logicalId(s, s.stack.notifier.deadLetters);
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 
-describe('the rule', () => {
-  it('hands every change to ALARM or OK of the paging composites, and nothing else, to the notifier', () => {
-    const [, rule] = resourcesOf(s, 'AWS::Events::Rule').find(([id]) => id === logicalId(s, s.stack.notifier.rule))!;
-    const composites = s.stack.policy.composites.map((c) => arnOf(logicalId(s, s.stack.alarms.composites.get(c.id)!)));
-    expect(rule.EventPattern).toEqual({
-      source: ['aws.cloudwatch'],
-      'detail-type': ['CloudWatch Alarm State Change'],
-      resources: composites,
-      detail: { state: { value: ['ALARM', 'OK'] } },
-    });
-    // No suppressor and no metric alarm pages on its own.
-    const suppressors = [...s.stack.alarms.suppressors.values()].map((a) => JSON.stringify(arnOf(logicalId(s, a as never))));
-    for (const r of rule.EventPattern.resources) expect(suppressors).not.toContain(JSON.stringify(r));
-    expect(rule.Targets).toEqual([
-      expect.objectContaining({
-        Arn: arnOf(fnId()),
-        RetryPolicy: { MaximumRetryAttempts: RULE_RETRY_ATTEMPTS, MaximumEventAgeInSeconds: MAX_EVENT_AGE.toSeconds() },
-        DeadLetterConfig: { Arn: arnOf(queueId()) },
-      }),
-    ]);
-    s.template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: arnOf(logicalId(s, s.stack.notifier.rule)) });
+describe('the alarm actions', () => {
+  it('makes the notifier the alarm and OK action of every paging composite, and of nothing else', () => {
+    const composites = [...s.stack.alarms.composites.values()].map((c) => logicalId(s, c));
+    for (const id of composites) {
+      const props = s.json.Resources[id]!.Properties!;
+      // The notifier alone: CloudWatch's own alarm message reaches nobody.
+      expect(props.AlarmActions).toEqual([arnOf(fnId())]);
+      expect(props.OKActions).toEqual([arnOf(fnId())]);
+      s.template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arnOf(fnId()),
+        Principal: 'lambda.alarms.cloudwatch.amazonaws.com',
+        SourceArn: arnOf(id),
+      });
+    }
+    // No suppressor and no metric alarm of the policy invokes it.
+    const others = [...s.stack.alarms.alarms.values(), ...s.stack.alarms.suppressors.values()].map((a) => logicalId(s, a as never));
+    for (const id of others) expect(JSON.stringify(s.json.Resources[id]?.Properties?.AlarmActions ?? [])).not.toContain(fnId());
+    expect(resourcesOf(s, 'AWS::Events::Rule').filter(([, r]) => JSON.stringify(r).includes(fnId()))).toEqual([]);
   });
 
-  it('dead-letters into an encrypted, TLS-only queue that only the rule and the function send to', () => {
+  it('dead-letters an alarm the notifier failed on after its retries into an encrypted, TLS-only queue', () => {
     const q = s.json.Resources[queueId()]!.Properties!;
     expect(q.SqsManagedSseEnabled).toBe(true);
     s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: queueId() }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': arnOf(logicalId(s, s.stack.notifier.rule)) } } }),
-        ]),
-      },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-    // Lambda's own retries exhausted: the event goes to the same queue.
     expect(fn().DeadLetterConfig).toEqual({ TargetArn: arnOf(queueId()) });
     const [, invoke] = resourcesOf(s, 'AWS::Lambda::EventInvokeConfig').find(([, c]) => c.FunctionName.Ref === fnId())!;
     expect(invoke).toMatchObject({ MaximumRetryAttempts: FUNCTION_RETRY_ATTEMPTS, MaximumEventAgeInSeconds: MAX_EVENT_AGE.toSeconds() });

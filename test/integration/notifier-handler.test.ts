@@ -7,6 +7,8 @@
  * that expires within a day; the resolve; what is ignored; and that a failure on the way still
  * pages (the raw alarm) and fails the invocation.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLatestResultsStore } from '../../lib/adapters/latest-results-s3.ts';
 import { classify } from '../../lib/core/classify.ts';
@@ -34,6 +36,9 @@ const config = parseConfig(raw);
 
 let aws: FakeAws;
 let lines: Record<string, unknown>[];
+/** A PagerDuty Events API stand-in on loopback: the channel's secret points here, never at PagerDuty. */
+let pagerDuty: http.Server;
+const pdEvents: { event_action: string; dedup_key: string; routing_key: string; payload?: { summary: string } }[] = [];
 let saved: NodeJS.ProcessEnv;
 
 function env(): NodeJS.ProcessEnv {
@@ -62,20 +67,17 @@ function context(budgetMs = 30_000): LambdaContext {
   return { awsRequestId: `req-${Math.random().toString(16).slice(2)}`, functionName: 'flp-prod-notifier', getRemainingTimeInMillis: () => deadline - Date.now() };
 }
 
-/** The event CloudWatch sends EventBridge for a composite alarm (the documented shape). */
+/** What CloudWatch sends a Lambda alarm action of a composite alarm (the shape the stack wires: the notifier is each composite's action). */
 function alarmEvent(alarmName: string, value: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA', previous: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA', extra: Record<string, unknown> = {}) {
   const at = new Date();
   const ts = (d: Date) => d.toISOString().replace('Z', '+0000');
   return {
-    version: '0',
-    id: `ev-${Math.random().toString(16).slice(2)}`,
-    'detail-type': 'CloudWatch Alarm State Change',
     source: 'aws.cloudwatch',
-    account: ACCOUNT,
-    time: at.toISOString().replace(/\.\d+Z$/, 'Z'),
+    alarmArn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarmName}`,
+    accountId: ACCOUNT,
+    time: ts(at),
     region: REGION,
-    resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarmName}`],
-    detail: {
+    alarmData: {
       alarmName,
       state: {
         value,
@@ -87,6 +89,21 @@ function alarmEvent(alarmName: string, value: 'ALARM' | 'OK' | 'INSUFFICIENT_DAT
       previousState: { value: previous, reason: 'earlier', timestamp: ts(new Date(at.getTime() - 7 * 60_000)) },
       configuration: { alarmRule: 'ALARM("flp-prod-infrastructure-failures")', actionsSuppressor: 'flp-prod-maintenance-window', actionsSuppressorWaitPeriod: 180, actionsSuppressorExtensionPeriod: 180 },
     },
+  };
+}
+
+/** The same state change as EventBridge's "CloudWatch Alarm State Change" event, which the notifier also takes. */
+function asEventBridge(e: ReturnType<typeof alarmEvent>) {
+  return {
+    version: '0',
+    id: `ev-${Math.random().toString(16).slice(2)}`,
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: ACCOUNT,
+    time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    region: REGION,
+    resources: [e.alarmArn],
+    detail: e.alarmData,
   };
 }
 
@@ -139,7 +156,17 @@ async function putState(state: Record<string, LatestResults>): Promise<void> {
 
 beforeAll(async () => {
   aws = await FakeAws.start();
-  aws.secrets.set('flp/prod/pagerduty', '{"routingKey":"R0UTINGKEY-not-for-logs"}');
+  pagerDuty = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d.toString()));
+    req.on('end', () => {
+      pdEvents.push(JSON.parse(text) as (typeof pdEvents)[number]);
+      res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success","message":"Event processed"}');
+    });
+  });
+  await new Promise<void>((resolve) => pagerDuty.listen(0, '127.0.0.1', resolve));
+  const pdUrl = `http://127.0.0.1:${(pagerDuty.address() as AddressInfo).port}/v2/enqueue`;
+  aws.secrets.set('flp/prod/pagerduty', JSON.stringify({ routingKey: 'R0UTINGKEY-not-for-logs', url: pdUrl }));
   // The SDK's credential chain reads the process environment, as in Lambda; the handler gets the rest through deps.env.
   saved = { ...process.env };
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: aws.clientConfig.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: aws.clientConfig.credentials.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
@@ -147,6 +174,7 @@ beforeAll(async () => {
 afterAll(async () => {
   process.env = saved;
   await aws?.close();
+  pagerDuty?.close();
 });
 beforeEach(() => {
   aws.reset();
@@ -186,7 +214,7 @@ describe('the notifier, on a paging composite alarm', () => {
     expect(subject).toContain('[FLP prod]');
     expect(subject).toContain('infrastructure - PLSP');
     // The direct checks name the cause; the journey's 503 comes after it.
-    expect(subject).toContain('database down on flp-1, flp-2; 503 from the gateway on journey');
+    expect(subject).toMatch(/ - database down on flp-1, flp-2$/);
 
     const text = page!.message;
     expect(() => JSON.parse(text)).toThrow();
@@ -259,27 +287,39 @@ describe('the notifier, on a paging composite alarm', () => {
     expect(lines.filter((l) => /ignored/.test(String(l.message)))).toHaveLength(cases.length);
   });
 
-  it('pages when the wait period ends without a root cause (ALARM held back, then ALARM with actions)', async () => {
+  it('pages when CloudWatch runs the actions at the end of the wait period (ALARM held back by WaitPeriod, then ALARM)', async () => {
     await putState(dbDownState());
     const event = alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'ALARM');
-    (event.detail.previousState as Record<string, unknown>).actionsSuppressedBy = 'WaitPeriod';
+    (event.alarmData.previousState as Record<string, unknown>).actionsSuppressedBy = 'WaitPeriod';
     const result = await handler({ sendToChannels: async () => [] })(event, context());
     expect(result).toMatchObject({ action: 'paged', kind: 'trigger' });
     expect(aws.publishes()).toHaveLength(2);
   });
 
-  it('reads each channel\'s secret from Secrets Manager once per container and never logs it', async () => {
+  it('takes the same change as an EventBridge "CloudWatch Alarm State Change" event', async () => {
     await putState(dbDownState());
+    const result = await handler({ sendToChannels: async () => [] })(asEventBridge(alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'OK')), context());
+    expect(result).toMatchObject({ action: 'paged', kind: 'trigger' });
+    expect(aws.publishes().map((p) => p.subject)).toEqual([expect.stringMatching(/infrastructure - PLSP - database down/), expect.stringMatching(/infrastructure - PLSP - database down/)]);
+  });
+
+  it('sends trigger and resolve to PagerDuty with the key from its Secrets Manager secret, read once per container and never logged', async () => {
+    await putState(dbDownState());
+    pdEvents.length = 0;
     const notify = handler();
     for (let i = 0; i < 2; i++) {
       const result = await notify(alarmEvent('flp-prod-infrastructure-page', i === 0 ? 'ALARM' : 'OK', i === 0 ? 'OK' : 'ALARM'), context());
-      // Not wired to lib/alarms/channels.ts yet: the channel is reported as not delivered, and counted so.
-      expect(result.deliveries).toEqual([expect.objectContaining({ channel: 'pd-plsp', type: 'pagerduty', ok: false })]);
+      expect(result.deliveries).toEqual([expect.objectContaining({ channel: 'pd-plsp', type: 'pagerduty', ok: true, status: 202, attempts: 1 })]);
     }
+    expect(pdEvents.map((e) => [e.event_action, e.dedup_key, e.routing_key])).toEqual([
+      ['trigger', 'flp-prod-infrastructure', 'R0UTINGKEY-not-for-logs'],
+      ['resolve', 'flp-prod-infrastructure', 'R0UTINGKEY-not-for-logs'],
+    ]);
+    expect(pdEvents[0]!.payload!.summary).toMatch(/^\[FLP prod\] infrastructure · PLSP · database down on flp-1, flp-2/);
     expect(aws.calls('GetSecretValue').map((c) => c.json)).toEqual([{ SecretId: 'flp/prod/pagerduty' }]);
     expect(datapoints(aws.putMetricData()).map((p) => [p.name, p.value, p.dimensions.Channel])).toEqual([
-      ['NotificationFailed', 1, 'pd-plsp'],
-      ['NotificationFailed', 1, 'pd-plsp'],
+      ['NotificationFailed', 0, 'pd-plsp'],
+      ['NotificationFailed', 0, 'pd-plsp'],
     ]);
     expect(JSON.stringify(lines)).not.toContain('R0UTINGKEY');
   });

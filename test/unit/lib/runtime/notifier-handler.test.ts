@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../lib/core/config.ts';
-import { channelsCarrying, pageDue, parseAlarmTime, parseTopicArns } from '../../../../lib/runtime/notifier-handler.ts';
+import { channelsFor, namedChannels } from '../../../../lib/alarms/channels.ts';
+import { firingMembers, pageDue, parseAlarmTime, parseTopicArns } from '../../../../lib/runtime/notifier-handler.ts';
 import { rawConfig } from '../../../support/config.ts';
 
 describe('pageDue', () => {
@@ -58,8 +59,17 @@ describe('channelsCarrying', () => {
         },
       }),
     );
-    expect(channelsCarrying(config, { owner: 'PLSP', severity: 'page' }).map((c) => c.name)).toEqual(['pagerduty', 'slack']);
-    expect(channelsCarrying(config, { owner: 'KiAP', severity: 'warning' }).map((c) => c.name)).toEqual(['slack']);
-    expect(channelsCarrying(config, { owner: 'KiAP', severity: 'page' }).map((c) => c.name)).toEqual(['slack', 'slack-2']);
+    expect(channelsFor(namedChannels(config), { owner: 'PLSP', severity: 'page' }).map((c) => c.name)).toEqual(['pagerduty', 'slack']);
+    expect(channelsFor(namedChannels(config), { owner: 'KiAP', severity: 'warning' }).map((c) => c.name)).toEqual(['slack']);
+    expect(channelsFor(namedChannels(config), { owner: 'KiAP', severity: 'page' }).map((c) => c.name)).toEqual(['slack', 'slack-2']);
+  });
+});
+
+describe('firingMembers', () => {
+  it('reads which member alarms put the composite into ALARM, so the page carries their runbooks', () => {
+    const reasonData = JSON.stringify({ triggeringAlarms: [{ arn: 'arn:aws:cloudwatch:eu-central-1:123456789012:alarm:flp-prod-sync-lag-lab', state: { value: 'ALARM' } }, { arn: 'arn:aws:cloudwatch:eu-central-1:123456789012:alarm:other-stack-alarm' }] });
+    expect(firingMembers({ value: 'ALARM', reasonData }, 'prod')).toEqual(['sync-lag-lab']);
+    expect(firingMembers({ value: 'ALARM', reasonData: 'not json' }, 'prod')).toEqual([]);
+    expect(firingMembers({ value: 'OK' }, 'prod')).toEqual([]);
   });
 });
