@@ -196,10 +196,14 @@ describe('alarms', () => {
     expect(policy.composites.every((c) => c.suppressedBy.includes(policy.maintenanceAlarmId))).toBe(true);
   });
 
-  it('gives no composite an action of its own: the notifier pages on their state changes', () => {
-    for (const [, c] of resourcesOf(s, 'AWS::CloudWatch::CompositeAlarm')) {
-      expect(c.AlarmActions ?? [], c.AlarmName).toEqual([]);
-      expect(c.OKActions ?? [], c.AlarmName).toEqual([]);
+  it('gives the paging composites the notifier as their only action, and no suppressor any action', () => {
+    const notifier = { 'Fn::GetAtt': [logicalId(s, s.stack.notifier.function), 'Arn'] };
+    const paging = new Set([...s.stack.alarms.composites.values()].map((c) => logicalId(s, c)));
+    for (const [id, c] of resourcesOf(s, 'AWS::CloudWatch::CompositeAlarm')) {
+      // CloudWatch's own alarm message (an SNS action) reaches nobody: only the notifier pages.
+      const expected = paging.has(id) ? [notifier] : [];
+      expect(c.AlarmActions ?? [], c.AlarmName).toEqual(expected);
+      expect(c.OKActions ?? [], c.AlarmName).toEqual(expected);
       expect(c.InsufficientDataActions ?? [], c.AlarmName).toEqual([]);
     }
   });
