@@ -25,6 +25,7 @@ import path from 'node:path';
 import type { AlarmPolicy } from '../lib/alarms/policy.ts';
 import { channelNames, type Config } from '../lib/core/config.ts';
 import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
+import { NOTIFIER_MEMORY_MB } from '../lib/reports/cost/model.ts';
 import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
 import type { PolicyAlarms } from './alarms.ts';
 import { bucketLogicalId, checkEnvironmentSize, ESM_BUNDLING, lambdaConfig, logRetention, PROBE_RUNTIME, PROJECT_ROOT, resourceName } from './probe-functions.ts';
@@ -35,7 +36,6 @@ export const NOTIFIER_ENTRY = path.join(PROJECT_ROOT, 'lib', 'runtime', 'notifie
 export const NOTIFIER_HANDLER = 'notifierHandler';
 /** Reading three small documents, signing links, two publishes and the channels, with the fallback's 5 s reserve: well within this. */
 export const NOTIFIER_TIMEOUT_SECONDS = 60;
-export const NOTIFIER_MEMORY_MB = 256;
 /** Lambda's retries of a run that failed (the raw alarm already went out; a retry may still get the full page through). */
 export const FUNCTION_RETRY_ATTEMPTS = 2;
 /** An alarm event older than this is dead-lettered rather than paged late. */

@@ -13,6 +13,7 @@ import { addMonitorStack, createApp } from '../../cdk/app.ts';
 import { alarmName } from '../../cdk/alarms.ts';
 import { FUNCTION_RETRY_ATTEMPTS, MAX_EVENT_AGE, NOTIFIER_HANDLER } from '../../cdk/notifier.ts';
 import { PROBE_RUNTIME } from '../../cdk/probe-functions.ts';
+import { NOTIFIER_ALARMS } from '../../lib/reports/cost/model.ts';
 import { ON_CALL } from '../../cdk/topics.ts';
 import { parseConfig } from '../../lib/core/config.ts';
 import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
@@ -61,6 +62,10 @@ describe('the alarm actions', () => {
     const others = [...s.stack.alarms.alarms.values(), ...s.stack.alarms.suppressors.values()].map((a) => logicalId(s, a as never));
     for (const id of others) expect(JSON.stringify(s.json.Resources[id]?.Properties?.AlarmActions ?? [])).not.toContain(fnId());
     expect(resourcesOf(s, 'AWS::Events::Rule').filter(([, r]) => JSON.stringify(r).includes(fnId()))).toEqual([]);
+  });
+
+  it('adds exactly the alarms `flp-monitor cost` bills for it: the policy\'s and the notifier\'s own', () => {
+    expect(resourcesOf(s, 'AWS::CloudWatch::Alarm')).toHaveLength(s.stack.policy.alarms.length + NOTIFIER_ALARMS);
   });
 
   it('dead-letters an alarm the notifier failed on after its retries into an encrypted, TLS-only queue', () => {

@@ -51,7 +51,16 @@ export const ASSUMPTIONS = {
   canaryRetentionDays: 31,
   /** CloudWatch Synthetics canary memory (its own Lambda function). */
   canaryMemoryMb: 1000,
+  /** Paging composite state changes a month (a trigger and a resolve each): what the notifier runs for. */
+  pageChangesPerMonth: 60,
+  /** One notifier run: three latest-results documents read, links signed, SNS and the channels. */
+  notifierDurationMs: 1_000,
 } as const;
+
+/** The notifier's function (cdk/notifier.ts): arm64, this much memory. */
+export const NOTIFIER_MEMORY_MB = 256;
+/** The notifier's own alarms (cdk/notifier.ts): its errors and its dead-letter queue, both paging on-call directly. */
+export const NOTIFIER_ALARMS = 2;
 
 const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
 const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
@@ -173,7 +182,7 @@ export function costInputs(config: Config, options: CostOptions = {}): CostInput
       classes: FAILURE_CLASSES.length,
       channels: config.notify.channels.length,
     }),
-    standardAlarms: policy.alarms.length,
+    standardAlarms: policy.alarms.length + NOTIFIER_ALARMS,
     compositeAlarms: policy.composites.length + suppressorSets.size,
     dashboards: 1,
     artifactsRetentionDays: config.aws.artifactsRetentionDays,
@@ -210,8 +219,14 @@ export function flpMonitorCost(inputs: CostInputs, prices: PriceTable = PRICES):
     lines.push(line(prices, 'CloudWatch', `${g.group}: PutMetricData (${g.datums} datums a run)`, g.runsPerMonth * Math.ceil(g.datums / 1000), 'apiRequest'));
     logBytes += g.runsPerMonth * (ASSUMPTIONS.platformLogBytes + g.results * ASSUMPTIONS.resultLogBytes);
   }
+  const runs = inputs.groups.reduce((n, g) => n + g.runsPerMonth, 0);
+  lines.push(line(prices, 'S3', `latest results for the notifier: one PUT per run (${fmt(runs)} runs)`, runs, 's3Put'));
+  const pages = ASSUMPTIONS.pageChangesPerMonth;
+  lines.push(line(prices, 'Lambda', `notifier: ~${pages} page state changes`, pages, 'lambdaRequest'));
+  lines.push(line(prices, 'Lambda', `notifier: ${ASSUMPTIONS.notifierDurationMs} ms × ${NOTIFIER_MEMORY_MB} MB arm64`, pages * (ASSUMPTIONS.notifierDurationMs / 1000) * (NOTIFIER_MEMORY_MB / 1024), 'lambdaArmGbSecond'));
+  lines.push(line(prices, 'S3', 'notifier: latest results read (3 GETs a page)', pages * 3, 's3Get'));
   lines.push(line(prices, 'CloudWatch', 'custom metrics (customMetricCount, an upper bound)', inputs.customMetrics, 'metricMonth'));
-  lines.push(line(prices, 'CloudWatch', 'standard alarms (alarm policy)', inputs.standardAlarms, 'standardAlarmMonth'));
+  lines.push(line(prices, 'CloudWatch', 'standard alarms (alarm policy, and the notifier\'s two)', inputs.standardAlarms, 'standardAlarmMonth'));
   lines.push(line(prices, 'CloudWatch', 'composite alarms (pages, suppressors)', inputs.compositeAlarms, 'compositeAlarmMonth'));
   lines.push(line(prices, 'CloudWatch', 'dashboard', inputs.dashboards, 'dashboardMonth'));
   lines.push(...logLines(prices, logBytes, inputs.artifactsRetentionDays));

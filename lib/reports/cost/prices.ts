@@ -155,6 +155,14 @@ export const PRICES = {
     status: 'assumed',
     note: 'Frankfurt figure as remembered (US East $0.005 per 1,000).',
   },
+  s3Get: {
+    usd: 0.00043 / 1000,
+    unit: 'S3 GET request',
+    source: S3_PAGE,
+    read: READ,
+    status: 'assumed',
+    note: 'Frankfurt figure as remembered (US East $0.0004 per 1,000): the notifier reads three small documents per page.',
+  },
   scheduledEvent: {
     usd: 0,
     unit: 'EventBridge scheduled rule invocation',

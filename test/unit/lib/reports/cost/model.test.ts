@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alarmPolicy } from '../../../../../lib/alarms/policy.ts';
 import { parseConfig, type Config } from '../../../../../lib/core/config.ts';
-import { checklyCost, costInputs, costReport, flpMonitorCost, journeyPaceTable, rateMinutes, syntheticsCost, type CostLine } from '../../../../../lib/reports/cost/model.ts';
+import { ASSUMPTIONS, checklyCost, NOTIFIER_ALARMS, costInputs, costReport, flpMonitorCost, journeyPaceTable, rateMinutes, syntheticsCost, type CostLine } from '../../../../../lib/reports/cost/model.ts';
 import { PRICES, type Price } from '../../../../../lib/reports/cost/prices.ts';
 import { customMetricCount } from '../../../../../lib/core/metric-names.ts';
 import { rawConfig } from '../../../../support/config.ts';
@@ -37,7 +37,8 @@ describe('the cost of a deployment', () => {
     // the HTTP probes every minute on arm64, 256 MB
     const syncGbs = lambda.find((l) => l.item.startsWith('sync:') && l.price === 'lambdaArmGbSecond')!;
     expect(syncGbs.quantity).toBe(43_800 * 1.5 * 0.25);
-    expect(lambda.filter((l) => l.price === 'lambdaRequest').map((l) => l.quantity)).toEqual([8760, 43_800, 43_800]);
+    // and the notifier, for the page state changes it is assumed to run for.
+    expect(lambda.filter((l) => l.price === 'lambdaRequest').map((l) => l.quantity)).toEqual([8760, 43_800, 43_800, ASSUMPTIONS.pageChangesPerMonth]);
   });
 
   it('runs a schedule finer than a minute every minute, as EventBridge does, and says so', () => {
@@ -51,11 +52,12 @@ describe('the cost of a deployment', () => {
     const config = shipped();
     const policy = alarmPolicy(config, { minPeriodSeconds: 60 });
     const inputs = costInputs(config);
-    expect(inputs.standardAlarms).toBe(policy.alarms.length);
+    // The policy's alarms, and the notifier's own two (its errors, its dead-letter queue).
+    expect(inputs.standardAlarms).toBe(policy.alarms.length + NOTIFIER_ALARMS);
     const severalSuppressors = new Set(policy.composites.filter((c) => c.suppressedBy.length > 1).map((c) => [...c.suppressedBy].sort().join()));
     expect(inputs.compositeAlarms).toBe(policy.composites.length + severalSuppressors.size);
     const lines = flpMonitorCost(inputs).lines;
-    expect(lines.find((l) => l.price === 'standardAlarmMonth')!.usd).toBeCloseTo(policy.alarms.length * 0.1, 6);
+    expect(lines.find((l) => l.price === 'standardAlarmMonth')!.usd).toBeCloseTo((policy.alarms.length + NOTIFIER_ALARMS) * 0.1, 6);
   });
 
   it('bills the custom metrics customMetricCount says the config publishes', () => {
@@ -100,7 +102,7 @@ describe('the cost of a deployment', () => {
     const report = costReport(production({ journey: { enabled: false, clinic: '012345', cpr: '2512489996', lpsSystem: 'test-journal' } }));
     expect(report.inputs.groups.map((g) => g.group)).toEqual(['sync', 'nodes']);
     expect(report.checkly.lines.some((l) => l.price === 'checklyBrowserRun')).toBe(false);
-    expect(report.flpMonitor.lines.some((l) => l.price === 'lambdaX86GbSecond' || l.service === 'S3')).toBe(false);
+    expect(report.flpMonitor.lines.some((l) => l.price === 'lambdaX86GbSecond' || /artifact/.test(l.item))).toBe(false);
   });
 
   it('names for every price its source, the date it was read and whether it was confirmed', () => {
