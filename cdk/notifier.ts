@@ -28,7 +28,7 @@ import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
 import { NOTIFIER_MEMORY_MB } from '../lib/reports/cost/model.ts';
 import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
 import type { PolicyAlarms } from './alarms.ts';
-import { bucketLogicalId, checkEnvironmentSize, ESM_BUNDLING, lambdaConfig, logRetention, PROBE_RUNTIME, PROJECT_ROOT, resourceName } from './probe-functions.ts';
+import { allowPutMetricData, bucketLogicalId, checkEnvironmentSize, ESM_BUNDLING, lambdaConfig, logRetention, PROBE_RUNTIME, PROJECT_ROOT, resourceName } from './probe-functions.ts';
 import { alarmNamePrefix, ON_CALL, type OwnerTopics } from './topics.ts';
 
 /** The notifier's module and export. */
@@ -152,18 +152,7 @@ export class Notifier extends Construct {
         }),
       );
 
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'PublishNotificationMetrics',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
-      }),
-    );
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: `cloudwatch:PutMetricData supports no resource-level permissions, so its Resource must be "*"; the statement is confined by the condition cloudwatch:namespace = "${namespace}".`,
-    });
+    allowPutMetricData(role, 'PublishNotificationMetrics', namespace);
 
     const topicArns: Record<string, string> = { [ON_CALL]: topics.onCall.topicArn };
     for (const [owner, topic] of topics.byOwner) topicArns[owner] = topic.topicArn;

@@ -29,6 +29,21 @@ import { closureHash, copyPackages, runtimeClosure } from './node-modules.ts';
 
 /** The repository root: cdk/.. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * Lets `role` publish metrics into `namespace` only. PutMetricData has no resource-level
+ * permissions, so its Resource is "*" and the namespace condition is what confines it (and cdk-nag
+ * is told so).
+ */
+export function allowPutMetricData(role: iam.Role, sid: string, namespace: string): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid, actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': namespace } } }),
+  );
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: `cloudwatch:PutMetricData supports no resource-level permissions, so its Resource must be "*"; the statement is confined by the condition cloudwatch:namespace = "${namespace}".`,
+  });
+}
+
 /** The handlers' module; each group's handler is its `<group>Handler` export. */
 export const HANDLERS_ENTRY = path.join(PROJECT_ROOT, 'lib', 'runtime', 'lambda-handlers.ts');
 
@@ -259,19 +274,7 @@ export class ProbeFunctions extends Construct {
       });
       // An explicit log policy on the function's own log group instead of AWSLambdaBasicExecutionRole (logs:* on every group).
       logGroup.grantWrite(role);
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'PublishProbeMetrics',
-          actions: ['cloudwatch:PutMetricData'],
-          // PutMetricData has no resource-level permissions; the namespace condition is what confines it.
-          resources: ['*'],
-          conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
-        }),
-      );
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: `cloudwatch:PutMetricData supports no resource-level permissions, so its Resource must be "*"; the statement is confined by the condition cloudwatch:namespace = "${namespace}".`,
-      });
+      allowPutMetricData(role, 'PublishProbeMetrics', namespace);
       if (network) {
         role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
         Validations.of(role).acknowledge({

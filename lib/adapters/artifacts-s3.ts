@@ -113,13 +113,18 @@ export interface CreateS3ArtifactStoreOptions {
   client?: S3Client;
 }
 
-export function createS3ArtifactStore(options: CreateS3ArtifactStoreOptions): S3ArtifactStore {
-  const client =
+/** The S3 client of a store: the one given, or a new one for the region (path-style against a loopback endpoint). */
+export function s3ClientFor(options: Omit<CreateS3ArtifactStoreOptions, 'bucket'>): S3Client {
+  return (
     options.client ??
     new S3Client({
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
-    });
-  return new S3ArtifactStore({ client, bucket: options.bucket });
+    })
+  );
+}
+
+export function createS3ArtifactStore(options: CreateS3ArtifactStoreOptions): S3ArtifactStore {
+  return new S3ArtifactStore({ client: s3ClientFor(options), bucket: options.bucket });
 }

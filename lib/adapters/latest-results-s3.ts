@@ -8,6 +8,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ProbeGroup } from '../core/contract.ts';
 import { latestKey, parseLatestResults, type LatestResults } from '../core/latest-results.ts';
+import { s3ClientFor, type CreateS3ArtifactStoreOptions } from './artifacts-s3.ts';
 
 /** Why a read found nothing: the key is not there, or S3 would not say (403 without s3:ListBucket). */
 export type LatestAbsence = 'NoSuchKey' | 'AccessDenied';
@@ -84,23 +85,9 @@ export function isLatestResults(value: LatestResults | { absent: LatestAbsence }
   return !('absent' in value);
 }
 
-export interface CreateLatestResultsStoreOptions {
-  region: string;
-  bucket: string;
-  /** Only for tests against a loopback fake; implies path-style addressing. */
-  endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Reuse a client (the notifier's S3 client also presigns). */
-  client?: S3Client;
-}
+/** Where the store is: the artifacts bucket, reached as the artifact store reaches it. */
+export type CreateLatestResultsStoreOptions = CreateS3ArtifactStoreOptions;
 
 export function createLatestResultsStore(options: CreateLatestResultsStoreOptions): S3LatestResultsStore {
-  const client =
-    options.client ??
-    new S3Client({
-      region: options.region,
-      ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
-    });
-  return new S3LatestResultsStore({ client, bucket: options.bucket });
+  return new S3LatestResultsStore({ client: s3ClientFor(options), bucket: options.bucket });
 }

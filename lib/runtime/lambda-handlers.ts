@@ -21,7 +21,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readSecretString } from '../adapters/secrets.ts';
+import { withDeadline } from '../core/deadline.ts';
 import { createS3ArtifactStore, type S3ArtifactStore } from '../adapters/artifacts-s3.ts';
 import { createLatestResultsStore, isLatestResults, type S3LatestResultsStore } from '../adapters/latest-results-s3.ts';
 import { latestMaxAgeMs, nextFailing, type LatestResults } from '../core/latest-results.ts';
@@ -176,7 +177,9 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
       ca = readTargetCa(config);
       const secretArn = env[HANDLER_ENV.journeySecretArn];
       if (secretArn) {
-        const secret = await readSecret(region, secretArn, env[HANDLER_ENV.secretsEndpoint]);
+        const secret = await readSecretString({ region, secretId: secretArn, endpoint: env[HANDLER_ENV.secretsEndpoint], what: 'the journey secret' }).catch((err: Error) => {
+          throw new MonitorFailure(err.message, { cause: err });
+        });
         deps.onJourneySecret?.(secret);
       }
       browser = await (deps.createBrowser ?? createLambdaBrowser)();
@@ -372,35 +375,6 @@ function lightResult(r: ClassifiedResult, artifacts: string[]): HandlerProbeResu
     observations: r.observations,
     artifacts,
   };
-}
-
-async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  if (!Number.isFinite(ms)) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms));
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function readSecret(region: string, secretId: string, endpoint: string | undefined): Promise<string> {
-  const client = new SecretsManagerClient({ region, ...(endpoint ? { endpoint } : {}) });
-  try {
-    const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    if (answer.SecretString !== undefined) return answer.SecretString;
-    if (answer.SecretBinary) return Buffer.from(answer.SecretBinary).toString('utf8');
-    throw new MonitorFailure(`the journey secret ${secretId} has no value`);
-  } catch (err) {
-    if (err instanceof MonitorFailure) throw err;
-    // The secret id is a name or ARN, not the secret; the value never reaches a message.
-    throw new MonitorFailure(`could not read the journey secret ${secretId}: ${describeError(err)}`, { cause: err });
-  } finally {
-    client.destroy();
-  }
 }
 
 const handlers = createHandlers();

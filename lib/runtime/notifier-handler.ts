@@ -22,7 +22,8 @@
  *
  * Its own bundle: no Playwright, no probes.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readSecretString } from '../adapters/secrets.ts';
+import { withDeadline } from '../core/deadline.ts';
 import { createS3ArtifactStore, MAX_PRESIGN_SECONDS, type S3ArtifactStore } from '../adapters/artifacts-s3.ts';
 import { createCloudWatchSink } from '../adapters/cloudwatch-sink.ts';
 import { createLatestResultsStore, isLatestResults, type S3LatestResultsStore } from '../adapters/latest-results-s3.ts';
@@ -294,7 +295,7 @@ export function createNotifierHandler(deps: NotifierDeps = {}): NotifierHandler 
     ((name: string): Promise<string> => {
       let p = secrets.get(name);
       if (!p) {
-        p = readSecretValue(env, name).catch((err: unknown) => {
+        p = readSecretString({ region: env[HANDLER_ENV.region], secretId: name, endpoint: env[HANDLER_ENV.secretsEndpoint] }).catch((err: unknown) => {
           // A failed read is not kept: the next page asks again.
           secrets.delete(name);
           throw err;
@@ -624,36 +625,6 @@ async function publishRaw(
 
 function formatHours(seconds: number): string {
   return seconds >= 3600 ? `${Math.round(seconds / 3600)} h` : `${Math.max(1, Math.round(seconds / 60))} min`;
-}
-
-async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  if (!Number.isFinite(ms)) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms));
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function readSecretValue(env: NodeJS.ProcessEnv, secretName: string): Promise<string> {
-  const endpoint = env[HANDLER_ENV.secretsEndpoint];
-  const client = new SecretsManagerClient({ region: env[HANDLER_ENV.region], ...(endpoint ? { endpoint } : {}) });
-  try {
-    const answer = await client.send(new GetSecretValueCommand({ SecretId: secretName }));
-    if (answer.SecretString !== undefined) return answer.SecretString;
-    if (answer.SecretBinary) return Buffer.from(answer.SecretBinary).toString('utf8');
-    throw new NotifierFailure(`the secret ${secretName} has no value`);
-  } catch (err) {
-    if (err instanceof NotifierFailure) throw err;
-    // The name is not the secret; the value never reaches a message.
-    throw new NotifierFailure(`could not read the secret ${secretName}: ${describeError(err)}`, { cause: err });
-  } finally {
-    client.destroy();
-  }
 }
 
 /** The deployed notifier, with its container state. */
