@@ -47,7 +47,7 @@ export function createNodeApp(world: World, node: string): (req: IncomingMessage
     const slow = world.faults.find('slow');
     if (slow?.ms) await world.delay(slow.ms);
     if (world.faults.has('db-down')) return sendJson(res, 503, { error: 'database unavailable' });
-    if (world.faults.has('api-500')) return sendJson(res, 500, { error: 'internal server error' });
+    if (world.faults.has('api-500') || world.faults.has('node-broken', { node })) return sendJson(res, 500, { error: 'internal server error' });
     const clinic = url.searchParams.get('clinic') ?? '';
     if (!CLINIC.test(clinic)) return sendJson(res, 400, { error: 'clinic must be digits' });
     const now = new Date();

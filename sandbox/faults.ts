@@ -26,13 +26,14 @@ export const FAULT_NAMES = [
   'sync-error',
   'page-stale',
   'version-drift',
+  'node-broken',
   'transient',
   'slow',
 ] as const;
 
 export type FaultName = (typeof FAULT_NAMES)[number];
 
-/** What a fault applies to: a node (`node-down`, `version-drift`, `dns`), a sync source (`sync-*`, `page-stale`), a delay (`slow`). */
+/** What a fault applies to: a node (`node-down`, `version-drift`, `node-broken`, `dns`), a sync source (`sync-*`, `page-stale`), a delay (`slow`). */
 export type FaultParams = { node?: string; source?: string; ms?: number };
 
 /** A fault in force, with its defaults filled in. */
@@ -67,11 +68,12 @@ export const FAULT_DESCRIPTIONS: Record<FaultName, string> = {
   'sync-error': 'a sync status endpoint answers 500 (source, default lab)',
   'page-stale': 'the page shows a source 10 h old while its sync status is healthy (source, default lab)',
   'version-drift': 'a node reports the previous version (node, default flp-3)',
+  'node-broken': 'a node serves a broken install: the right version and a healthy /health, but its overview API answers 500 (node, default flp-2)',
   transient: 'every server resets its next connection once, then behaves',
   slow: 'the overview API waits ms (default 2000) before answering',
 };
 
-const NODE_FAULTS: ReadonlySet<FaultName> = new Set(['node-down', 'version-drift', 'dns']);
+const NODE_FAULTS: ReadonlySet<FaultName> = new Set(['node-down', 'version-drift', 'node-broken', 'dns']);
 const SOURCE_FAULTS: ReadonlySet<FaultName> = new Set(['sync-failed', 'sync-stale', 'sync-malformed', 'sync-error', 'page-stale']);
 
 export function isFaultName(name: unknown): name is FaultName {
@@ -103,7 +105,7 @@ export function resolveFault(name: unknown, params: FaultParams, targets: FaultT
   }
   const fault: ActiveFault = { name, since: now.toISOString() };
   if (NODE_FAULTS.has(name)) {
-    const fallback = name === 'node-down' ? preferred(targets.nodes, 'flp-2', 1) : name === 'version-drift' ? preferred(targets.nodes, 'flp-3', 2) : undefined;
+    const fallback = name === 'node-down' || name === 'node-broken' ? preferred(targets.nodes, 'flp-2', 1) : name === 'version-drift' ? preferred(targets.nodes, 'flp-3', 2) : undefined;
     const node = params.node ?? fallback;
     if (node !== undefined && !targets.nodes.includes(node)) {
       throw new FaultError(`fault ${name}: unknown node ${JSON.stringify(node)}; nodes are: ${targets.nodes.join(', ')}`);

@@ -8,12 +8,12 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** What the store keeps of one notification; the message and deliveries are kept as given. */
-export interface StoredNotification<N extends { key: string; kind: 'trigger' | 'resolve'; at: string } = { key: string; kind: 'trigger' | 'resolve'; at: string }, D = unknown> {
+export interface StoredNotification<N extends { key: string; kind: 'trigger' | 'resolve' | 'notice'; at: string } = { key: string; kind: 'trigger' | 'resolve' | 'notice'; at: string }, D = unknown> {
   notification: N;
   deliveries: D[];
 }
 
-const FILE = /^(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z)-(.+)-(trigger|resolve)\.json$/;
+const FILE = /^(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z)-(.+)-(trigger|resolve|notice)\.json$/;
 
 export class NotificationStore {
   readonly dir: string;
@@ -47,7 +47,7 @@ export class NotificationStore {
     for (const name of names.filter((n) => FILE.test(n)).sort()) {
       try {
         const entry = JSON.parse(await readFile(path.join(this.dir, name), 'utf8')) as StoredNotification;
-        if (entry?.notification?.key && (entry.notification.kind === 'trigger' || entry.notification.kind === 'resolve')) out.push(entry);
+        if (entry?.notification?.key && ['trigger', 'resolve', 'notice'].includes(entry.notification.kind)) out.push(entry);
       } catch {
         // A file cut short by a crash, or edited by hand, is not a notification.
       }

@@ -53,6 +53,14 @@ function pagerDutyEvent(n: Notification, routingKey: string): unknown {
   const dedup_key = clip(n.key, PAGERDUTY.dedupKey);
   if (n.kind === 'resolve') return { routing_key: routingKey, event_action: 'resolve', dedup_key };
   const { web, other } = splitLinks(n.links);
+  // A notice is a change event (POST /v2/change/enqueue): it shows on the service's timeline and opens no incident.
+  // https://developer.pagerduty.com/docs/events-api-v2/send-change-events/
+  if (n.kind === 'notice')
+    return {
+      routing_key: routingKey,
+      payload: { summary: clip(n.subject, PAGERDUTY.summary), timestamp: n.at, source: `flp-monitor ${n.environment}`, custom_details: { cause: n.cause, owner: n.owner, class: n.class, checks: n.evidence.slice(0, PAGERDUTY_EVIDENCE_MAX).map((l) => clip(l, 1000)) } },
+      ...(web.length ? { links: web.map((l) => ({ href: l.url, text: l.label })) } : {}),
+    };
   const dashboard = web.find((l) => l.label.toLowerCase() === 'dashboard');
   return {
     routing_key: routingKey,

@@ -84,11 +84,19 @@ export async function dispatch(n: Notification, targets: readonly ChannelTarget[
     targets.map(async (t): Promise<Delivery> => {
       const started = performance.now();
       try {
-        const outcome = await post(t.url, renderPayload(t, n), options);
+        const outcome = await post(urlFor(t, n), renderPayload(t, n), options);
         return { channel: t.name, type: t.type, ...outcome, durationMs: Math.round(performance.now() - started) };
       } catch (err) {
         return { channel: t.name, type: t.type, ok: false, status: null, attempts: 1, durationMs: Math.round(performance.now() - started), error: (err as Error).message };
       }
     }),
   );
+}
+
+/** Where a notification goes on a channel: PagerDuty takes a notice at its change-events endpoint beside `/v2/enqueue`. */
+export function urlFor(t: ChannelTarget, n: Pick<Notification, 'kind'>): string {
+  if (t.type !== 'pagerduty' || n.kind !== 'notice') return t.url;
+  const url = new URL(t.url);
+  url.pathname = url.pathname.replace(/\/v2\/enqueue\/?$/, '/v2/change/enqueue');
+  return url.toString();
 }

@@ -55,7 +55,8 @@ export interface NotificationInput {
 export interface Notification {
   /** One incident per environment and class: a trigger and its resolve share it (PagerDuty's dedup_key). */
   key: string;
-  kind: 'trigger' | 'resolve';
+  /** `notice`: news that opens no incident (a release verified); PagerDuty gets it as a change event. */
+  kind: 'trigger' | 'resolve' | 'notice';
   severity: 'page' | 'warning';
   class: FailureClass;
   owner: string;

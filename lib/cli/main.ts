@@ -153,7 +153,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
     .command('fault <name>')
     .description('switch a fault on in the running sandbox (see "sandbox status" for the names)')
     .addOption(configOption())
-    .option('--node <name>', 'the node the fault concerns (node-down, version-drift, dns)')
+    .option('--node <name>', 'the node the fault concerns (node-down, version-drift, node-broken, dns)')
     .option('--source <name>', 'the sync source the fault concerns (sync-*, page-stale)')
     .option('--ms <n>', 'delay in milliseconds (slow)', (v) => {
       const n = Number(v);

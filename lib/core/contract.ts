@@ -22,6 +22,8 @@ export const PROBE_IDS = {
   release: 'release',
   node: (name: string) => `node:${name}`,
   sync: (source: string) => `sync:${source}`,
+  /** The journey against one node directly (release verification, `canary --nodes`). */
+  nodeJourney: (name: string) => `journey:${name}`,
 } as const;
 
 /** The order results are listed in (tables, the canary, the verdict's details). */

@@ -43,6 +43,8 @@ export interface ReleaseRecord {
   verdict: 'pass' | 'fail';
   /** The canary's one-line verdict. */
   summary: string;
+  /** The maintenance window whose end this verdict verified (the monitor's own verification). */
+  windowId?: string;
 }
 
 export type StoreRecord = MetricRecord | ResultRecord | ReleaseRecord;

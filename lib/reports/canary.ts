@@ -284,10 +284,10 @@ export function judgeCanary(input: {
   };
 }
 
-/** The release as a store record and a `Release` metric point, written through every sink. Returns the sinks' errors. */
-export async function recordRelease(report: CanaryReport, config: Config, sinks: readonly ResultSink[]): Promise<Error[]> {
+/** The release as a store record (with the window it verified, if any) and a `Release` metric point, written through every sink. Returns the sinks' errors. */
+export async function recordRelease(report: CanaryReport, config: Config, sinks: readonly ResultSink[], windowId?: string): Promise<Error[]> {
   const release = { timestamp: report.startedAt, environment: report.environment, version: report.version, verdict: report.verdict.pass ? 'pass' : 'fail' } as const;
-  const records: StoreRecord[] = [releaseRecord({ ...release, summary: report.verdict.summary }), releaseMetricRecord(release, config.aws.namespace)];
+  const records: StoreRecord[] = [releaseRecord({ ...release, summary: report.verdict.summary, ...(windowId ? { windowId } : {}) }), releaseMetricRecord(release, config.aws.namespace)];
   const settled = await Promise.allSettled(sinks.map((s) => s.write(records)));
   return settled.flatMap((s) => (s.status === 'rejected' ? [s.reason instanceof Error ? s.reason : new Error(String(s.reason))] : []));
 }

@@ -17,7 +17,7 @@ import { withRetry } from '../core/retry.ts';
 import type { ClassifiedResult, ProbeResult, RunReport, Verdict } from '../core/result.ts';
 // The journey (Playwright) loads only when a journey runs: the sync and node functions never need it.
 import type { BrowserProvider } from '../adapters/browser.ts';
-import { enabledGroups, intervalSeconds, KIND_ORDER, type ProbeGroup } from '../core/contract.ts';
+import { enabledGroups, intervalSeconds, KIND_ORDER, PROBE_IDS, type ProbeGroup } from '../core/contract.ts';
 import { journeyBrowserTarget, readTargetCa } from './journey-trust.ts';
 import { probeLoadBalancer, probeNode } from '../../probes/node.ts';
 import { checkRelease } from '../../probes/release.ts';
@@ -46,6 +46,8 @@ export class Monitor {
   /** Records being written right now: closing waits for them, so Ctrl-C never cuts a store line in half. */
   readonly #writing = new Set<Promise<void>>();
   #ca: string[] | null | undefined;
+  /** A release verified since the config was written: what every node must report now. */
+  #verifiedVersion: string | undefined;
 
   constructor(config: Config, deps: MonitorDeps = {}) {
     this.config = config;
@@ -61,6 +63,20 @@ export class Monitor {
     this.#ownsBrowser = !deps.browser;
   }
 
+  /**
+   * The version every node must report: the last release verified (by the monitor at a release
+   * window's end, or by the canary) when there is one, else `target.expectedVersion`; undefined
+   * means the nodes need only agree.
+   */
+  get expectedVersion(): string | undefined {
+    return this.#verifiedVersion ?? this.config.target.expectedVersion;
+  }
+
+  /** A release passed its verification: later runs expect it (no redeploy of `target.expectedVersion`). */
+  expectVersion(version: string): void {
+    this.#verifiedVersion = version;
+  }
+
   /** Which groups this config runs (the journey can be switched off). */
   groups(): ProbeGroup[] {
     return enabledGroups(this.config);
@@ -69,10 +85,14 @@ export class Monitor {
   /** Runs one probe group now, records and returns its classified results. */
   async runGroup(group: ProbeGroup): Promise<ClassifiedResult[]> {
     const raw = await this.#probe(group);
-    const classified = raw.map((r) => classify(redact(r), this.config.owners));
+    return this.#keep(raw.map((r) => classify(redact(r), this.config.owners)));
+  }
+
+  /** Keeps a run's results as the latest (unless told not to) and writes them to the sinks. */
+  async #keep(classified: ClassifiedResult[], asLatest = true): Promise<ClassifiedResult[]> {
     // A run cut short by our own shutdown says nothing about FLP: keep it out of the record.
     if (this.#closing) return classified;
-    for (const r of classified) this.#latest.set(r.probe, r);
+    if (asLatest) for (const r of classified) this.#latest.set(r.probe, r);
     const writing = this.#record(classified);
     this.#writing.add(writing);
     try {
@@ -81,6 +101,42 @@ export class Monitor {
       this.#writing.delete(writing);
     }
     return classified;
+  }
+
+  /**
+   * The full journey against each node directly (`journey:<node>`), one node after the other:
+   * every `nodes[].url` serves the same app, so a node left with a broken install shows here
+   * while its `/health` and version look right. A node's failure is the release's (KiAP's: the
+   * install on that node), unless it is the hosting's (infrastructure). Recorded like any run.
+   */
+  async runNodeJourneys(): Promise<ClassifiedResult[]> {
+    const { config } = this;
+    const { probeJourney } = await import('../../probes/journey/forloebsplan.ts');
+    const { BrowserProvider } = await import('../adapters/browser.ts');
+    if (this.#ca === undefined) this.#ca = readTargetCa(config);
+    const maxRetryTimeMs = (intervalSeconds(config, 'journey') * 1000) / 2;
+    const classified: ClassifiedResult[] = [];
+    for (const node of config.target.nodes) {
+      const direct: Config = { ...config, target: { ...config.target, baseUrl: node.url } };
+      // Chromium is told the node's own address and accepts the node's own verified leaf.
+      const target = await journeyBrowserTarget(direct, this.#ctx.resolve, this.#ca, this.#ctx.logger);
+      const browser = new BrowserProvider(target);
+      try {
+        const raw = await withRetry(() => probeJourney(direct, { ...this.#ctx, browser, artifactsDir: config.artifacts.dir }), { retries: config.retry.retries, maxRetryTimeMs });
+        classified.push(classify(redact({ ...raw, probe: PROBE_IDS.nodeJourney(node.name), target: node.url }), config.owners));
+      } finally {
+        await browser.close();
+      }
+    }
+    // Some nodes pass what another fails: that node's install, the release's. All failing alike is the application's.
+    const passing = classified.filter((r) => r.ok).map((r) => r.probe.slice('journey:'.length));
+    const judged = classified.map((r) =>
+      !r.ok && passing.length && r.class !== 'infrastructure' && r.class !== 'monitor'
+        ? { ...r, class: 'release' as const, owner: config.owners.release, summary: `${r.probe.slice('journey:'.length)} fails the journey ${passing.join(', ')} ${passing.length === 1 ? 'passes' : 'pass'}: ${r.summary}` }
+        : r,
+    );
+    // One-off checks: recorded, but not the latest of a scheduled probe (the live verdict is not held by them).
+    return this.#keep(judged, false);
   }
 
   /** Runs every group concurrently once; the verdict covers exactly this run. */
@@ -135,7 +191,7 @@ export class Monitor {
           retry(() => probeLoadBalancer(config.target.baseUrl, this.#ctx, { requestMs })),
           ...config.target.nodes.map((n) => retry(() => probeNode(n, this.#ctx, { requestMs }))),
         ]);
-        return [...results, checkRelease(results, config.target.expectedVersion, this.#ctx.clock.now())];
+        return [...results, checkRelease(results, this.expectedVersion, this.#ctx.clock.now())];
       }
       case 'journey': {
         const browser = await this.#browserFor();

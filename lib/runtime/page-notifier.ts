@@ -7,7 +7,7 @@
  * becomes a `NotificationFailed` point, so a channel that keeps failing raises the monitor's own
  * alarm. Open incidents are read back from the store, so a restart mid-incident still resolves.
  */
-import type { Config } from '../core/config.ts';
+import type { ChannelConfig, Config } from '../core/config.ts';
 import { notificationRecord, type MetricRecord } from '../core/records.ts';
 import type { ClassifiedResult } from '../core/result.ts';
 import type { CompositeStatus, Evaluation } from '../alarms/evaluator.ts';
@@ -104,11 +104,40 @@ export class PageNotifier {
       links: config.notify.dashboardUrl ? [{ label: 'dashboard', url: config.notify.dashboardUrl }] : [],
       artifactLink: localArtifactLink(config),
     });
+    return this.#keepAndDeliver(notification);
+  }
+
+  async #keepAndDeliver(notification: Notification, channels?: readonly (ChannelConfig & { name: string })[]): Promise<SentNotification> {
     // Kept before it is sent: a process stopped mid-delivery still has the page in its store.
     const file = await this.#store.append({ notification, deliveries: [] });
-    const deliveries = await this.deliver(notification);
+    const deliveries = await this.deliver(notification, channels);
     await this.#store.append({ notification, deliveries });
     return { notification, deliveries, file };
+  }
+
+  /**
+   * Sends a notification that no composite raised (a release verdict) to the channels of each
+   * of `owners`, keeping it like any page. A trigger opens its incident; a notice for an open
+   * incident resolves it first, under the same key.
+   */
+  async notify(notification: Notification, owners: readonly string[]): Promise<SentNotification[]> {
+    const next = this.#queue.then(async () => {
+      const all = namedChannels(this.#config);
+      const chosen = all.filter((c) => owners.some((owner) => channelsFor([c], { owner, severity: notification.severity }).length));
+      const sent: SentNotification[] = [];
+      if (notification.kind !== 'trigger' && this.#open.has(notification.key)) {
+        const since = this.#open.get(notification.key)!;
+        const lasted = Math.round((Date.parse(notification.at) - since.getTime()) / 60_000);
+        const resolve: Notification = { ...notification, kind: 'resolve', subject: `[FLP ${this.#config.environment}] resolved: ${notification.class} · ${notification.owner} · lasted ${lasted} min`.slice(0, 100) };
+        sent.push(await this.#keepAndDeliver(resolve, chosen));
+        this.#open.delete(notification.key);
+      }
+      if (notification.kind === 'trigger') this.#open.set(notification.key, new Date(notification.at));
+      if (notification.kind !== 'resolve') sent.push(await this.#keepAndDeliver(notification, chosen));
+      return sent;
+    });
+    this.#queue = next.catch(() => undefined);
+    return next;
   }
 
   /**
@@ -116,7 +145,7 @@ export class PageNotifier {
    * delivery's metric. A channel that cannot be used here (its URL only in a secret) is a failed delivery
    * that says so.
    */
-  async deliver(notification: Notification, channels = channelsFor(namedChannels(this.#config), notification)): Promise<Delivery[]> {
+  async deliver(notification: Notification, channels: readonly (ChannelConfig & { name: string })[] = channelsFor(namedChannels(this.#config), notification)): Promise<Delivery[]> {
     const targets: ChannelTarget[] = [];
     const unusable: Delivery[] = [];
     for (const ch of channels) {

@@ -374,6 +374,15 @@ describe('sandbox faults', () => {
     expect(versions).toEqual({ 'flp-1': '2026.4.1', 'flp-2': '2026.4.1', 'flp-3': '2026.4.0' });
   });
 
+  it('node-broken: flp-2 keeps the right version and a healthy /health but its overview API answers 500; its siblings serve the app', async () => {
+    sandbox.setFault('node-broken');
+    expect(sandbox.activeFaults().map((f) => `${f.name}:${f.node}`)).toEqual(['node-broken:flp-2']);
+    for (const n of sandbox.nodes) expect(json<{ version: string; status: string }>(await direct(n.name, '/health'))).toMatchObject({ version: '2026.4.1', status: 'ok' });
+    expect((await direct('flp-2', overviewPath)).status).toBe(500);
+    expect((await direct('flp-1', overviewPath)).status).toBe(200);
+    expect((await direct('flp-3', overviewPath)).status).toBe(200);
+  });
+
   it('transient: every server resets its next connection once, a retry succeeds, and the fault clears itself', async () => {
     sandbox.setFault('transient');
     const targets = [...sandbox.nodes.map((n) => () => direct(n.name, '/health')), () => request(syncUrl('lab'), { lookup }), () => viaLb('/health')];
@@ -417,7 +426,7 @@ describe('sandbox faults', () => {
     expect([...FAULT_NAMES].sort()).toEqual(
       [
         'node-down', 'lb-502', 'lb-503', 'lb-504', 'lb-hang', 'db-down', 'tls-expired', 'tls-untrusted', 'dns', 'api-500', 'missing-section', 'js-error',
-        'create-fails', 'print-not-pdf', 'sync-failed', 'sync-stale', 'sync-malformed', 'sync-error', 'page-stale', 'version-drift', 'transient', 'slow',
+        'create-fails', 'print-not-pdf', 'sync-failed', 'sync-stale', 'sync-malformed', 'sync-error', 'page-stale', 'version-drift', 'node-broken', 'transient', 'slow',
       ].sort(),
     );
   });
