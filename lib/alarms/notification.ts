@@ -48,6 +48,8 @@ export interface NotificationInput {
   failing?: ReadonlyMap<string, FailingSince>;
   /** Links a deployment adds: the dashboard. */
   links?: readonly { label: string; url: string }[];
+  /** The planned maintenance window whose end this page comes right after, with FLP still failing: the page says it overran. */
+  overrun?: { reason: string; start: Date; end: Date };
   /** The links of one artifact as a result names it (a local path, an `s3://` URI): a file path, a console link and a pre-signed URL. Default: the artifact as it is. */
   artifactLink?: (artifact: string) => { label: string; url: string }[];
 }
@@ -72,6 +74,8 @@ export interface Notification {
   symptoms: { class: FailureClass; lines: string[] }[];
   links: { label: string; url: string }[];
   runbook?: string;
+  /** "maintenance 'release 2026.4.2' planned 01:00–04:00 overran: FLP still failing at 04:05", when the page comes at a window's end. */
+  overrun?: string;
   /** The whole message as plain text (e-mail, the store, a terminal). */
   text: string;
 }
@@ -93,9 +97,12 @@ export function buildNotification(input: NotificationInput): Notification {
   const cause = root.length ? causeOf(root) : `no ${change.class} failure in the latest runs`;
   const kind = change.state === 'ALARM' ? 'trigger' : 'resolve';
   const lasted = change.alarmSince ? formatAge((change.at.getTime() - change.alarmSince.getTime()) / 1000) : null;
+  const overrun = kind === 'trigger' && input.overrun ? overrunWords(input.overrun, change.at) : null;
+  // Class and owner lead even then: the window's name and hours are the words that get cut.
+  const overranLead = input.overrun ? `'${input.overrun.reason}' overran ${CPH_TIME.format(input.overrun.end)}: ` : '';
   const subject =
     kind === 'trigger'
-      ? clip(`[FLP ${environment}] ${change.class} · ${change.owner} · ${cause}`)
+      ? clip(`[FLP ${environment}] ${change.class} · ${change.owner} · ${overrun ? overranLead : ''}${cause}`)
       : clip(`[FLP ${environment}] resolved: ${change.class} · ${change.owner}${lasted ? ` · lasted ${lasted}` : ''}`);
   const since = sinceOf(root, input.failing);
   const evidence = [...root].sort((a, b) => probeOrder(a) - probeOrder(b)).map(evidenceLine);
@@ -119,6 +126,7 @@ export function buildNotification(input: NotificationInput): Notification {
     symptoms,
     links,
     ...(change.runbook ? { runbook: change.runbook } : {}),
+    ...(overrun ? { overrun } : {}),
   };
   return mask({ ...notification, text: textOf(notification, lasted) });
 }
@@ -270,6 +278,21 @@ function copenhagen(at: Date): string {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
 }
 
+const CPH_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Copenhagen', hour: '2-digit', minute: '2-digit', hour12: false });
+
+/** `maintenance 'release 2026.4.2' planned 01:00–04:00 overran: FLP still failing at 04:05` (Copenhagen time). */
+function overrunWords(w: { reason: string; start: Date; end: Date }, at: Date): string {
+  return `maintenance '${w.reason}' planned ${CPH_TIME.format(w.start)}–${CPH_TIME.format(w.end)} overran: FLP still failing at ${CPH_TIME.format(at)}`;
+}
+
+/**
+ * The planned window a page overran: one whose planned end has passed within `graceMs` of
+ * `at`, while the failure began before that end. Windows closed early by hand are not overrun.
+ */
+export function overranWindow<W extends { start: Date; end: Date }>(windows: readonly W[], at: Date, failingSince: Date, graceMs: number): W | null {
+  return windows.filter((w) => w.end <= at && at.getTime() - w.end.getTime() <= graceMs && failingSince < w.end).at(-1) ?? null;
+}
+
 function clip(text: string): string {
   return text.length <= SUBJECT_MAX ? text : `${text.slice(0, SUBJECT_MAX - 1)}…`;
 }
@@ -278,6 +301,7 @@ function textOf(n: Omit<Notification, 'text'>, lasted: string | null): string {
   const lines = [n.subject, ''];
   if (n.kind === 'resolve') lines.push(`Resolved at ${n.at}${lasted ? ` after ${lasted}` : ''}. Was: ${n.cause}.`, '');
   else {
+    if (n.overrun) lines.push(`Maintenance overran: ${n.overrun}. The page is no longer held back.`, '');
     lines.push(`What broke: ${n.cause}`, `Whose job: ${n.owner} (${n.class})`);
     if (n.since) lines.push(`Since: ${n.since.copenhagen} (${n.since.utc}), ${n.since.runs} failing ${n.since.runs === 1 ? 'run' : 'runs'}`);
     lines.push('', 'Evidence:', ...n.evidence.map((l) => `  - ${l}`));

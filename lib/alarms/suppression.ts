@@ -59,6 +59,17 @@ export class ActionGate {
     );
   }
 
+  /** When the composite went into ALARM (its current stretch), or null while it is not in ALARM. */
+  alarmSince(compositeId: string): Date | null {
+    const s = this.#stretches.get(compositeId);
+    return s ? new Date(s.alarmAt) : null;
+  }
+
+  /** How long after its suppressor clears the composite stays quiet, in ms. */
+  extensionMs(compositeId: string): number {
+    return this.#periods.get(compositeId)?.extensionMs ?? 0;
+  }
+
   /** Each composite's action state at the evaluation's time. */
   update(evaluation: Evaluation): Map<string, ActionState> {
     const at = evaluation.at.getTime();

@@ -15,7 +15,9 @@ import { pageRunbook, type AlarmPolicy } from '../alarms/policy.ts';
 import { localArtifactLink } from '../alarms/preview.ts';
 import { ActionGate } from '../alarms/suppression.ts';
 import { FailingStretches } from '../alarms/failing.ts';
-import { buildNotification, notificationKey, type Notification } from '../alarms/notification.ts';
+import { buildNotification, notificationKey, overranWindow, type Notification } from '../alarms/notification.ts';
+import { windowsBetween } from '../core/maintenance.ts';
+import type { RuntimeWindow } from '../core/windows.ts';
 import { channelsFor, dispatch, namedChannels, resolveChannel, type ChannelTarget, type Delivery, type DispatchOptions } from '../alarms/channels.ts';
 import { NotificationStore } from '../adapters/notification-store.ts';
 
@@ -26,6 +28,9 @@ export interface SentNotification {
   file: string;
 }
 
+/** How late after a window's end plus the extension period a page still counts as its overrun (the evaluation's own pace). */
+export const OVERRUN_SLACK_MS = 5 * 60_000;
+
 export interface PageNotifierDeps {
   /** Sends to the channels' targets. Default: {@link dispatch}. */
   send?: (n: Notification, targets: readonly ChannelTarget[], options?: DispatchOptions) => Promise<Delivery[]>;
@@ -33,6 +38,8 @@ export interface PageNotifierDeps {
   record?: (records: MetricRecord[]) => Promise<void>;
   /** Delivery timing (tests make retries quick). */
   dispatchOptions?: DispatchOptions;
+  /** The run-time maintenance windows (the local store), read when a page goes out: a page right after a window's planned end says it overran. */
+  windows?: { list(): Promise<RuntimeWindow[]> };
 }
 
 export class PageNotifier {
@@ -96,6 +103,7 @@ export class PageNotifier {
 
   async #send(c: CompositeStatus, state: 'ALARM' | 'OK', at: Date, latest: readonly ClassifiedResult[], alarmSince?: Date): Promise<SentNotification> {
     const config = this.#config;
+    const overrun = state === 'ALARM' ? await this.#overrun(c, at) : null;
     const notification = buildNotification({
       environment: config.environment,
       change: { alarmId: c.spec.id, class: c.spec.class, owner: c.spec.owner, severity: c.spec.severity, state, at, runbook: pageRunbook(this.#policy, c.spec, c.firing), ...(alarmSince ? { alarmSince } : {}) },
@@ -103,8 +111,28 @@ export class PageNotifier {
       failing: this.#stretches.current,
       links: config.notify.dashboardUrl ? [{ label: 'dashboard', url: config.notify.dashboardUrl }] : [],
       artifactLink: localArtifactLink(config),
+      ...(overrun ? { overrun } : {}),
     });
     return this.#keepAndDeliver(notification);
+  }
+
+  /** The planned window this page comes right after (its end plus the extension period), the failure older than its end. */
+  async #overrun(c: CompositeStatus, at: Date): Promise<{ reason: string; start: Date; end: Date } | null> {
+    const since = this.#gate.alarmSince(c.spec.id) ?? at;
+    const graceMs = this.#gate.extensionMs(c.spec.id) + OVERRUN_SLACK_MS;
+    let runtime: RuntimeWindow[] = [];
+    try {
+      runtime = (await this.#deps.windows?.list()) ?? [];
+    } catch {
+      // A page is never held back for the windows: it goes out without the word.
+    }
+    const from = new Date(at.getTime() - graceMs - 7 * 86_400_000);
+    // Planned ends: a window closed early by `window end` was declared done, so what follows is no overrun.
+    const planned = [
+      ...windowsBetween(this.#config.maintenance, from, at),
+      ...runtime.filter((w) => !w.endedAt || Date.parse(w.endedAt) >= Date.parse(w.end)).map((w) => ({ start: new Date(w.start), end: new Date(w.end), reason: w.reason })),
+    ];
+    return overranWindow(planned, at, since, graceMs);
   }
 
   async #keepAndDeliver(notification: Notification, channels?: readonly (ChannelConfig & { name: string })[]): Promise<SentNotification> {

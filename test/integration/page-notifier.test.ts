@@ -13,9 +13,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../../lib/alarms/evaluator.ts';
 import { alarmPolicy } from '../../lib/alarms/policy.ts';
+import { suppressionPeriods } from '../../lib/alarms/suppression.ts';
 import { classify } from '../../lib/core/classify.ts';
 import { parseConfig, type Config } from '../../lib/core/config.ts';
-import { heartbeatRecord, metricRecords, type MetricRecord } from '../../lib/core/records.ts';
+import { activeWindow } from '../../lib/core/maintenance.ts';
+import { heartbeatRecord, maintenanceRecord, metricRecords, type MetricRecord } from '../../lib/core/records.ts';
 import type { ClassifiedResult } from '../../lib/core/result.ts';
 import { PageNotifier } from '../../lib/runtime/page-notifier.ts';
 import { rawConfig } from '../support/config.ts';
@@ -40,9 +42,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function configFor(hookPath: string): Promise<Config> {
+async function configFor(hookPath: string, extra: Record<string, unknown> = {}): Promise<Config> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-pager-'));
-  return parseConfig(rawConfig({ store: { dir }, notify: { channels: [{ type: 'webhook', owners: ['*'], url: `${base}${hookPath}` }] } }));
+  return parseConfig(rawConfig({ store: { dir }, notify: { channels: [{ type: 'webhook', owners: ['*'], url: `${base}${hookPath}` }] }, ...extra }));
 }
 
 /** One nodes run at `t` seconds: flp-1's database down while `down`. */
@@ -61,7 +63,12 @@ async function minutes(config: Config, notifier: PageNotifier, records: MetricRe
   const policy = alarmPolicy(config, { minPeriodSeconds: 60 });
   for (let t = from; t <= to; t += 60) {
     const results = nodesRun(config, t, down(t));
-    records.push(...results.flatMap((r) => metricRecords(r, config.environment, config.aws.namespace)), heartbeatRecord(config.environment, new Date(T0 + t * 1000).toISOString(), config.aws.namespace));
+    const at = new Date(T0 + t * 1000);
+    records.push(
+      ...results.flatMap((r) => metricRecords(r, config.environment, config.aws.namespace)),
+      heartbeatRecord(config.environment, at.toISOString(), config.aws.namespace),
+      maintenanceRecord(config.environment, at.toISOString(), !!activeWindow(config.maintenance, at), config.aws.namespace),
+    );
     notifier.observe(results);
     await notifier.evaluate(evaluatePolicy(policy, records, new Date(T0 + t * 1000 + 1000)), results);
   }
@@ -86,6 +93,28 @@ describe('the local page notifier', () => {
       ['resolve', 'flp-test-infrastructure'],
     ]);
     expect(hooks[1]!.body.subject).toMatch(/^\[FLP test\] resolved: infrastructure · PLSP · lasted \d+ min/);
+  });
+
+  it('holds the page back during a maintenance window and, when FLP still fails after its planned end, pages at the end of the extension period saying it overran', async () => {
+    hooks.length = 0;
+    const window = { start: new Date(T0).toISOString(), end: new Date(T0 + 10 * 60_000).toISOString(), reason: 'release 2026.4.2' };
+    const config = await configFor('/hook', { maintenance: { windows: [window] } });
+    const policy = alarmPolicy(config, { minPeriodSeconds: 60 });
+    const records: MetricRecord[] = [];
+    const notifier = await PageNotifier.create(config, policy, { dispatchOptions: FAST });
+    // The database is down from the window's second minute and stays down.
+    await minutes(config, notifier, records, 0, 9 * 60, (t) => t >= 60);
+    expect(hooks).toEqual([]);
+    await minutes(config, notifier, records, 10 * 60, 30 * 60, () => true);
+    expect(hooks.map((h) => h.body.kind)).toEqual(['trigger']);
+    const subject = hooks[0]!.body.subject;
+    expect(subject).toBe("[FLP test] infrastructure · PLSP · 'release 2026.4.2' overran 03:10: database down on flp-1");
+    const text = (hooks[0]!.body as unknown as { text: string }).text;
+    expect(text).toMatch(/Maintenance overran: maintenance 'release 2026\.4\.2' planned 03:00–03:10 overran: FLP still failing at 03:\d\d\. The page is no longer held back\./);
+    // Not before the extension period after the window's end (CloudWatch's ActionsSuppressorExtensionPeriod).
+    const pagedAt = Date.parse((hooks[0]!.body as unknown as { at: string }).at);
+    const { extensionSeconds } = suppressionPeriods(policy, policy.composites.find((c) => c.id === 'infrastructure-page')!, 60);
+    expect(pagedAt - (T0 + 10 * 60_000)).toBeGreaterThanOrEqual(extensionSeconds * 1000 - 60_000);
   });
 
   it('records a channel that keeps failing as NotificationFailed, which raises the monitor\'s own alarm', async () => {
