@@ -25,7 +25,8 @@ export async function checkWritable(file: string): Promise<void> {
   // The nearest folder that exists must be a folder we may write in (the rest is created).
   let dir = path.dirname(target);
   for (;;) {
-    const d = await stat(dir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : e));
+    // ENOTDIR: a file on the way; the walk up finds it and says so.
+    const d = await stat(dir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' || e.code === 'ENOTDIR' ? null : e));
     if (d instanceof Error) throw new UsageError(`cannot write --out ${file}: ${d.message}`);
     if (d) {
       if (!d.isDirectory()) throw new UsageError(`cannot write --out ${file}: ${dir} is not a directory`);

@@ -6,7 +6,11 @@
  * (test/support/junit-schema.ts: this machine has no XSD validator), counts included; the GitHub
  * commands to the toolkit's escaping.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EXIT, main } from '../../../../lib/cli/main.ts';
 import { classify, verdictOf } from '../../../../lib/core/classify.ts';
 import { redact } from '../../../../lib/core/privacy.ts';
 import type { FailureClass, ProbeKind, ProbeResult, RunReport, StepResult } from '../../../../lib/core/result.ts';
@@ -325,5 +329,55 @@ describe('reporterUsage', () => {
     expect(() => reporterUsage({ reporter: 'tap' })).toThrow('--reporter must be one of junit, github, not "tap"');
     expect(reporterUsage({})).toBeNull();
     expect(reporterUsage({ reporter: 'github', out: 'a.txt' })).toEqual({ reporter: 'github', out: 'a.txt' });
+  });
+});
+
+describe('--reporter and --out on the command line (nothing runs: usage is checked first)', () => {
+  async function cli(...args: string[]) {
+    let out = '';
+    let err = '';
+    const code = await main(args, { out: (x) => (out += x), err: (x) => (err += x) });
+    return { code, out, err };
+  }
+
+  it('refuses --reporter with --json, naming both, for run and canary', async () => {
+    for (const args of [['run', '--once'], ['canary', '--expect-version', '2026.4.1']]) {
+      const r = await cli(...args, '--reporter', 'junit', '--json');
+      expect(r).toEqual({ code: EXIT.usage, out: '', err: 'flp-monitor: --reporter and --json exclude each other: give one\n' });
+    }
+  });
+
+  it('lists the two reporters for an unknown one', async () => {
+    for (const args of [['run', '--once'], ['canary', '--expect-version', '2026.4.1']]) {
+      const r = await cli(...args, '--reporter', 'tap');
+      expect(r.code).toBe(EXIT.usage);
+      expect(r.err).toMatch(/argument 'tap' is invalid\. Allowed choices are junit, github\./);
+    }
+  });
+
+  it('refuses --out without --reporter, and --reporter without --once', async () => {
+    for (const args of [['run', '--once'], ['canary', '--expect-version', '2026.4.1']]) {
+      const r = await cli(...args, '--out', 'flp-junit.xml');
+      expect(r.code).toBe(EXIT.usage);
+      expect(r.err).toMatch(/^flp-monitor: --out needs --reporter junit or --reporter github/);
+    }
+    expect(await cli('run', '--reporter', 'junit')).toEqual({ code: EXIT.usage, out: '', err: 'flp-monitor: --reporter needs --once\n' });
+  });
+
+  it('stops with one sentence, before anything runs, when --out cannot be written', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-out-'));
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, 'x');
+    const cases: [string, RegExp][] = [
+      [dir, /^flp-monitor: cannot write --out .*: it is a directory\n$/],
+      [path.join(file, 'sub', 'flp-junit.xml'), /^flp-monitor: cannot write --out .*: .*a-file is not a directory\n$/],
+    ];
+    for (const [out, message] of cases)
+      for (const args of [['run', '--once'], ['canary', '--expect-version', '2026.4.1']]) {
+        const r = await cli(...args, '--reporter', 'junit', '--out', out, '--config', path.join(dir, 'no-such-config.json'));
+        expect(r.code).toBe(EXIT.usage);
+        expect(r.err).toMatch(message);
+        expect(r.err).not.toMatch(/\n\s+at /);
+      }
   });
 });
