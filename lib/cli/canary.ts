@@ -11,8 +11,10 @@ import { createLocalHistory } from '../adapters/local-history.ts';
 import { LocalStore, type SkippedLine } from '../adapters/local-store.ts';
 import type { ResultSink } from '../core/records.ts';
 import { UsageError } from './errors.ts';
-import { renderTable, type Column } from './output.ts';
+import { canaryVerdictLine, renderTable, type Column } from './output.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
+import { checkWritable, writeReportFile } from './report-out.ts';
+import { renderReport, reporterUsage, type ReporterName } from './reporters.ts';
 import { cliMonitor } from '../runtime/cli-monitor.ts';
 import { ensureBrowser, styleOf, type Io } from './io.ts';
 
@@ -24,6 +26,8 @@ export interface CanaryCommandOptions {
   baselineDays?: string;
   source?: string;
   json?: boolean;
+  reporter?: string;
+  out?: string;
 }
 
 /** Runs when neither `--runs` nor `--duration` is given. */
@@ -51,7 +55,15 @@ function positiveInt(flag: string, text: string): number {
 }
 
 /** The usage checks, before any config is read: one clear message per mistake. */
-export function canaryUsage(opts: CanaryCommandOptions): { version: string; plan: CanaryPlan; baselineDays?: number; source: 'local' | 'cloudwatch' } {
+export function canaryUsage(opts: CanaryCommandOptions): {
+  version: string;
+  plan: CanaryPlan;
+  baselineDays?: number;
+  source: 'local' | 'cloudwatch';
+  /** `--reporter` (and `--out`), when given. */
+  ci?: { reporter: ReporterName; out?: string };
+} {
+  const ci = reporterUsage(opts);
   const version = opts.expectVersion?.trim();
   if (!version) throw new UsageError('--expect-version is required: the version every node must run after the release, e.g. --expect-version 2026.4.1');
   if (opts.runs !== undefined && opts.duration !== undefined) throw new UsageError('--runs and --duration exclude each other: give one (default --runs 3)');
@@ -59,7 +71,7 @@ export function canaryUsage(opts: CanaryCommandOptions): { version: string; plan
     opts.duration !== undefined ? { durationMs: parseDuration(opts.duration) } : { runs: opts.runs !== undefined ? positiveInt('--runs', opts.runs) : DEFAULT_CANARY_RUNS };
   const source = opts.source ?? 'local';
   if (source !== 'local' && source !== 'cloudwatch') throw new UsageError(`--source must be local or cloudwatch, not "${source}"`);
-  return { version, plan, source, ...(opts.baselineDays !== undefined ? { baselineDays: positiveInt('--baseline-days', opts.baselineDays) } : {}) };
+  return { version, plan, source, ...(ci ? { ci } : {}), ...(opts.baselineDays !== undefined ? { baselineDays: positiveInt('--baseline-days', opts.baselineDays) } : {}) };
 }
 
 /** What tests replace: where history comes from, extra sinks, the progress stream, Ctrl-C. */
@@ -72,6 +84,7 @@ export interface CanaryCommandDeps {
 
 export async function canaryCommand(opts: CanaryCommandOptions, io: Io, deps: CanaryCommandDeps = {}): Promise<number> {
   const usage = canaryUsage(opts);
+  if (usage.ci?.out) await checkWritable(usage.ci.out);
   const loaded = await loadConfig(opts.config);
   if (!ensureBrowser(loaded, io)) return 2;
   // The canary's own runs expect the new version, so their release probe records it as such.
@@ -147,7 +160,15 @@ export async function canaryCommand(opts: CanaryCommandOptions, io: Io, deps: Ca
   const errors = await recordRelease(report, config, sinks);
   for (const e of errors) io.err(`flp-monitor: the release could not be recorded in a sink: ${e.message}\n`);
   if (opts.json) io.out(`${canaryJson(report, { recorded: errors.length === 0 })}\n`);
-  else io.out(`${canaryText(report, styleOf(io).width)}\n`);
+  else if (usage.ci) {
+    const text = renderReport(usage.ci.reporter, report);
+    if (!usage.ci.out) io.out(text);
+    else {
+      io.out(`${canaryText(report, styleOf(io).width)}\n`);
+      await writeReportFile(usage.ci.out, text);
+      io.err(`flp-monitor: wrote ${usage.ci.out} (${usage.ci.reporter}): ${report.checks.length} checks, ${report.checks.filter((c) => c.result === 'fail').length} failed\n`);
+    }
+  } else io.out(`${canaryText(report, styleOf(io).width)}\n`);
   return report.verdict.pass ? 0 : 1;
 }
 
@@ -156,10 +177,8 @@ function seconds(ms: number): string {
   return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** The verdict line: `PASS release 2026.4.1: …` or `FAIL release 2026.4.1: version flp-3 failed (release, owner KiAP): …`. */
-export function canaryVerdictLine(report: CanaryReport): string {
-  return `${report.verdict.pass ? 'PASS' : 'FAIL'} release ${report.version}: ${report.verdict.summary}`;
-}
+// The verdict line lives beside the run's (`output.ts`), where the CI reporters take it from too.
+export { canaryVerdictLine };
 
 /**
  * The table for people: one row per check, then the runs, the baseline and the verdict line.

@@ -48,7 +48,9 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
     .addOption(configOption())
     .option('--once', 'run every probe once, print the verdict and exit (0 passed, 1 failure found)')
     .option('--json', 'print exactly one JSON document on stdout (with --once)')
-    .action(async (opts: { config: string; once?: boolean; json?: boolean }) => {
+    .addOption(new Option('--reporter <name>', 'with --once, a CI report instead of the table: junit (JUnit XML) or github (GitHub Actions annotations)').choices(['junit', 'github']))
+    .option('--out <file>', 'write the --reporter output to this file; the table goes to stdout')
+    .action(async (opts: { config: string; once?: boolean; json?: boolean; reporter?: string; out?: string }) => {
       if (opts.json && !opts.once) throw new UsageError('--json needs --once');
       code = await (await import('./run.ts')).runCommand(opts, cio);
     });
@@ -96,7 +98,9 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
     .option('--baseline-days <days>', 'days before now the latency baseline is taken from (default canary.baselineDays)')
     .option('--source <source>', 'where the baseline comes from: local or cloudwatch', 'local')
     .option('--json', 'print exactly one JSON document on stdout')
-    .action(async (opts: { config: string; expectVersion?: string; runs?: string; duration?: string; baselineDays?: string; source?: string; json?: boolean }) => {
+    .addOption(new Option('--reporter <name>', 'a CI report instead of the table: junit (JUnit XML) or github (GitHub Actions annotations)').choices(['junit', 'github']))
+    .option('--out <file>', 'write the --reporter output to this file; the table goes to stdout')
+    .action(async (opts: { config: string; expectVersion?: string; runs?: string; duration?: string; baselineDays?: string; source?: string; json?: boolean; reporter?: string; out?: string }) => {
       code = await (await import('./canary.ts')).canaryCommand(opts, cio);
     });
 

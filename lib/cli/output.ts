@@ -2,6 +2,7 @@
  * What the CLI prints: the results table for people and the one JSON document for machines.
  */
 import type { ClassifiedResult, RunReport, Verdict } from '../core/result.ts';
+import type { CanaryReport } from '../reports/canary.ts';
 
 export interface Column<T> {
   header: string;
@@ -45,6 +46,11 @@ export function resultsTable(results: readonly ClassifiedResult[], width?: numbe
 
 export function verdictLine(v: Verdict): string {
   return v.ok ? `OK: ${v.summary}` : `FAIL ${v.class} / ${v.owner}: ${v.summary.replace(/^[a-z]+ \([^)]*\): /, '')}`;
+}
+
+/** The canary's verdict line: `PASS release 2026.4.1: …` or `FAIL release 2026.4.1: version flp-3 failed (release, owner KiAP): …`. */
+export function canaryVerdictLine(report: Pick<CanaryReport, 'verdict' | 'version'>): string {
+  return `${report.verdict.pass ? 'PASS' : 'FAIL'} release ${report.version}: ${report.verdict.summary}`;
 }
 
 /** The `--json` document: one object, stable keys first. */
