@@ -16,6 +16,8 @@ import { createProgress, type ProgressStream } from './progress.ts';
 import { checkWritable, writeReportFile } from './report-out.ts';
 import { renderReport, reporterUsage, type ReporterName } from './reporters.ts';
 import { cliMonitor } from '../runtime/cli-monitor.ts';
+import { withNodeJourneys } from '../runtime/release-verification.ts';
+import { ReleaseStore } from '../adapters/release-store.ts';
 import { ensureBrowser, styleOf, type Io } from './io.ts';
 
 export interface CanaryCommandOptions {
@@ -25,6 +27,8 @@ export interface CanaryCommandOptions {
   runs?: string;
   baselineDays?: string;
   source?: string;
+  /** Also the journey on each node directly. */
+  nodes?: boolean;
   json?: boolean;
   reporter?: string;
   out?: string;
@@ -91,7 +95,8 @@ export async function canaryCommand(opts: CanaryCommandOptions, io: Io, deps: Ca
   const config: Config = { ...loaded, target: { ...loaded.target, expectedVersion: usage.version } };
   const history = (deps.history ?? historyFor)(config, usage.source);
   const store = new LocalStore(config.store.dir);
-  const sinks: ResultSink[] = [{ write: (records) => store.append(records) }, ...(deps.sinks ?? [])];
+  // The verdict also goes to the release store: `release status` lists it, and a pass becomes the version later runs expect.
+  const sinks: ResultSink[] = [{ write: (records) => store.append(records) }, new ReleaseStore(config.store.dir), ...(deps.sinks ?? [])];
   const monitor = cliMonitor(config, deps.sinks ?? []);
 
   const stream: ProgressStream = deps.progress ?? { write: io.err, isTTY: !!process.stderr.isTTY, columns: process.stderr.columns };
@@ -128,7 +133,7 @@ export async function canaryCommand(opts: CanaryCommandOptions, io: Io, deps: Ca
     report = await runCanary({
       config,
       version: usage.version,
-      runner: monitor,
+      runner: opts.nodes ? withNodeJourneys(monitor) : monitor,
       history,
       plan: usage.plan,
       ...(usage.baselineDays !== undefined ? { baselineDays: usage.baselineDays } : {}),

@@ -82,7 +82,7 @@ export function verdictWords(report: CanaryReport, config: Config): string {
   const first = failing[0];
   if (!first) return `release ${v} FAILED: ${report.verdict.summary}`;
   const node = /^version (.+)$/.exec(first.check)?.[1];
-  const what = node ? `${node} answers ${first.observed.replace(/ in \d+ of \d+ runs?$/, '').replace(/ in every run$/, '')}` : `${first.check.replace(/^probe /, '')}: ${first.observed}`;
+  const what = node ? `${node} answers ${first.observed.replace(/ in \d+\/\d+ runs?$/, '')}` : `${first.check.replace(/^probe /, '')}: ${first.observed}`;
   return `release ${v} FAILED: ${what}${failing.length > 1 ? ` (+${failing.length - 1} more)` : ''}`;
 }
 
