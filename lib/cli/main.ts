@@ -119,6 +119,18 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       code = await (await import('./sla.ts')).slaCommand(opts, cio);
     });
 
+  const release = program.command('release').description('release verdicts: the canary\'s and the monitor\'s verification at a release window\'s end');
+  release
+    .command('status')
+    .description('the last release verdicts, newest first, and the version later runs expect')
+    .addOption(configOption())
+    .option('--source <source>', 'where the verdicts come from: local (the store\'s releases.json) or cloudwatch (the Release metric)', 'local')
+    .option('--limit <n>', 'list this many verdicts (default 10)')
+    .option('--json', 'print exactly one JSON document on stdout: { expected, releases }')
+    .action(async (opts: { config: string; source?: string; limit?: string; json?: boolean }) => {
+      code = await (await import('./release.ts')).releaseStatusCommand(opts, cio);
+    });
+
   const config = program.command('config').description('the config file');
   config
     .command('schema')
