@@ -119,7 +119,7 @@ describe('window end and remove', () => {
 
     // Nothing left to end.
     expect(await w('end')).toEqual({ code: EXIT.usage, out: '', err: 'flp-monitor: no window is open now (window list shows them)\n' });
-    expect(await w('end', added.id)).toMatchObject({ code: EXIT.usage, err: expect.stringMatching(new RegExp(`^flp-monitor: window ${added.id} already ended at `)) });
+    expect(await w('end', added.id!)).toMatchObject({ code: EXIT.usage, err: expect.stringMatching(new RegExp(`^flp-monitor: window ${added.id} already ended at `)) });
   });
 
   it('ends a named window, removes one, and names an id it does not know', async () => {
