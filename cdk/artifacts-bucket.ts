@@ -1,9 +1,12 @@
 /**
- * Where failed journeys leave their evidence (screenshot, Playwright trace) and every probe
- * function its group's latest results for the notifier (`latest/<environment>/<group>.json`):
- * an S3 bucket that is encrypted, private, TLS-only and empties itself after
- * `aws.artifactsRetentionDays` (the latest results, overwritten every run, after a few days).
- * Its server access logs go to a second bucket, so who read the evidence is on record.
+ * Where failed journeys leave their evidence (screenshot, Playwright trace), every probe
+ * function its group's latest results for the notifier (`latest/<environment>/<group>.json`),
+ * and the operators the deployment's run-time maintenance windows
+ * (`state/<environment>/windows.json`): an S3 bucket that is encrypted, private, TLS-only and
+ * empties itself of evidence after `aws.artifactsRetentionDays` (the latest results, overwritten
+ * every run, after a few days). The state under `state/` never expires: a window planned for next
+ * month must still be there next month. Its server access logs go to a second bucket, so who read
+ * the evidence is on record.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -18,6 +21,8 @@ export const LATEST_RETENTION_DAYS = 3;
 export interface ArtifactsBucketProps {
   /** Days an artifact is kept (config `aws.artifactsRetentionDays`). */
   retentionDays: number;
+  /** The environment: its artifacts are under `<environment>/`, the only prefix they expire in besides the latest results'. */
+  environment: string;
 }
 
 export class ArtifactsBucket extends Construct {
@@ -49,7 +54,8 @@ export class ArtifactsBucket extends Construct {
       // only put, and the lifecycle below must really delete evidence when its time is up.
       versioned: false,
       lifecycleRules: [
-        { id: 'expire-artifacts', expiration: Duration.days(props.retentionDays) },
+        // By prefix, not the whole bucket: state/<environment>/ (the maintenance windows) must never expire.
+        { id: 'expire-artifacts', prefix: `${props.environment}/`, expiration: Duration.days(props.retentionDays) },
         { id: 'expire-latest-results', prefix: LATEST_PREFIX, expiration: Duration.days(Math.min(LATEST_RETENTION_DAYS, props.retentionDays)) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],

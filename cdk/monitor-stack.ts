@@ -13,6 +13,8 @@ import { dashboardName, MonitorDashboard } from './dashboard.ts';
 import { Notifier } from './notifier.ts';
 import { ProbeFunctions } from './probe-functions.ts';
 import { ON_CALL, OwnerTopics, ownerSlug } from './topics.ts';
+import { WindowOperators } from './window-operators.ts';
+import { STATE_PREFIX } from '../lib/core/windows.ts';
 
 /** CloudWatch standard-resolution alarms take periods in whole minutes. */
 export const MIN_ALARM_PERIOD_SECONDS = 60;
@@ -35,6 +37,7 @@ export class MonitorStack extends Stack {
   readonly alarms: PolicyAlarms;
   readonly dashboard: MonitorDashboard;
   readonly notifier: Notifier;
+  readonly windowOperators: WindowOperators;
 
   constructor(scope: Construct, id: string, props: MonitorStackProps) {
     super(scope, id, { description: `flp-monitor: synthetic monitoring of FLP (${props.config.environment})`, ...props });
@@ -42,9 +45,11 @@ export class MonitorStack extends Stack {
     this.config = config;
     // Its S3 prefix would be the latest results' (latest/<environment>/…, expired after days).
     if (config.environment === 'latest') throw new Error('environment: "latest" names the S3 prefix of the latest results; name the environment otherwise');
+    // Its artifacts would be state/…, the prefix of the maintenance windows, which never expires.
+    if (`${config.environment}/` === STATE_PREFIX) throw new Error('environment: "state" names the S3 prefix of the deployment\'s state (maintenance windows); name the environment otherwise');
     this.policy = alarmPolicy(config, { minPeriodSeconds: MIN_ALARM_PERIOD_SECONDS });
 
-    this.artifacts = new ArtifactsBucket(this, 'Artifacts', { retentionDays: config.aws.artifactsRetentionDays });
+    this.artifacts = new ArtifactsBucket(this, 'Artifacts', { retentionDays: config.aws.artifactsRetentionDays, environment: config.environment });
     this.probes = new ProbeFunctions(this, 'Probes', { config, namespace: this.policy.namespace, artifactsBucket: this.artifacts.bucket });
     this.topics = new OwnerTopics(this, 'Topics', { environment: config.environment, owners: Object.values(config.owners) });
     this.alarms = new PolicyAlarms(this, 'Alarms', { config, policy: this.policy, artifactsBucketName: this.artifacts.bucket.bucketName });
@@ -58,6 +63,8 @@ export class MonitorStack extends Stack {
       dashboardName: dashboardName(config.environment),
     });
 
+    this.windowOperators = new WindowOperators(this, 'WindowOperators', { environment: config.environment, artifactsBucket: this.artifacts.bucket });
+
     new CfnOutput(this, 'ArtifactsBucketName', { value: this.artifacts.bucket.bucketName, description: 'Failure artifacts (screenshots, traces) under <environment>/<time>-journey/' });
     for (const [owner, topic] of this.topics.byOwner) {
       new CfnOutput(this, `TopicArn${pascalCase(ownerSlug(owner))}`, { value: topic.topicArn, description: `SNS topic paging ${owner} for its own failure classes` });
@@ -68,6 +75,10 @@ export class MonitorStack extends Stack {
     }
     new CfnOutput(this, 'NotifierFunctionName', { value: this.notifier.function.functionName, description: 'The notifier: pages the owners and on-call when a paging alarm changes state (its log says what was paged, to whom)' });
     new CfnOutput(this, 'NotifierDeadLetterQueueUrl', { value: this.notifier.deadLetters.queueUrl, description: 'Alarm state changes the notifier could not page (a message here pages on-call)' });
+    new CfnOutput(this, 'WindowOperatorsPolicyArn', {
+      value: this.windowOperators.policy.managedPolicyArn,
+      description: `Attach to the role of whoever runs "flp-monitor window … --source aws": read and write ${this.windowOperators.key} in the artifacts bucket, nothing else`,
+    });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard' });
   }
 }

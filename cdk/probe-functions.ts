@@ -24,6 +24,7 @@ import type { Config } from '../lib/core/config.ts';
 import { enabledGroups, intervalSeconds, JOURNEY_STEPS, type ProbeGroup } from '../lib/core/contract.ts';
 import { certificatesInPem } from '../lib/core/pem.ts';
 import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
+import { windowsKey } from '../lib/core/windows.ts';
 import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
 import { closureHash, copyPackages, runtimeClosure } from './node-modules.ts';
 
@@ -270,7 +271,7 @@ export class ProbeFunctions extends Construct {
       });
       const role = new iam.Role(this, `${pascal(group)}Role`, {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `flp-monitor ${group} probes (${config.environment}): write own logs, publish metrics to ${namespace}, keep the latest results${journey ? ', put failure artifacts' : ''}`,
+        description: `flp-monitor ${group} probes (${config.environment}): write own logs, publish metrics to ${namespace}, keep the latest results, read the maintenance windows${journey ? ', put failure artifacts' : ''}`,
       });
       // An explicit log policy on the function's own log group instead of AWSLambdaBasicExecutionRole (logs:* on every group).
       logGroup.grantWrite(role);
@@ -302,6 +303,10 @@ export class ProbeFunctions extends Construct {
         id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId(artifactsBucket)}.Arn>/${latest}]`,
         reason: `The function writes and reads back its group's latest results, ${LATEST_PREFIX}${config.environment}/<group>.json; the grant is s3:PutObject and s3:GetObject on that prefix of the artifacts bucket only.`,
       });
+      // The run-time maintenance windows (flp-monitor window … --source aws): read on every run, that one object only.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ReadMaintenanceWindows', actions: ['s3:GetObject'], resources: [artifactsBucket.arnForObjects(windowsKey(config.environment))] }),
+      );
       if (journey) {
         // Put only, and only under the environment's prefix (lib/artifacts-s3.ts: `<environment>/<run>/...`).
         role.addToPrincipalPolicy(

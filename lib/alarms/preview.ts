@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../core/config.ts';
-import { activeWindow } from '../core/maintenance.ts';
+import { openWindow, type RuntimeWindow } from '../core/windows.ts';
 import type { ClassifiedResult, FailureClass } from '../core/result.ts';
 import { FailingStretches } from './failing.ts';
 import { buildNotification, type Notification } from './notification.ts';
@@ -19,13 +19,13 @@ export interface Preview {
 /**
  * The pages a verdict would send if its failures persisted: one per failing class whose paging
  * composite is not held back by a failing root cause (the composites' `suppressedBy`) or by an
- * open maintenance window.
+ * open maintenance window, the config's or a run-time one (`runtime`, `flp-monitor window`).
  */
-export function previewPages(config: Config, results: readonly ClassifiedResult[], at: Date): Preview {
+export function previewPages(config: Config, results: readonly ClassifiedResult[], at: Date, runtime: readonly RuntimeWindow[] = []): Preview {
   const policy = alarmPolicy(config, { minPeriodSeconds: 1 });
   const classOf = new Map(policy.alarms.map((a) => [a.id, a.class]));
   const failing = new Set(results.filter((r) => !r.ok && r.class).map((r) => r.class!));
-  const window = activeWindow(config.maintenance, at);
+  const window = openWindow(config.maintenance, runtime, at);
   const stretches = new FailingStretches();
   stretches.observe(results, at);
   const pages: Notification[] = [];

@@ -10,6 +10,8 @@ import { namedChannels, type Delivery } from '../alarms/channels.ts';
 import { testNotification } from '../alarms/notification.ts';
 import { previewPages } from '../alarms/preview.ts';
 import { cliMonitor } from '../runtime/cli-monitor.ts';
+import { LocalWindowStore } from '../adapters/window-store.ts';
+import type { RuntimeWindow } from '../core/windows.ts';
 import { PageNotifier } from '../runtime/page-notifier.ts';
 import { UsageError } from './errors.ts';
 import { ensureBrowser, type Io } from './io.ts';
@@ -51,7 +53,12 @@ export async function notifyPreviewCommand(opts: { config: string; json?: boolea
   } finally {
     await monitor.close();
   }
-  const preview = previewPages(config, results, new Date());
+  // The local run-time windows hold pages back as the config's do (the run itself recorded them the same way).
+  const runtime = await new LocalWindowStore(config.store.dir).list().catch((e: Error): RuntimeWindow[] => {
+    io.err(`flp-monitor: note: ${e.message}; run-time maintenance windows count as none\n`);
+    return [];
+  });
+  const preview = previewPages(config, results, new Date(), runtime);
   if (opts.json) io.out(`${JSON.stringify(preview, null, 2)}\n`);
   else {
     if (!preview.pages.length) io.out(results.every((r) => r.ok) ? 'nothing would page: every probe passed\n' : 'nothing would page now\n');

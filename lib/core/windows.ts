@@ -29,6 +29,25 @@ export const runtimeWindowSchema = z.strictObject({
 
 export type RuntimeWindow = z.output<typeof runtimeWindowSchema>;
 
+/** The S3 prefix of a deployment's state in the artifacts bucket; its lifecycle never expires it. */
+export const STATE_PREFIX = 'state/';
+
+/** The run-time windows of a deployment in the artifacts bucket: `state/<environment>/windows.json`. */
+export function windowsKey(environment: string): string {
+  return `${STATE_PREFIX}${environment}/windows.json`;
+}
+
+/** Where a window stands at `at`: not begun, open, or over (closed early, cancelled before it began, or past its planned end). */
+export type WindowStatus = 'planned' | 'open' | 'ended';
+
+/** `end` is the actual end ({@link actualEnd} of a run-time window). */
+export function windowStatus(w: { start: Date | string; end: Date }, at: Date): WindowStatus {
+  const start = new Date(w.start).getTime();
+  const end = w.end.getTime();
+  if (end <= at.getTime() || end <= start) return 'ended';
+  return start > at.getTime() ? 'planned' : 'open';
+}
+
 export const windowListSchema = z.array(runtimeWindowSchema);
 
 /** Reads a stored list; throws naming what is wrong (the store's file or object). */
@@ -68,9 +87,13 @@ export function addWindow(list: readonly RuntimeWindow[], input: NewWindow, now:
   if (input.end <= now) throw new Error(`--end ${input.end.toISOString()} has already passed`);
   if (!input.reason.trim()) throw new Error('--reason: say why (it is shown in every held-back page and in the SLA report)');
   const stamp = input.start.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
-  let id: string;
-  do id = `w-${stamp}-${Math.floor(random() * 36 ** 4).toString(36).padStart(4, '0')}`;
-  while (list.some((w) => w.id === id));
+  const taken = new Set(list.map((w) => w.id));
+  let id = '';
+  // Four random characters; a random source that keeps repeating itself gets a counter instead.
+  for (let i = 0; !id || taken.has(id); i++) {
+    const tail = i < 100 ? Math.floor(random() * 36 ** 4).toString(36).padStart(4, '0').slice(-4) : `x${i}`;
+    id = `w-${stamp}-${tail}`;
+  }
   const window: RuntimeWindow = {
     id,
     start: input.start.toISOString(),
@@ -83,10 +106,15 @@ export function addWindow(list: readonly RuntimeWindow[], input: NewWindow, now:
   return { list: [...list, window], window };
 }
 
-/** Closes a window early: the one named, or the one open now. Throws when there is none. */
+/**
+ * Closes a window early: the one named, or the one open now. A window that has not begun is
+ * closed at its start (it never opens). Throws when there is none, when more than one is open
+ * and none is named, and when the window is already over.
+ */
 export function endWindow(list: readonly RuntimeWindow[], id: string | undefined, now: Date): { list: RuntimeWindow[]; window: RuntimeWindow } {
   const open = list.filter((w) => Date.parse(w.start) <= now.getTime() && actualEnd(w) > now);
-  const target = id ? list.find((w) => w.id === id) : open.at(-1);
+  if (!id && open.length > 1) throw new Error(`${open.length} windows are open now (${open.map((w) => w.id).join(', ')}): say which to end`);
+  const target = id ? list.find((w) => w.id === id) : open[0];
   if (!target) throw new Error(id ? `no window ${id} (window list shows them)` : 'no window is open now (window list shows them)');
   if (actualEnd(target) <= now) throw new Error(`window ${target.id} already ended at ${actualEnd(target).toISOString()}`);
   const ended: RuntimeWindow = { ...target, endedAt: (Date.parse(target.start) > now.getTime() ? new Date(target.start) : now).toISOString() };

@@ -10,13 +10,16 @@
  * and leaves the group's latest results for the notifier in S3
  * (`latest/<environment>/<group>.json`, lib/core/latest-results.ts), with each failing probe's
  * stretch: counted in memory while the container is warm, continued from the stored document
- * after a cold start.
+ * after a cold start. Each invocation reads the run-time maintenance windows once
+ * (`state/<environment>/windows.json`, `flp-monitor window … --source aws`): one S3 GET, kept
+ * for that invocation only, so a window added or ended counts from the next run on.
  *
  * A failure of FLP is a result, never an exception. A failure of the monitor (bad config,
  * metrics not published, out of time) is logged the same way with class `monitor` and then
  * thrown, so Lambda counts an error. Artifacts or latest results that could not be written are
  * logged as `monitor` failures but do not fail the invocation: the metrics are published by
- * then, and the alarms (and so the pages) rest on them; a page then says less.
+ * then, and the alarms (and so the pages) rest on them; a page then says less. Windows that
+ * cannot be read are a `monitor` line too (`monitor:windows`), and the run counts none of them.
  */
 import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -25,6 +28,7 @@ import { readSecretString } from '../adapters/secrets.ts';
 import { withDeadline } from '../core/deadline.ts';
 import { createS3ArtifactStore, type S3ArtifactStore } from '../adapters/artifacts-s3.ts';
 import { createLatestResultsStore, isLatestResults, type S3LatestResultsStore } from '../adapters/latest-results-s3.ts';
+import { createS3WindowStore } from '../adapters/window-store-s3.ts';
 import { latestMaxAgeMs, nextFailing, type LatestResults } from '../core/latest-results.ts';
 import { verdictOf } from '../core/classify.ts';
 import { DEFAULT_OWNERS, type Config } from '../core/config.ts';
@@ -126,6 +130,8 @@ interface GroupState {
   /** The certificates of `target.caFile`, read at cold start for the journey's browser. */
   ca: string[] | null;
   diagnostics: Logger;
+  /** The invocation under way: its request id and time left, for the windows read (made inside the Monitor's run). */
+  invocation: { requestId?: string; remainingMs: () => number };
 }
 
 class MonitorFailure extends Error {
@@ -184,8 +190,18 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
       }
       browser = await (deps.createBrowser ?? createLambdaBrowser)();
     }
-    const monitor = new Monitor(config, { sinks: [sink], logger: diagnostics, ...(browser ? { browser } : {}) });
-    return { config, monitor, sink, artifacts, latestStore, latest: undefined, browser, resolve: createResolver(config.target.dnsServers), ca, diagnostics };
+    const invocation: GroupState['invocation'] = { remainingMs: () => Number.POSITIVE_INFINITY };
+    const windowStore = bucket ? createS3WindowStore({ ...s3, bucket, environment: config.environment }) : null;
+    // One GET per invocation (the Monitor reads once per run), bounded like the latest results; a failure is this run's monitor line, and no windows.
+    const windows = windowStore && {
+      list: () =>
+        windowStore.list({ abortSignal: AbortSignal.timeout(Math.max(1, Math.min(LATEST_IO_TIMEOUT_MS, invocation.remainingMs() - DEADLINE_RESERVE_MS))) }).catch((err: unknown) => {
+          monitorFailure(config, 'windows', `maintenance windows not read from ${windowStore.where}, this run counts none: ${describeError(err)}`, invocation.requestId);
+          return [];
+        }),
+    };
+    const monitor = new Monitor(config, { sinks: [sink], logger: diagnostics, ...(browser ? { browser } : {}), ...(windows ? { windows } : {}) });
+    return { config, monitor, sink, artifacts, latestStore, latest: undefined, browser, resolve: createResolver(config.target.dnsServers), ca, diagnostics, invocation };
   }
 
   function stateFor(group: ProbeGroup): Promise<GroupState> {
@@ -218,6 +234,8 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     }
     const { config, monitor, sink } = state;
     sink.failures.length = 0;
+    state.invocation.requestId = requestId;
+    state.invocation.remainingMs = () => (typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY);
     // The last invocation's artifacts were uploaded or reported; /tmp outlives it in a warm container.
     await clearDir(config.artifacts.dir);
     if (state.browser) {

@@ -10,7 +10,8 @@ import { systemClock, type Clock, type HttpClient, type Logger, type ProbeContex
 import { createHttpClient } from '../adapters/http.ts';
 import { silentLogger } from '../adapters/logger.ts';
 import { heartbeatRecord, maintenanceRecord, metricRecords, resultRecord, type ResultSink, type StoreRecord } from '../core/records.ts';
-import { activeWindow } from '../core/maintenance.ts';
+import { openWindow, type RuntimeWindow } from '../core/windows.ts';
+import { describeError } from '../core/format.ts';
 import { redact } from '../core/privacy.ts';
 import { createResolver } from '../adapters/resolver.ts';
 import { withRetry } from '../core/retry.ts';
@@ -32,6 +33,12 @@ export interface MonitorDeps {
   sinks?: ResultSink[];
   /** Supply a browser provider (tests reuse one across monitors); otherwise one is made lazily. */
   browser?: BrowserProvider;
+  /**
+   * The run-time maintenance windows (`flp-monitor window …`), read once per recorded run
+   * beside the config's `maintenance`: the local file, or the deployment's S3 object. A store
+   * that cannot be read is logged as a monitor problem and counts as no run-time windows.
+   */
+  windows?: { list(): Promise<RuntimeWindow[]> };
 }
 
 export class Monitor {
@@ -48,6 +55,7 @@ export class Monitor {
   #ca: string[] | null | undefined;
   /** A release verified since the config was written: what every node must report now. */
   #verifiedVersion: string | undefined;
+  readonly #windows: MonitorDeps['windows'];
 
   constructor(config: Config, deps: MonitorDeps = {}) {
     this.config = config;
@@ -61,6 +69,7 @@ export class Monitor {
     this.#sinks = deps.sinks ?? [];
     this.#browser = deps.browser ?? null;
     this.#ownsBrowser = !deps.browser;
+    this.#windows = deps.windows;
   }
 
   /**
@@ -222,13 +231,30 @@ export class Monitor {
     return this.#browser;
   }
 
+  /** The run-time windows now; none (and an error line saying so) when the store cannot be read: the run goes on. */
+  async #runtimeWindows(): Promise<RuntimeWindow[]> {
+    if (!this.#windows) return [];
+    try {
+      return await this.#windows.list();
+    } catch (err) {
+      this.#ctx.logger.error('maintenance windows not read: run-time windows count as none in this run (a monitor problem)', {
+        probe: 'monitor:windows',
+        class: 'monitor',
+        owner: this.config.owners.monitor,
+        summary: describeError(err),
+      });
+      return [];
+    }
+  }
+
   async #record(results: readonly ClassifiedResult[]): Promise<void> {
     if (!this.#sinks.length) return;
     const env = this.config.environment;
     const ns = this.config.aws.namespace;
     const now = this.#ctx.clock.now();
     const records: StoreRecord[] = results.flatMap((r) => [...metricRecords(r, env, ns), resultRecord(r, env)]);
-    records.push(heartbeatRecord(env, now.toISOString(), ns), maintenanceRecord(env, now.toISOString(), !!activeWindow(this.config.maintenance, now), ns));
+    const open = openWindow(this.config.maintenance, await this.#runtimeWindows(), now);
+    records.push(heartbeatRecord(env, now.toISOString(), ns), maintenanceRecord(env, now.toISOString(), !!open, ns));
     await Promise.all(
       this.#sinks.map((s) =>
         s.write(records).catch((err: Error) => this.#ctx.logger.error('could not write results to a sink', { error: err.message })),

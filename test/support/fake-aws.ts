@@ -6,8 +6,12 @@
  * form-encoded `Action=Publish&…`, answered in XML) for SNS.
  * It records every request and answers from a script, so tests assert on the decoded wire
  * requests and on how the code under test reacts to throttling, 5xx and validation errors.
+ * S3 answers with real ETags (the MD5 of the body, as S3 gives a single-part upload) and honours
+ * conditional writes: PutObject with `If-None-Match: *` or `If-Match: <etag>` is refused with 412
+ * PreconditionFailed as S3 refuses it (If-Match of a missing key: 404 NoSuchKey).
  * Signatures are not checked; credentials are fake; nothing leaves 127.0.0.1.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -231,12 +235,21 @@ export class FakeAws {
     switch (r.operation) {
       case 'PutMetricData':
         return { status: 200, headers: { 'content-type': JSON_10 }, body: {} };
-      case 'PutObject':
-        return { status: 200, headers: { etag: '"fake-etag"' } };
+      case 'PutObject': {
+        const stored = this.objects.get(decodeURIComponent(r.path.split('?')[0]!.slice(1)));
+        const ifNoneMatch = r.headers['if-none-match'];
+        const ifMatch = r.headers['if-match'];
+        if (ifNoneMatch === '*' && stored) return awsErrors.s3(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+        if (typeof ifMatch === 'string') {
+          if (!stored) return awsErrors.s3(404, 'NoSuchKey', 'The specified key does not exist.');
+          if (ifMatch !== etagOf(stored.body)) return awsErrors.s3(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+        }
+        return { status: 200, headers: { etag: etagOf(r.body) } };
+      }
       case 'GetObject': {
         const stored = this.objects.get(decodeURIComponent(r.path.split('?')[0]!.slice(1)));
         if (!stored) return awsErrors.s3(404, 'NoSuchKey', 'The specified key does not exist.');
-        return { status: 200, headers: { 'content-type': stored.contentType ?? 'application/octet-stream', etag: '"fake-etag"' }, body: stored.body };
+        return { status: 200, headers: { 'content-type': stored.contentType ?? 'application/octet-stream', etag: etagOf(stored.body) }, body: stored.body };
       }
       case 'Publish':
         return {
@@ -257,6 +270,11 @@ export class FakeAws {
         return { status: 400, headers: { 'content-type': JSON_10 }, body: { __type: 'UnknownOperationException', message: `the fake does not know ${r.operation}` } };
     }
   }
+}
+
+/** S3's ETag of a single-part object: the quoted MD5 of its bytes. */
+export function etagOf(body: Buffer): string {
+  return `"${createHash('md5').update(body).digest('hex')}"`;
 }
 
 /** Decodes a PutMetricData JSON 1.0 body: timestamps travel as epoch seconds. */

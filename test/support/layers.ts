@@ -29,7 +29,8 @@ export const LAYERS: readonly Layer[] = [
   { prefix: 'lib/runtime', may: ['lib/core', 'lib/adapters', 'lib/alarms', 'lib/reports', 'probes', 'lib/runtime/handler-env.ts'] },
   // The env names are the one part of the runtime the stack needs; the file imports nothing.
   { prefix: 'lib/runtime/handler-env.ts', may: [] },
-  { prefix: 'lib/cli', may: ['lib/core', 'lib/adapters', 'lib/alarms', 'lib/reports', 'lib/runtime', 'sandbox'] },
+  // The env names too: `window --source aws` reads the deployment's bucket and endpoint by the names the functions use.
+  { prefix: 'lib/cli', may: ['lib/core', 'lib/adapters', 'lib/alarms', 'lib/reports', 'lib/runtime', 'lib/runtime/handler-env.ts', 'sandbox'] },
   { prefix: 'cdk', may: ['lib/core', 'lib/alarms', 'lib/reports', 'lib/runtime/handler-env.ts'] },
   { prefix: 'sandbox', may: [], typeOnly: ['lib/core'] },
 ];

@@ -221,6 +221,7 @@ export function flpMonitorCost(inputs: CostInputs, prices: PriceTable = PRICES):
   }
   const runs = inputs.groups.reduce((n, g) => n + g.runsPerMonth, 0);
   lines.push(line(prices, 'S3', `latest results for the notifier: one PUT per run (${fmt(runs)} runs)`, runs, 's3Put'));
+  lines.push(line(prices, 'S3', `maintenance windows read: one GET per run (${fmt(runs)} runs)`, runs, 's3Get'));
   const pages = ASSUMPTIONS.pageChangesPerMonth;
   lines.push(line(prices, 'Lambda', `notifier: ~${pages} page state changes`, pages, 'lambdaRequest'));
   lines.push(line(prices, 'Lambda', `notifier: ${ASSUMPTIONS.notifierDurationMs} ms × ${NOTIFIER_MEMORY_MB} MB arm64`, pages * (ASSUMPTIONS.notifierDurationMs / 1000) * (NOTIFIER_MEMORY_MB / 1024), 'lambdaArmGbSecond'));
