@@ -12,6 +12,10 @@ import { intervalSeconds, type ProbeGroup } from '../core/contract.ts';
 import type { Monitor } from '../runtime/monitor.ts';
 import { cliMonitor } from '../runtime/cli-monitor.ts';
 import { PageNotifier, type SentNotification } from '../runtime/page-notifier.ts';
+import { ReleaseWatch } from '../runtime/release-verification.ts';
+import { createLocalHistory } from '../adapters/local-history.ts';
+import { ReleaseStore } from '../adapters/release-store.ts';
+import { LocalWindowStore } from '../adapters/window-store.ts';
 import { resultsTable, verdictLine } from './output.ts';
 import { styleOf, type Io } from './io.ts';
 import { paint } from './terminal.ts';
@@ -35,12 +39,17 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
   const monitor = cliMonitor(config, [{ write: async (records) => recent.add(records, new Date()) }]);
   // Pages go out when a paging composite changes state, as the deployed notifier sends them.
   const store = new LocalStore(config.store.dir);
-  const notifier = await PageNotifier.create(config, policy, {
-    record: async (records) => {
+  const windows = new LocalWindowStore(config.store.dir);
+  const toStoreAndEvaluator = {
+    write: async (records: Parameters<typeof store.append>[0]) => {
       recent.add(records, new Date());
       await store.append(records);
     },
-  });
+  };
+  const notifier = await PageNotifier.create(config, policy, { record: (records) => toStoreAndEvaluator.write(records), windows });
+  // A release window that ends is verified by the monitor itself; a verified version is expected from then on.
+  const watch = new ReleaseWatch({ config, monitor, windows, releases: new ReleaseStore(config.store.dir), history: createLocalHistory(config, { store }), sinks: [toStoreAndEvaluator], notifier });
+  await watch.start().catch((e: Error) => io.err(`flp-monitor: the release store could not be read: ${e.message}\n`));
   let lastSent: SentNotification | null = null;
   let lastStates = new Map<string, string>();
   const stop = new AbortController();
@@ -113,7 +122,26 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
       await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
     }
   };
-  const loops = Promise.all(monitor.groups().map(loop));
+  // Every few seconds: has a release window ended? Its verification runs beside the probes.
+  const verifyLoop = async () => {
+    const every = Math.max(1, Math.min(config.schedule.nodesSeconds, config.schedule.syncSeconds, 30)) * 1000;
+    while (!stop.signal.aborted) {
+      try {
+        for (const v of await watch.tick(stop.signal)) {
+          const time = new Date().toLocaleTimeString('en-GB', { hour12: false });
+          for (const n of v.sent) {
+            lastSent = n;
+            if (!live) io.out(`${time} release ${notificationLine(n)}\n`);
+          }
+          for (const e of v.errors) io.err(`flp-monitor: the release verdict could not be recorded in a sink: ${e.message}\n`);
+        }
+      } catch (e) {
+        if (!stop.signal.aborted) io.err(`flp-monitor: ${(e as Error).message}\n`);
+      }
+      await sleep(every, undefined, { signal: stop.signal }).catch(() => undefined);
+    }
+  };
+  const loops = Promise.all([...monitor.groups().map(loop), verifyLoop()]);
   // After Ctrl-C, a run in flight gets a moment to finish and be recorded; a journey stuck
   // on a hung target is not waited for.
   const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -20,15 +20,22 @@ import type { ReleaseStore } from '../adapters/release-store.ts';
 import type { Monitor } from './monitor.ts';
 import type { PageNotifier, SentNotification } from './page-notifier.ts';
 
+/** Runs of a verification: the first with the journey on each node, the second to judge latency warm. */
+export const VERIFY_RUNS = 2;
+
 /** A window older than this when the monitor first sees it ended is not verified any more: its release is history. */
 export const VERIFY_WITHIN_MS = 24 * 3_600_000;
 
-/** Every probe once and then the journey on each node: one canary run with the nodes. */
-export function withNodeJourneys(monitor: Monitor): CanaryRunner {
+/** Every probe and then the journey on each node (in every run, or with `firstOnly` in the first run only). */
+export function withNodeJourneys(monitor: Monitor, options: { firstOnly?: boolean } = {}): CanaryRunner {
+  let runs = 0;
   return {
     async runOnce(): Promise<RunReport> {
       const t0 = performance.now();
       const report = await monitor.runOnce();
+      runs += 1;
+      // Without the journey there is nothing to run on each node.
+      if (!monitor.config.journey.enabled || (options.firstOnly && runs > 1)) return report;
       const nodes = await monitor.runNodeJourneys();
       const results = [...report.results, ...nodes];
       const verdict = verdictOf(results, monitor.config.owners);
@@ -61,9 +68,10 @@ export async function verifyRelease(config: Config, release: { version: string; 
   const report = await runCanary({
     config: expecting,
     version: release.version,
-    runner: withNodeJourneys(options.monitor),
+    // Two runs: the node journeys in the first, and the second, warm, is what latency is judged on (as the canary judges it).
+    runner: withNodeJourneys(options.monitor, { firstOnly: true }),
     history: options.history,
-    plan: { runs: 1 },
+    plan: { runs: VERIFY_RUNS },
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const errors = await recordRelease(report, expecting, options.sinks, release.window?.id);

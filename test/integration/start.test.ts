@@ -61,6 +61,8 @@ async function writeSandboxConfig(dir: string, receiverUrl: string) {
     sync: ['lab', 'diagnoses', 'medication', 'measurements'].map((s) => ({ source: s, url: `${host('sync', sync!)}/sync/${s}/status`, maxLagMinutes: 120 })),
     timeouts: { requestMs: 1500, stepMs: 3000 },
     schedule: { journeySeconds: 4, syncSeconds: 1, nodesSeconds: 1 },
+    // A release verification beside the schedule's own journeys on a busy 2-core machine: latency is judged, loosely.
+    canary: { latencyRegressionRatio: 3, minLatencyIncreaseMs: 1500 },
     store: { dir: 'store' },
     artifacts: { dir: 'artifacts' },
     sandbox: { adminPort: admin, version: '2026.4.1' },
@@ -159,4 +161,60 @@ describe('npm start', () => {
     expect(records.some((r) => r.type === 'metric')).toBe(true);
     expect(records.some((r) => r.type === 'result' && r.class === 'infrastructure' && r.owner === 'PLSP')).toBe(true);
   }, 60_000);
+
+  it('verifies a release at its window\'s end (FAILED naming flp-3 and KiAP; then PASS), and pages an overrun of a window that ends while the database is down', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-start-'));
+    const hub = await startReceiver();
+    const configFile = await writeSandboxConfig(dir, hub.url);
+    const proc = spawn(process.execPath, [path.join(root, 'lib/cli/bin.mjs'), 'start', '--config', configFile], { cwd: dir, stdio: 'pipe' });
+    child = proc;
+    const seen = { text: '' };
+    proc.stdout.on('data', (d: Buffer) => (seen.text += d.toString()));
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const cli = async (...args: string[]) => {
+      let out = '';
+      const code = await main([...args, '--config', configFile], { out: (s) => (out += s), err: (s) => (out += s) });
+      return { code, out };
+    };
+    const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+    await waitForOutput(proc, /journey +OK: all \d+ checks passed/, 20_000, seen);
+
+    // A release window of a few seconds, one node left behind.
+    expect((await cli('sandbox', 'fault', 'version-drift')).code).toBe(0);
+    expect((await cli('window', 'add', '--release', '2026.4.1', '--start', 'now', '--end', inSeconds(4), '--reason', 'release 2026.4.1')).code).toBe(0);
+    await waitForOutput(proc, /release +trigger \[FLP sandbox\] release 2026\.4\.1 FAILED: flp-3 answers 2026\.4\.0[^\n]*→ pagerduty delivered \(202\)/, 60_000, seen);
+    const failed = JSON.parse((await cli('release', 'status', '--json')).out) as { releases: { version: string; verdict: string; windowId?: string }[] };
+    expect(failed.releases[0]).toMatchObject({ version: '2026.4.1', verdict: 'fail', windowId: expect.stringMatching(/^w-/) });
+    const pdFail = hub.events.filter((e) => e.path === '/v2/enqueue').at(-1)!.body as { event_action: string; dedup_key: string; payload: { summary: string } };
+    expect(pdFail).toMatchObject({ event_action: 'trigger', dedup_key: 'flp-sandbox-release-verification' });
+
+    // Fixed: the next window passes, resolving the verification's incident.
+    expect((await cli('sandbox', 'clear')).code).toBe(0);
+    expect((await cli('window', 'add', '--release', '2026.4.1', '--start', 'now', '--end', inSeconds(4), '--reason', 'release 2026.4.1, again')).code).toBe(0);
+    await waitForOutput(proc, /release +notice \[FLP sandbox\] release 2026\.4\.1 verified: 3\/3 nodes on 2026\.4\.1, 4 journeys passed/, 60_000, seen);
+    const passed = JSON.parse((await cli('release', 'status', '--json')).out) as { expected: { version: string } | null; releases: { verdict: string }[] };
+    expect(passed.releases[0]!.verdict).toBe('pass');
+    expect(passed.expected?.version).toBe('2026.4.1');
+    // The verification's own incident (the drifted node also paged the release class meanwhile, under its own key).
+    const pd = hub.events.filter((e) => e.path === '/v2/change/enqueue' || e.body.dedup_key === 'flp-sandbox-release-verification');
+    expect(pd.map((e) => [e.path, e.body.event_action ?? 'change'])).toEqual([
+      ['/v2/enqueue', 'trigger'],
+      ['/v2/enqueue', 'resolve'],
+      ['/v2/change/enqueue', 'change'],
+    ]);
+
+    // A window ends while the database is down: no page during it, the page at its end says it overran.
+    seen.text = '';
+    expect((await cli('window', 'add', '--start', 'now', '--end', inSeconds(6), '--reason', 'PLSP database patch')).code).toBe(0);
+    expect((await cli('sandbox', 'fault', 'db-down')).code).toBe(0);
+    const overran = await waitForOutput(proc, /notify +trigger \[FLP sandbox\] infrastructure · PLSP · 'PLSP database patch' overran \d\d:\d\d: database down[^\n]*/, 60_000, seen);
+    expect(overran).toContain('→ pagerduty delivered (202)');
+    await cli('sandbox', 'clear');
+
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+    proc.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+  }, 240_000);
 });
