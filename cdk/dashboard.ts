@@ -75,7 +75,7 @@ export class MonitorDashboard extends Construct {
         markdown:
           `# flp-monitor: ${config.environment}\n` +
           `Probing ${config.target.baseUrl} and ${config.target.nodes.length} node(s). ` +
-          `Pages go to each owner's topic (${owners.join(', ')}) and to on-call; infrastructure failures and maintenance windows silence the pages they cause.`,
+          `Pages go through the notifier to each owner's topic (${owners.join(', ')}), to on-call and to the configured channels; infrastructure failures and maintenance windows silence the pages they cause.`,
         width: FULL,
         height: 2,
       }),
@@ -102,6 +102,16 @@ export class MonitorDashboard extends Construct {
         leftYAxis: { min: 0, showUnits: false },
         width: HALF,
         height: GRAPH_HEIGHT,
+      }),
+    );
+
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Releases: 1 = verified, 0 = failed (the monitor at a release window\'s end, or the canary), per version',
+        left: [search(METRICS.release.name, DIMENSIONS.version, 'Maximum', '')],
+        leftYAxis: { min: 0, max: 1, showUnits: false },
+        width: FULL,
+        height: 4,
       }),
     );
 

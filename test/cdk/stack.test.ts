@@ -313,6 +313,12 @@ describe('dashboard', () => {
     expect(body).toContain('SEARCH(');
     for (const spec of policy.composites) expect(body, spec.id).toContain(logicalId(s, s.stack.alarms.composites.get(spec.id)!));
   });
+
+  it('marks every release verdict, per version (the Release metric: 1 verified, 0 failed)', () => {
+    const body = JSON.stringify(resourcesOf(s, 'AWS::CloudWatch::Dashboard')[0]![1].DashboardBody);
+    expect(body).toMatch(/Releases: 1 = verified, 0 = failed/);
+    expect(body).toMatch(/Version\\*"\} MetricName=\\*"Release\\*"/);
+  });
 });
 
 describe('cdk-nag', () => {
