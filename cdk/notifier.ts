@@ -25,6 +25,7 @@ import path from 'node:path';
 import type { AlarmPolicy } from '../lib/alarms/policy.ts';
 import { channelNames, type Config } from '../lib/core/config.ts';
 import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
+import { windowsKey } from '../lib/core/windows.ts';
 import { NOTIFIER_MEMORY_MB } from '../lib/reports/cost/model.ts';
 import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
 import type { PolicyAlarms } from './alarms.ts';
@@ -119,7 +120,7 @@ export class Notifier extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadLatestResultsAndArtifacts',
         actions: ['s3:GetObject'],
-        resources: [artifactsBucket.arnForObjects(latest), artifactsBucket.arnForObjects(evidence)],
+        resources: [artifactsBucket.arnForObjects(latest), artifactsBucket.arnForObjects(evidence), artifactsBucket.arnForObjects(windowsKey(env))],
       }),
     );
     Validations.of(role).acknowledge({

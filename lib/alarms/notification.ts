@@ -285,6 +285,9 @@ function overrunWords(w: { reason: string; start: Date; end: Date }, at: Date): 
   return `maintenance '${w.reason}' planned ${CPH_TIME.format(w.start)}–${CPH_TIME.format(w.end)} overran: FLP still failing at ${CPH_TIME.format(at)}`;
 }
 
+/** How late after a window's end plus the extension period a page still counts as its overrun (an evaluation's own pace). */
+export const OVERRUN_SLACK_MS = 5 * 60_000;
+
 /**
  * The planned window a page overran: one whose planned end has passed within `graceMs` of
  * `at`, while the failure began before that end. Windows closed early by hand are not overrun.

@@ -29,7 +29,11 @@ import { createCloudWatchSink } from '../adapters/cloudwatch-sink.ts';
 import { createLatestResultsStore, isLatestResults, type S3LatestResultsStore } from '../adapters/latest-results-s3.ts';
 import { createLogger, type LogLevel } from '../adapters/logger.ts';
 import { createSnsPublisher, type SnsPublisher } from '../adapters/sns-publisher.ts';
-import { buildNotification, type AlarmChange, type FailingSince, type Notification, type NotificationInput } from '../alarms/notification.ts';
+import { buildNotification, OVERRUN_SLACK_MS, overranWindow, type AlarmChange, type FailingSince, type Notification, type NotificationInput } from '../alarms/notification.ts';
+import { suppressionPeriods } from '../alarms/suppression.ts';
+import { createS3WindowStore, type S3WindowStore } from '../adapters/window-store-s3.ts';
+import { windowsBetween } from '../core/maintenance.ts';
+import type { RuntimeWindow } from '../core/windows.ts';
 import { alarmPolicy, pageRunbook, type AlarmPolicy, type CompositeSpec } from '../alarms/policy.ts';
 import { channelsFor, dispatch, namedChannels, resolveChannel, type ChannelTarget, type Delivery, type DispatchOptions } from '../alarms/channels.ts';
 import { DEFAULT_OWNERS, type Config } from '../core/config.ts';
@@ -268,6 +272,8 @@ interface NotifierState {
   policy: AlarmPolicy;
   latestStore: S3LatestResultsStore | null;
   artifacts: S3ArtifactStore | null;
+  /** The run-time maintenance windows (`state/<env>/windows.json`): a page right after one's planned end says it overran. */
+  windows: S3WindowStore | null;
   sink: ResultSink;
   diagnostics: Logger;
 }
@@ -342,8 +348,9 @@ export function createNotifierHandler(deps: NotifierDeps = {}): NotifierHandler 
         const s3 = { region, ...(env[HANDLER_ENV.s3Endpoint] ? { endpoint: env[HANDLER_ENV.s3Endpoint] } : {}) };
         const artifacts = bucket ? createS3ArtifactStore({ ...s3, bucket }) : null;
         const latestStore = bucket ? createLatestResultsStore({ ...s3, bucket }) : null;
+        const windows = bucket ? createS3WindowStore({ ...s3, bucket, environment: config.environment }) : null;
         const sink = createCloudWatchSink({ region, logger: diagnostics, ...(env[HANDLER_ENV.cloudWatchEndpoint] ? { endpoint: env[HANDLER_ENV.cloudWatchEndpoint] } : {}) });
-        return { config, policy: alarmPolicy(config, { minPeriodSeconds: 60 }), latestStore, artifacts, sink, diagnostics };
+        return { config, policy: alarmPolicy(config, { minPeriodSeconds: 60 }), latestStore, artifacts, windows, sink, diagnostics };
       })().catch((err: unknown) => {
         // A failed cold start is not kept: the next event tries again.
         state = null;
@@ -535,10 +542,41 @@ async function compose(
   }
 
   // The artifacts are linked above; buildNotification would add their bare s3:// URIs again.
-  const n = o.build({ environment: config.environment, change, results: results.map((r) => ({ ...r, artifacts: [] })), failing, links: pageLinks });
+  const overrun = kind === 'trigger' ? await overrunOf(st, composite, at, results, failing, o) : null;
+  const n = o.build({ environment: config.environment, change, results: results.map((r) => ({ ...r, artifacts: [] })), failing, links: pageLinks, ...(overrun ? { overrun } : {}) });
   if (!presigned.length) return n;
   const fill = (text: string) => presigned.reduce((t, url, i) => t.split(presignedPlaceholder(i)).join(url), text);
   return { ...n, text: fill(n.text), links: n.links.map((l) => ({ ...l, url: fill(l.url) })) };
+}
+
+/**
+ * The planned maintenance window (config or run time) whose end this page follows: CloudWatch
+ * runs the composite's actions when its suppressor's extension period has passed after the
+ * window's end, with the failure older than that end. Reading the windows never holds a page back.
+ */
+async function overrunOf(
+  st: NotifierState,
+  composite: CompositeSpec,
+  at: Date,
+  results: readonly ClassifiedResult[],
+  failing: ReadonlyMap<string, FailingSince>,
+  o: { signal: AbortSignal; out: Logger; ids: Record<string, string> },
+): Promise<{ reason: string; start: Date; end: Date } | null> {
+  const root = results.filter((r) => !r.ok && r.class === composite.class).map((r) => failing.get(r.probe)?.firstFailingAt.getTime()).filter((t): t is number => t !== undefined);
+  if (!root.length) return null;
+  const graceMs = suppressionPeriods(st.policy, composite).extensionSeconds * 1000 + OVERRUN_SLACK_MS;
+  let runtime: RuntimeWindow[] = [];
+  try {
+    runtime = (await st.windows?.list({ abortSignal: o.signal })) ?? [];
+  } catch (err) {
+    o.out.warn('maintenance windows not read; the page goes out without naming an overrun', { ...o.ids, error: describeError(err) });
+  }
+  const from = new Date(at.getTime() - graceMs - 7 * 86_400_000);
+  const planned = [
+    ...windowsBetween(st.config.maintenance, from, at),
+    ...runtime.filter((w) => !w.endedAt || Date.parse(w.endedAt) >= Date.parse(w.end)).map((w) => ({ start: new Date(w.start), end: new Date(w.end), reason: w.reason })),
+  ];
+  return overranWindow(planned, at, new Date(Math.min(...root)), graceMs);
 }
 
 /** The latest results of every enabled group, stale and missing documents left out (and logged). */

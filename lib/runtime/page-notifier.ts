@@ -15,7 +15,7 @@ import { pageRunbook, type AlarmPolicy } from '../alarms/policy.ts';
 import { localArtifactLink } from '../alarms/preview.ts';
 import { ActionGate } from '../alarms/suppression.ts';
 import { FailingStretches } from '../alarms/failing.ts';
-import { buildNotification, notificationKey, overranWindow, type Notification } from '../alarms/notification.ts';
+import { buildNotification, notificationKey, OVERRUN_SLACK_MS, overranWindow, type Notification } from '../alarms/notification.ts';
 import { windowsBetween } from '../core/maintenance.ts';
 import type { RuntimeWindow } from '../core/windows.ts';
 import { channelsFor, dispatch, namedChannels, resolveChannel, type ChannelTarget, type Delivery, type DispatchOptions } from '../alarms/channels.ts';
@@ -27,9 +27,6 @@ export interface SentNotification {
   deliveries: Delivery[];
   file: string;
 }
-
-/** How late after a window's end plus the extension period a page still counts as its overrun (the evaluation's own pace). */
-export const OVERRUN_SLACK_MS = 5 * 60_000;
 
 export interface PageNotifierDeps {
   /** Sends to the channels' targets. Default: {@link dispatch}. */

@@ -11,9 +11,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLatestResultsStore } from '../../lib/adapters/latest-results-s3.ts';
+import { createS3WindowStore } from '../../lib/adapters/window-store-s3.ts';
 import { classify } from '../../lib/core/classify.ts';
 import { parseConfig } from '../../lib/core/config.ts';
 import { latestKey, type LatestResults } from '../../lib/core/latest-results.ts';
+import { windowsKey } from '../../lib/core/windows.ts';
 import type { ProbeResult } from '../../lib/core/result.ts';
 import type { LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { createNotifierHandler, type Delivery, type NotifierDeps } from '../../lib/runtime/notifier-handler.ts';
@@ -240,7 +242,8 @@ describe('the notifier, on a paging composite alarm', () => {
     }
 
     // Read the three latest documents, nothing else from S3.
-    expect(aws.calls('GetObject').map((r) => r.path.split('?')[0]).sort()).toEqual(['journey', 'nodes', 'sync'].map((g) => `/${BUCKET}/${latestKey('prod', g as 'nodes')}`));
+    // The three latest results, and the windows (a page right after one's end says it overran).
+    expect(aws.calls('GetObject').map((r) => r.path.split('?')[0]).sort()).toEqual([...['journey', 'nodes', 'sync'].map((g) => `/${BUCKET}/${latestKey('prod', g as 'nodes')}`), `/${BUCKET}/${windowsKey('prod')}`].sort());
     // One delivery, one NotificationFailed point (0: delivered).
     expect(sent).toHaveLength(1);
     expect(datapoints(aws.putMetricData())).toEqual([
@@ -285,6 +288,22 @@ describe('the notifier, on a paging composite alarm', () => {
     }
     expect(aws.publishes()).toEqual([]);
     expect(lines.filter((l) => /ignored/.test(String(l.message)))).toHaveLength(cases.length);
+  });
+
+  it('says the page overran a maintenance window that ended minutes before, with the failure older than its end', async () => {
+    await putState(dbDownState());
+    const end = new Date(Date.now() - 4 * 60_000);
+    const w = { id: 'w-20261201-0200-abcd', start: new Date(end.getTime() - 3_600_000).toISOString(), end: end.toISOString(), reason: 'PLSP database patch', createdAt: new Date(end.getTime() - 7_200_000).toISOString() };
+    await createS3WindowStore({ ...aws.clientConfig, bucket: BUCKET, environment: 'prod' }).update(() => ({ list: [w], window: w }));
+    aws.requests.length = 0;
+    // CloudWatch runs the actions when the extension period after the window's end has passed.
+    const event = alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'ALARM');
+    (event.alarmData.previousState as Record<string, unknown>).actionsSuppressedBy = 'ExtensionPeriod';
+    const result = await handler({ sendToChannels: async () => [] })(event, context());
+    expect(result).toMatchObject({ action: 'paged', kind: 'trigger' });
+    const [page] = aws.publishes();
+    expect(page!.subject).toMatch(/^\[FLP prod\] infrastructure - PLSP - 'PLSP database patch' overran \d\d:\d\d: database down/);
+    expect(page!.message).toMatch(/Maintenance overran: maintenance 'PLSP database patch' planned \d\d:\d\d–\d\d:\d\d overran: FLP still failing at \d\d:\d\d/);
   });
 
   it('pages when CloudWatch runs the actions at the end of the wait period (ALARM held back by WaitPeriod, then ALARM)', async () => {
