@@ -44,7 +44,7 @@ import { maximum, percentile, type Weighted } from '../stats.ts';
 import { measureCells, serviceCells, type MeasuredCell, type Outcomes, type Shares } from './cells.ts';
 import { serviceIncidents, type SlaIncident } from './incidents.ts';
 import { downtimeByOwner, type OwnerDowntime } from './owner-downtime.ts';
-import { overrunSegments, windowOverrun, withOverruns, type OverrunSegment } from './overruns.ts';
+import { overrunSegments, windowOverrun, withOverruns } from './overruns.ts';
 import { slaServices, type SlaService } from './services.ts';
 import { reportWindows, type HandSetWindow, type SlaWindow, type WindowSource } from './windows.ts';
 import {
@@ -264,7 +264,7 @@ export async function computeSla(options: ComputeOptions): Promise<SlaReport> {
     syncLag: syncLag(config, series.lags, time.counted),
     releases: releaseRows(series.releases, config.environment),
     resolution: series.outcomes.kind === 'runs' ? { kind: 'runs' } : { kind: 'periods', periodSeconds: series.outcomes.periodSeconds },
-    notes: [...reportNotes(config, period, series.outcomes), ...windowNotes(windows, overruns, handSet.error)],
+    notes: [...reportNotes(config, period, series.outcomes), ...windowNotes(handSet.error)],
   };
 }
 
@@ -469,15 +469,9 @@ function maintenanceRows(
   });
 }
 
-/** The windows, their overruns and a failed read of the alarm history → what a reader must know about them. */
-function windowNotes(windows: readonly SlaWindow[], overruns: readonly (readonly OverrunSegment[])[], handSetError: string | null): string[] {
-  const notes: string[] = [];
-  if (handSetError !== null) notes.push(`The maintenance alarm's history could not be read (${handSetError}): windows set by hand are not listed.`);
-  if (windows.some((w) => w.source === 'set by hand'))
-    notes.push('Windows set by hand (the maintenance alarm put into ALARM with set-alarm-state) held pages back but were not planned: they are listed and take nothing out of counted time.');
-  if (overruns.some((s) => s.some((x) => x.downtimeMs > 0)))
-    notes.push("Down time after a window's planned end, until the service recovered, is an overrun: counted as downtime and charged to the window's owner, whatever its class.");
-  return notes;
+/** A failed read of the alarm history → the note that says so (how windows and overruns count is in the definition, words.ts). */
+function windowNotes(handSetError: string | null): string[] {
+  return handSetError === null ? [] : [`The maintenance alarm's history could not be read (${handSetError}): windows set by hand are not listed.`];
 }
 
 /** Release records → this environment's releases as the report marks them. */
