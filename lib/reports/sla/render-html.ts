@@ -42,6 +42,7 @@ p { margin: 6px 0; }
 table { width: 100%; border-collapse: collapse; margin: 6px 0; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
 td.text { overflow-wrap: anywhere; min-width: 12em; }
+td.reason { overflow-wrap: anywhere; min-width: 8em; }
 td.word { white-space: nowrap; }
 th { font-weight: 600; background: #f5f5f5; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -122,7 +123,7 @@ ${body}
 `;
 }
 
-type Cell = { html: string; kind?: 'num' | 'time' | 'text' | 'word' };
+type Cell = { html: string; kind?: 'num' | 'time' | 'text' | 'word' | 'reason' };
 
 function table(headers: { text: string; num?: boolean }[], rows: Cell[][], empty: string, id: string): string {
   if (!rows.length) return `<p class="note">${esc(empty)}</p>`;
@@ -212,6 +213,7 @@ function releasesTable(report: SlaReport): string {
   );
 }
 
+/** One row per window; planned start and end share a cell so the table fits an A4 page. */
 function maintenanceTable(report: SlaReport): string {
   return table(
     [
@@ -219,20 +221,18 @@ function maintenanceTable(report: SlaReport): string {
       { text: 'source' },
       { text: 'release' },
       { text: 'owner' },
-      { text: 'planned start' },
-      { text: 'planned end' },
+      { text: 'planned' },
       { text: 'actual end' },
       { text: 'excluded', num: true },
       { text: 'overrun', num: true },
       { text: 'overran' },
     ],
     report.maintenance.map((m) => [
-      text(m.reason),
+      { html: esc(m.reason), kind: 'reason' },
       word(m.source),
       word(m.release ?? '–'),
       word(m.owner ?? '–'),
-      time(m.plannedStart),
-      m.plannedEnd === null ? t('–') : time(m.plannedEnd),
+      { html: m.plannedEnd === null ? `${time(m.plannedStart).html} (no plan)` : `${time(m.plannedStart).html} – ${time(m.plannedEnd).html}`, kind: 'time' },
       m.actualEnd === null ? t(actualEndText(m, showLocal)) : m.closedEarly ? { html: `${time(m.actualEnd).html} (closed early)`, kind: 'time' } : time(m.actualEnd),
       num(duration(m.excludedMs)),
       num(overrunText(m)),

@@ -215,7 +215,7 @@ describe('the HTML with windows', () => {
     expect(unbalanced(html)).toEqual([]);
     const table = html.slice(html.indexOf('<table class="maintenance">'), html.indexOf('</table>', html.indexOf('<table class="maintenance">')));
     const widths = table.split('<tr>').slice(1).map((row) => (row.match(/<t[hd][ >]/g) ?? []).length);
-    expect(widths).toEqual([10, 10, 10, 10]);
+    expect(widths).toEqual([9, 9, 9, 9]);
   });
 });
 
