@@ -7,9 +7,13 @@
  * runs behind it. The period is the finest CloudWatch can answer for the range: 60 s for data
  * up to 15 days old, 300 s up to 63 days, 3600 s beyond (its retention), and coarse enough that
  * one series stays within 100,800 data points.
+ *
+ * Given the maintenance alarm's name, it also tells when that alarm was put into ALARM by hand
+ * (alarm-history.ts), so SLA reports can list those periods.
  */
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import type { Config } from '../core/config.ts';
+import { handSetAlarmPeriods, type HandSetPeriod } from './alarm-history.ts';
 import type { HistorySource, MetricPoint, MetricQuery } from './history.ts';
 
 export const GET_METRIC_DATA_LIMITS = {
@@ -42,9 +46,13 @@ export interface CloudWatchHistoryOptions {
   now?: () => Date;
   /** Default and maximum 500. */
   queriesPerCall?: number;
+  /** The maintenance alarm (`flp-<env>-maintenance-window`): with it the history reads when it was set to ALARM by hand. */
+  maintenanceAlarmName?: string;
 }
 
 export interface CloudWatchHistory extends HistorySource {
+  /** With `maintenanceAlarmName`: the periods that alarm was put into ALARM by hand, from its history. Throws naming the alarm when it cannot be read. */
+  handSetWindows?: (range: { from: Date; to: Date }) => Promise<HandSetPeriod[]>;
   /** The period, in seconds, `metric()` answers this range at. */
   periodSeconds(from: Date, to: Date): number;
   /** How many GetMetricData calls (pages included) were made so far. */
@@ -176,6 +184,9 @@ export function createCloudWatchHistory(options: CloudWatchHistoryOptions): Clou
     },
     // CloudWatch keeps numbers, not the class, owner and summary of a run.
     results: async () => null,
+    ...(options.maintenanceAlarmName
+      ? { handSetWindows: (range: { from: Date; to: Date }) => handSetAlarmPeriods({ client, alarmName: options.maintenanceAlarmName!, ...range }) }
+      : {}),
   };
 }
 
@@ -197,6 +208,7 @@ export interface CloudWatchHistoryFactoryOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   now?: () => Date;
   queriesPerCall?: number;
+  maintenanceAlarmName?: string;
 }
 
 /** A CloudWatch history with its own client. */
@@ -212,5 +224,6 @@ export function cloudWatchHistoryFor(options: CloudWatchHistoryFactoryOptions): 
     label: `CloudWatch ${options.config.aws.namespace}${options.region ? ` (${options.region})` : ''}`,
     ...(options.now ? { now: options.now } : {}),
     ...(options.queriesPerCall ? { queriesPerCall: options.queriesPerCall } : {}),
+    ...(options.maintenanceAlarmName ? { maintenanceAlarmName: options.maintenanceAlarmName } : {}),
   });
 }

@@ -3,11 +3,17 @@
  * range of instants (`--from`/`--to`), from the local store or CloudWatch, as Markdown, CSV,
  * HTML or JSON, on stdout or into `--out FILE`. Exit 0 when the report was written, 2 for
  * usage, config or source problems (one message saying which).
+ *
+ * Beside the config's maintenance it counts the windows set at run time (`flp-monitor window
+ * add`, kept in `<store.dir>/windows.json`), and from CloudWatch it lists the periods the
+ * maintenance alarm `flp-<env>-maintenance-window` was put into ALARM by hand.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type Config } from '../core/config.ts';
 import { fromLocal } from '../core/maintenance.ts';
+import { parseWindowList, type RuntimeWindow } from '../core/windows.ts';
+import { MAINTENANCE_ALARM_ID } from '../alarms/spec-builder.ts';
 import { cloudWatchHistoryFor } from '../adapters/cloudwatch-history.ts';
 import type { SkippedLine } from '../adapters/local-store.ts';
 import { createLocalHistory } from '../adapters/local-history.ts';
@@ -77,10 +83,39 @@ export function slaPeriod(opts: Pick<SlaOptions, 'month' | 'from' | 'to'>): { fr
   return { from, to, title: `${showLocal(from)} to ${showLocal(to)}` };
 }
 
+/** The maintenance alarm as the stack names it: `flp-<environment>-maintenance-window` (cdk/topics.ts alarmNamePrefix). */
+export function maintenanceAlarmName(config: Pick<Config, 'environment'>): string {
+  return `flp-${config.environment}-${MAINTENANCE_ALARM_ID}`;
+}
+
 function historyFor(config: Config, source: SlaSource): SlaHistory & { skipped?: readonly SkippedLine[] } {
   if (source === 'local') return createLocalHistory(config);
   // Region, credentials and (for tests) AWS_ENDPOINT_URL_CLOUDWATCH come from the SDK's own chain.
-  return cloudWatchHistoryFor({ config });
+  return cloudWatchHistoryFor({ config, maintenanceAlarmName: maintenanceAlarmName(config) });
+}
+
+// the window store's list() once merged
+/** The run-time windows of `<store.dir>/windows.json` (a JSON array of windows); none when the file is missing, a UsageError naming it when it is broken. */
+async function storedWindows(config: Config): Promise<RuntimeWindow[]> {
+  const file = path.join(config.store.dir, 'windows.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not JSON (${(e as Error).message})`);
+  }
+  try {
+    return parseWindowList(raw, file);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 export async function slaCommand(opts: SlaOptions, io: Io, deps: SlaDeps = {}): Promise<number> {
@@ -92,6 +127,7 @@ export async function slaCommand(opts: SlaOptions, io: Io, deps: SlaDeps = {}): 
   const now = (deps.now ?? (() => new Date()))();
   if (period.from.getTime() >= now.getTime()) throw new UsageError(`the period starts ${showLocal(period.from)}, which has not come yet`);
   const config = await loadConfig(opts.config);
+  const windows = await storedWindows(config);
   const history = (deps.history ?? historyFor)(config, source);
 
   const stream = deps.progress ?? process.stderr;
@@ -105,6 +141,7 @@ export async function slaCommand(opts: SlaOptions, io: Io, deps: SlaDeps = {}): 
       history,
       from: period.from,
       to: period.to,
+      windows,
       title: period.title,
       now,
       ...(progress

@@ -2,7 +2,9 @@
  * The SLA report from CloudWatch: the real `@aws-sdk/client-cloudwatch` against a loopback
  * CloudWatch that answers GetMetricData from records known by construction, in pages. The
  * decoded requests are checked (namespace, metric names, dimensions, period, statistics), every
- * page must be read, and the figures must match those from the local store.
+ * page must be read, and the figures must match those from the local store. And the maintenance
+ * alarm's DescribeAlarmHistory, scripted on the fake: a change into ALARM made with
+ * set-alarm-state is listed as a window "set by hand"; a history that cannot be read is a note.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -10,14 +12,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { slaCommand } from '../../lib/cli/sla.ts';
+import { maintenanceAlarmName, slaCommand } from '../../lib/cli/sla.ts';
+import { handSetPeriods } from '../../lib/adapters/alarm-history.ts';
 import { parseConfig, type Config } from '../../lib/core/config.ts';
 import { choosePeriod, createCloudWatchHistory } from '../../lib/adapters/cloudwatch-history.ts';
 import { historyFromRecords } from '../../lib/adapters/local-history.ts';
 import { computeSla } from '../../lib/reports/sla/compute.ts';
 import { rawConfig } from '../support/config.ts';
 import { FakeAws } from '../support/fake-aws.ts';
-import { buildRecords, serveGetMetricData, type DecodedGetMetricData } from '../support/sla-records.ts';
+import { alarmStateUpdate, buildRecords, serveAlarmHistory, serveGetMetricData, type DecodedGetMetricData } from '../support/sla-records.ts';
 
 const DAY = 86_400_000;
 let aws: FakeAws;
@@ -181,6 +184,90 @@ describe('the report from CloudWatch', () => {
   });
 });
 
+describe("the maintenance alarm's history", () => {
+  const ALARM = 'flp-test-maintenance-window';
+
+  it('tells a change made with set-alarm-state from one the evaluation made, in the shape the AWS CLI example shows', () => {
+    // aws cloudwatch describe-alarm-history --alarm-name "myalarm" --history-item-type StateUpdate (awscli/examples/cloudwatch/describe-alarm-history.rst)
+    const example = [
+      {
+        Timestamp: new Date('2014-04-09T18:59:06.442Z'),
+        HistoryItemType: 'StateUpdate' as const,
+        AlarmName: 'myalarm',
+        HistoryData:
+          '{"version":"1.0","oldState":{"stateValue":"ALARM","stateReason":"testing purposes"},"newState":{"stateValue":"OK","stateReason":"Threshold Crossed: 2 datapoints were not greater than the threshold (70.0). The most recent datapoints: [38.958, 40.292].","stateReasonData":{"version":"1.0","queryDate":"2014-04-09T18:59:06.419+0000","startDate":"2014-04-09T18:44:00.000+0000","statistic":"Average","period":300,"recentDatapoints":[38.958,40.292],"threshold":70.0}}}',
+        HistorySummary: 'Alarm updated from ALARM to OK',
+      },
+      {
+        Timestamp: new Date('2014-04-09T18:59:05.805Z'),
+        HistoryItemType: 'StateUpdate' as const,
+        AlarmName: 'myalarm',
+        HistoryData:
+          '{"version":"1.0","oldState":{"stateValue":"OK","stateReason":"Threshold Crossed: 2 datapoints were not greater than the threshold (70.0). The most recent datapoints: [38.839999999999996, 39.714].","stateReasonData":{"version":"1.0","queryDate":"2014-03-11T22:45:41.569+0000","startDate":"2014-03-11T22:30:00.000+0000","statistic":"Average","period":300,"recentDatapoints":[38.839999999999996,39.714],"threshold":70.0}},"newState":{"stateValue":"ALARM","stateReason":"testing purposes"}}',
+        HistorySummary: 'Alarm updated from OK to ALARM',
+      },
+    ];
+    expect(handSetPeriods(example)).toEqual([{ start: new Date('2014-04-09T18:59:05.805Z'), end: new Date('2014-04-09T18:59:06.442Z'), reason: 'testing purposes' }]);
+    // The evaluation putting it into ALARM (a window open by the metric) is no window set by hand.
+    const evaluated = [alarmStateUpdate(ALARM, '2026-11-02T01:00:00Z', 'OK', 'ALARM'), alarmStateUpdate(ALARM, '2026-11-02T02:00:00Z', 'ALARM', 'OK')];
+    expect(handSetPeriods(evaluated.map((i) => ({ ...i, Timestamp: new Date(i.Timestamp * 1000) })))).toEqual([]);
+  });
+
+  it('reads every page of DescribeAlarmHistory and lists the period set by hand as a window "set by hand", taking nothing out', async () => {
+    const records = buildRecords({ config, from: FROM, to: TO, outages: OUTAGES, gaps: GAPS });
+    serveGetMetricData(aws, records, { pageSize: 5000 });
+    const requests = serveAlarmHistory(
+      aws,
+      [
+        // A window the metric opened (evaluated), then one set by hand at 10:00 that the next evaluation closed at 10:01.
+        alarmStateUpdate(ALARM, '2026-11-02T01:00:00+01:00', 'OK', 'ALARM'),
+        alarmStateUpdate(ALARM, '2026-11-02T02:00:00+01:00', 'ALARM', 'OK'),
+        alarmStateUpdate(ALARM, '2026-11-02T10:00:00+01:00', 'OK', 'ALARM', { byHand: true, reason: 'akut databaseopgradering (Søren)' }),
+        alarmStateUpdate(ALARM, '2026-11-02T10:01:00+01:00', 'ALARM', 'OK'),
+        alarmStateUpdate('flp-test-infrastructure-failures', '2026-11-02T10:00:00+01:00', 'OK', 'ALARM', { byHand: true }),
+      ],
+      { pageSize: 2 },
+    );
+    const history = createCloudWatchHistory({ config, client: client(), now: () => NOW, maintenanceAlarmName: maintenanceAlarmName(config) });
+    const report = await computeSla({ config, history, from: FROM, to: TO, now: NOW });
+    expect(maintenanceAlarmName(config)).toBe(ALARM);
+    expect(requests.map((r) => [r.AlarmName, r.HistoryItemType, r.NextToken])).toEqual([
+      [ALARM, 'StateUpdate', undefined],
+      [ALARM, 'StateUpdate', '2'],
+    ]);
+    expect(report.maintenance).toEqual([
+      expect.objectContaining({
+        source: 'set by hand',
+        reason: 'akut databaseopgradering (Søren)',
+        plannedStart: Date.parse('2026-11-02T10:00:00+01:00'),
+        plannedEnd: null,
+        actualEnd: Date.parse('2026-11-02T10:01:00+01:00'),
+        excludedMs: 0,
+        owner: null,
+        overran: null,
+      }),
+    ]);
+    // Nothing taken out: the journey's 30 minutes down at 10:00 still count.
+    expect(report.maintenanceMs).toBe(0);
+    expect(report.services.find((s) => s.id === 'journey')!.downMs).toBe(30 * 60_000);
+    expect(report.notes.join(' ')).not.toMatch(/could not be read/);
+  });
+
+  it('says in the notes when the history cannot be read, and reports all the same', async () => {
+    aws.unhandle('DescribeAlarmHistory');
+    aws.respond('DescribeAlarmHistory', { status: 400, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: { __type: 'com.amazon.coral.service#AccessDeniedException', message: 'User is not authorized to perform: cloudwatch:DescribeAlarmHistory' } });
+    const records = buildRecords({ config, from: FROM, to: TO, outages: OUTAGES, gaps: GAPS });
+    serveGetMetricData(aws, records, { pageSize: 5000 });
+    const history = createCloudWatchHistory({ config, client: client(), now: () => NOW, maintenanceAlarmName: maintenanceAlarmName(config) });
+    const report = await computeSla({ config, history, from: FROM, to: TO, now: NOW });
+    expect(report.maintenance).toEqual([]);
+    expect(report.services.find((s) => s.id === 'journey')!.downMs).toBe(30 * 60_000);
+    expect(report.notes.find((n) => n.startsWith("The maintenance alarm's history could not be read"))).toMatch(
+      /^The maintenance alarm's history could not be read \(DescribeAlarmHistory of flp-test-maintenance-window failed: User is not authorized to perform: cloudwatch:DescribeAlarmHistory\): windows set by hand are not listed\.$/,
+    );
+  });
+});
+
 describe('flp-monitor sla --source cloudwatch (a separate process)', () => {
   it('reads CloudWatch where AWS_ENDPOINT_URL_CLOUDWATCH points and writes the report', async () => {
     // Recent data, so the real clock of the child process sees it within CloudWatch's 60 s retention.
@@ -188,6 +275,11 @@ describe('flp-monitor sla --source cloudwatch (a separate process)', () => {
     const from = new Date(to.getTime() - 24 * 3_600_000);
     const records = buildRecords({ config, from, to, outages: [{ service: 'journey', from: new Date(from.getTime() + 3_600_000), to: new Date(from.getTime() + 3_600_000 + 600_000), class: 'application', summary: 'x' }] });
     serveGetMetricData(aws, records, { pageSize: 1000 });
+    // The maintenance alarm set to ALARM by hand two hours in, back to OK by the next evaluation.
+    serveAlarmHistory(aws, [
+      alarmStateUpdate('flp-test-maintenance-window', new Date(from.getTime() + 2 * 3_600_000), 'OK', 'ALARM', { byHand: true, reason: 'hotfix' }),
+      alarmStateUpdate('flp-test-maintenance-window', new Date(from.getTime() + 2 * 3_600_000 + 60_000), 'ALARM', 'OK'),
+    ]);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-sla-'));
     const configFile = path.join(dir, 'flp-monitor.config.json');
     await writeFile(configFile, JSON.stringify(rawConfig({ schedule: { journeySeconds: 300, syncSeconds: 60, nodesSeconds: 60 } })));
@@ -214,5 +306,7 @@ describe('flp-monitor sla --source cloudwatch (a separate process)', () => {
     const md = await readFile(out, 'utf8');
     expect(md).toContain('| FLP journey (FLP as a whole) | 99.306 % |');
     expect(md).toContain('source: CloudWatch FLP/Synthetics');
+    expect(md).toMatch(/\n\| hotfix \| set by hand \| – \| – \| [^|]+ \| – \| [^|]+ \| 0 min \| – \| – \|\n/);
+    expect(aws.calls('DescribeAlarmHistory').map((c) => (c.json as { AlarmName: string }).AlarmName)).toEqual(['flp-test-maintenance-window']);
   });
 });

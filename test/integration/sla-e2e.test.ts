@@ -85,6 +85,6 @@ describe('flp-monitor sla after a fault injected and cleared', () => {
     expect(doc.flp.availabilityPercent).toBe(50);
     expect(doc.services.find((s) => s.id === 'journey')).toMatchObject({ runs: 4, failedRuns: 2, missingMs: 0 });
     expect(doc.services.find((s) => s.id === 'node:flp-1')).toMatchObject({ runs: 4, failedRuns: 2 });
-    expect(doc.downtimeByOwner).toEqual([{ owner: 'PLSP', journeyMs: 16_000, overallMs: 16_000 }]);
+    expect(doc.downtimeByOwner).toEqual([{ owner: 'PLSP', journeyMs: 16_000, overallMs: 16_000, journeyOverrunMs: 0, overrunMs: 0 }]);
   });
 });

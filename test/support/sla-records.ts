@@ -3,7 +3,9 @@
  * scheduled interval (as the monitor writes them, through the real `metricRecords` and
  * `resultRecord`), failing where an outage is chosen and absent where the monitor was down.
  * And a GetMetricData answer computed from the same records, as CloudWatch would aggregate
- * them, for the loopback fake.
+ * them, for the loopback fake; run-time maintenance windows as `window add` stores them; and the
+ * maintenance alarm's DescribeAlarmHistory answer, state changes evaluated or set by hand, in
+ * the shape the AWS CLI's describe-alarm-history example shows.
  */
 import type { Config } from '../../lib/core/config.ts';
 import { statistic as cloudWatchStatistic } from '../../lib/alarms/evaluator.ts';
@@ -12,6 +14,7 @@ import { metricRecords, resultRecord, type MetricRecord, type StoreRecord } from
 import type { ClassifiedResult, FailureClass, ProbeKind, StepResult } from '../../lib/core/result.ts';
 import { slaServices } from '../../lib/reports/sla/compute.ts';
 import { JOURNEY_STEPS } from '../../lib/core/contract.ts';
+import type { RuntimeWindow } from '../../lib/core/windows.ts';
 import type { FakeAws, RecordedRequest, ScriptedResponse } from './fake-aws.ts';
 
 type Instant = string | Date;
@@ -220,4 +223,76 @@ export function serveGetMetricData(fake: FakeAws, records: readonly StoreRecord[
 function statistic(stat: string, values: number[]): number {
   if (!['Sum', 'SampleCount', 'Average', 'Minimum', 'Maximum'].includes(stat)) throw new Error(`the fake does not compute ${stat}`);
   return cloudWatchStatistic(values, stat as Statistic);
+}
+
+/** A run-time window as `flp-monitor window add` stores it; `start`/`end` (planned) required, the rest defaulted. */
+export function runtimeWindow(w: Partial<RuntimeWindow> & { start: Instant; end: Instant; endedAt?: Instant }): RuntimeWindow {
+  const iso = (t: Instant) => new Date(ms(t)).toISOString();
+  const start = iso(w.start);
+  return {
+    id: w.id ?? `w-${start.slice(0, 16).replace(/[-:]/g, '').replace('T', '-').toLowerCase()}-ab12`,
+    start,
+    end: iso(w.end),
+    reason: w.reason ?? 'planned work',
+    ...(w.release ? { release: w.release } : {}),
+    ...(w.owner ? { owner: w.owner } : {}),
+    ...(w.endedAt ? { endedAt: iso(w.endedAt) } : {}),
+    createdAt: w.createdAt ?? start,
+  };
+}
+
+/** One StateUpdate of an alarm's history, as DescribeAlarmHistory answers it on the wire (AWS JSON 1.0: Timestamp in epoch seconds). */
+export interface WireAlarmHistoryItem {
+  AlarmName: string;
+  AlarmType: 'MetricAlarm';
+  Timestamp: number;
+  HistoryItemType: 'StateUpdate';
+  HistorySummary: string;
+  HistoryData: string;
+}
+
+/**
+ * A state change of `alarmName` at `at`: `byHand` as set-alarm-state makes it (the reason the
+ * operator typed, no evaluation data), otherwise as CloudWatch's evaluation makes it (a
+ * threshold reason and stateReasonData with queryDate and the recent datapoints).
+ */
+export function alarmStateUpdate(alarmName: string, at: Instant, from: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', to: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', options: { byHand?: boolean; reason?: string } = {}): WireAlarmHistoryItem {
+  const t = ms(at);
+  const evaluated = (value: number) => ({
+    stateValue: value >= 1 ? 'ALARM' : 'OK',
+    stateReason: `Threshold Crossed: 1 datapoint [${value}.0 (${new Date(t - 60_000).toISOString()})] was ${value >= 1 ? 'greater than or equal to' : 'not greater than or equal to'} the threshold (1.0).`,
+    stateReasonData: { version: '1.0', queryDate: new Date(t).toISOString().replace('Z', '+0000'), startDate: new Date(t - 60_000).toISOString().replace('Z', '+0000'), statistic: 'Maximum', period: 60, recentDatapoints: [value], threshold: 1.0 },
+  });
+  const newState = options.byHand ? { stateValue: to, stateReason: options.reason ?? 'set by hand' } : evaluated(to === 'ALARM' ? 1 : 0);
+  const oldState = { stateValue: from, stateReason: 'earlier' };
+  return {
+    AlarmName: alarmName,
+    AlarmType: 'MetricAlarm',
+    Timestamp: t / 1000,
+    HistoryItemType: 'StateUpdate',
+    HistorySummary: `Alarm updated from ${from} to ${to}`,
+    HistoryData: JSON.stringify({ version: '1.0', oldState, newState }),
+  };
+}
+
+/** Makes the fake answer DescribeAlarmHistory from `items` (newest first, as the service does unless ScanBy says otherwise), `pageSize` per page; returns the decoded requests. */
+export function serveAlarmHistory(fake: FakeAws, items: readonly WireAlarmHistoryItem[], options: { pageSize?: number } = {}): Record<string, unknown>[] {
+  const requests: Record<string, unknown>[] = [];
+  const pageSize = options.pageSize ?? 100;
+  fake.handle('DescribeAlarmHistory', (request): ScriptedResponse => {
+    const req = request.json as { AlarmName?: string; StartDate?: number; EndDate?: number; ScanBy?: string; NextToken?: string; HistoryItemType?: string };
+    requests.push(req);
+    const matching = items
+      .filter((i) => i.AlarmName === req.AlarmName && (!req.HistoryItemType || i.HistoryItemType === req.HistoryItemType))
+      .filter((i) => (req.StartDate === undefined || i.Timestamp >= req.StartDate) && (req.EndDate === undefined || i.Timestamp <= req.EndDate))
+      .sort((a, b) => (req.ScanBy === 'TimestampAscending' ? a.Timestamp - b.Timestamp : b.Timestamp - a.Timestamp));
+    const offset = Number(req.NextToken ?? 0);
+    const more = offset + pageSize < matching.length;
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/x-amz-json-1.0' },
+      body: { AlarmHistoryItems: matching.slice(offset, offset + pageSize), ...(more ? { NextToken: String(offset + pageSize) } : {}) },
+    };
+  });
+  return requests;
 }

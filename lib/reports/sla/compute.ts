@@ -10,7 +10,12 @@
  * half an interval of it) fills the empty neighbour, because it is the run scheduled there.
  *
  * Only counted time enters the figures: the period's service hours (all hours unless
- * `sla.serviceHours`), minus maintenance windows. Per service:
+ * `sla.serviceHours`), minus maintenance windows (windows.ts: the config's and those set at run
+ * time), each from its start to its planned end or to when it was closed early, never longer.
+ * A service still down at a window's planned end overruns it (overruns.ts): that down time is
+ * counted and charged to the window's owner. A window set by hand (the maintenance alarm put
+ * into ALARM with set-alarm-state, read from CloudWatch) is listed and takes nothing out. Per
+ * service:
  *   availability = up / (up + down)       over measured time; null when nothing was measured
  *   unmeasured   = missing / counted       the share of time nobody looked
  *   conservative = up / counted            missing counted as down
@@ -24,11 +29,12 @@
  * `computeSla` is a pipeline of stages, each a function below or in a sibling file: the period
  * and its counted time → the services (services.ts) → the series read from the history → each
  * service's cells, up/down/missing per interval or period (cells.ts) → per-service and per-day
- * tallies → incidents (incidents.ts) → downtime attributed to owners (owner-downtime.ts) →
- * latency and lag percentiles → the report.
+ * tallies → incidents (incidents.ts) → overruns of maintenance windows (overruns.ts) → downtime
+ * attributed to owners (owner-downtime.ts) → the windows' rows → latency and lag percentiles →
+ * the report.
  */
 import type { Config } from '../../core/config.ts';
-import type { MaintenanceWindow } from '../../core/maintenance.ts';
+import type { RuntimeWindow } from '../../core/windows.ts';
 import type { HistorySource, MetricPoint, MetricQuery } from '../../adapters/history.ts';
 import { DIMENSIONS, METRICS } from '../../core/metric-names.ts';
 import type { ReleaseRecord } from '../../core/records.ts';
@@ -38,11 +44,12 @@ import { maximum, percentile, type Weighted } from '../stats.ts';
 import { measureCells, serviceCells, type MeasuredCell, type Outcomes, type Shares } from './cells.ts';
 import { serviceIncidents, type SlaIncident } from './incidents.ts';
 import { downtimeByOwner, type OwnerDowntime } from './owner-downtime.ts';
+import { overrunSegments, windowOverrun, withOverruns } from './overruns.ts';
 import { slaServices, type SlaService } from './services.ts';
+import { reportWindows, type HandSetWindow, type SlaWindow, type WindowSource } from './windows.ts';
 import {
   intersect,
   localDays,
-  maintenanceWindows,
   normalise,
   overlap,
   serviceHourSpans,
@@ -54,8 +61,9 @@ import {
 } from './time.ts';
 
 export { slaServices, type ServiceKind, type SlaService } from './services.ts';
-export type { IncidentClass, SlaIncident } from './incidents.ts';
+export type { IncidentClass, IncidentOverrun, SlaIncident } from './incidents.ts';
 export type { OwnerDowntime } from './owner-downtime.ts';
+export type { HandSetWindow, WindowSource } from './windows.ts';
 
 /** A HistorySource that aggregates (CloudWatch) says at which period it answers a range. */
 export type SlaHistory = HistorySource & {
@@ -63,6 +71,11 @@ export type SlaHistory = HistorySource & {
   periodSeconds?: (from: Date, to: Date) => number;
   /** Releases the canary recorded (the local store keeps them), so the report can mark them. */
   releases?: (range: { from: Date; to: Date }) => Promise<ReleaseRecord[]>;
+  /**
+   * Periods the maintenance alarm was put into ALARM by hand (CloudWatch's alarm history), so the
+   * report can list them. May throw: the report then says in its notes that it could not read them.
+   */
+  handSetWindows?: (range: { from: Date; to: Date }) => Promise<HandSetWindow[]>;
 };
 
 /** A release the canary judged in the period, as the report marks it. */
@@ -124,14 +137,38 @@ export interface DayAvailability {
   services: Record<string, Tally>;
 }
 
-/** A maintenance window that touched the period. */
+/** A maintenance window that touched the period: its plan, what it took out, and its overrun. */
 export interface ReportMaintenance {
+  /** When it began (its planned start). */
   start: number;
+  /** When it ended (`actualEnd`); for a window set by hand still in ALARM, the end of the period. */
   end: number;
   reason: string;
+  /** A weekly occurrence. */
   recurring: boolean;
-  /** How much of the window lay in the period's service hours (what it took out of the denominator). */
+  /** How much of the window lay in the period's service hours (what it took out of the denominator); 0 for a window set by hand. */
   excludedMs: number;
+  source: WindowSource;
+  /** A run-time window's id. */
+  id: string | null;
+  release: string | null;
+  /** Whose work it is, and so whose its overrun is; null for a window set by hand. */
+  owner: string | null;
+  plannedStart: number;
+  /** Null for a window set by hand. */
+  plannedEnd: number | null;
+  /** A run-time window's `actualEnd`, the others' planned end; a window set by hand when the alarm left ALARM (null: still in ALARM). */
+  actualEnd: number | null;
+  /** Closed early (`window end`): excluded only until then, and it cannot overrun. */
+  closedEarly: boolean;
+  /** Counted down time after the planned end, until the service recovered (any service, overlaps once). */
+  overrunMs: number;
+  /** overrunMs > 0; null for a window set by hand (no plan to overrun). */
+  overran: boolean | null;
+  /** When the last overrunning service recovered. */
+  overrunUntil: number | null;
+  /** Each service that was down at the planned end: its overrun and when it recovered. */
+  overrunByService: { service: string; overrunMs: number; recoveredAt: number }[];
 }
 
 /** Everything the renderers (Markdown, CSV, HTML, JSON) show. */
@@ -150,7 +187,7 @@ export interface SlaReport {
   serviceHours: ServiceHours | null;
   /** Time in service hours. */
   serviceMs: number;
-  /** Service-hour time inside maintenance windows (out of the denominator). */
+  /** Service-hour time inside maintenance windows, each up to its planned end (out of the denominator). */
   maintenanceMs: number;
   /** serviceMs - maintenanceMs: the denominator. */
   countedMs: number;
@@ -178,6 +215,8 @@ export interface ComputeOptions {
   history: SlaHistory;
   from: Date;
   to: Date;
+  /** Windows set at run time (`flp-monitor window add`), beside the config's; default none. */
+  windows?: readonly RuntimeWindow[];
   /** Shown as the report's title; default: the range. */
   title?: string;
   /** Default: the current time. A period that has not ended is reported up to now. */
@@ -193,10 +232,12 @@ export async function computeSla(options: ComputeOptions): Promise<SlaReport> {
   const { config, history } = options;
   const period = reportPeriod(options);
   const services = slaServices(config);
-  const time = countedTime(config, period.from, period.to);
-  const series = await readSeries(options, services, period);
+  const [series, handSet] = await Promise.all([readSeries(options, services, period), readHandSet(history, period)]);
+  const windows = reportWindows(config, options.windows ?? [], handSet.windows, period.from, period.to);
+  const time = countedTime(config, windows, period.from, period.to);
   const measured = serviceCells(series.outcomes, services, config, period.from, period.to).map((cells) => measureCells(cells, time.counted));
-  const incidents = reportIncidents(services, measured);
+  const overruns = overrunSegments(services, measured, windows, time.counted);
+  const incidents = withOverruns(reportIncidents(services, measured), overruns, windows);
   const countedMs = total(time.counted);
   const serviceMs = total(time.serviceSpans);
   return {
@@ -216,14 +257,14 @@ export async function computeSla(options: ComputeOptions): Promise<SlaReport> {
     headline: config.journey.enabled ? PROBE_IDS.journey : PROBE_IDS.loadBalancer,
     services: services.map((s, i) => availabilityRow(s, tallyOf(measured[i]!, countedMs), incidents)),
     days: dayRows(services, measured, time.days),
-    maintenance: maintenanceRows(time.windows, time.serviceSpans),
+    maintenance: maintenanceRows(windows, time.serviceSpans, period.to, (w) => windowOverrun(w, services, measured, time.counted, overruns)),
     incidents,
-    downtimeByOwner: downtimeByOwner(services, measured, time.counted),
+    downtimeByOwner: downtimeByOwner(services, measured, time.counted, overruns),
     latency: stepLatency(config, series.steps, time.counted),
     syncLag: syncLag(config, series.lags, time.counted),
     releases: releaseRows(series.releases, config.environment),
     resolution: series.outcomes.kind === 'runs' ? { kind: 'runs' } : { kind: 'periods', periodSeconds: series.outcomes.periodSeconds },
-    notes: reportNotes(config, period, series.outcomes),
+    notes: [...reportNotes(config, period, series.outcomes), ...windowNotes(handSet.error)],
   };
 }
 
@@ -248,7 +289,6 @@ function reportPeriod(options: ComputeOptions): ReportPeriod {
 /** What counts in the period: service hours minus maintenance, in all and per Copenhagen day. */
 interface CountedTime {
   serviceSpans: Span[];
-  windows: MaintenanceWindow[];
   counted: Span[];
   days: CountedDay[];
 }
@@ -258,14 +298,24 @@ interface CountedDay {
   counted: Span[];
 }
 
-/** The config's service hours and maintenance, and the period → the counted time, in all and per day. */
-function countedTime(config: Config, from: number, to: number): CountedTime {
+/** The config's service hours, the windows and the period → the counted time, in all and per day. */
+function countedTime(config: Config, windows: readonly SlaWindow[], from: number, to: number): CountedTime {
   const serviceSpans = serviceHourSpans(config.sla.serviceHours, from, to);
-  const windows = maintenanceWindows(config.maintenance, from, to);
-  const maintenanceSpans = normalise(windows.map((w) => ({ start: Math.max(from, w.start.getTime()), end: Math.min(to, w.end.getTime()) })));
+  // Each window up to its planned end, or to when it was closed early; a window set by hand takes nothing out.
+  const maintenanceSpans = normalise(windows.flatMap((w) => (w.excluded ? [{ start: Math.max(from, w.excluded.start), end: Math.min(to, w.excluded.end) }] : [])));
   const counted = subtract(serviceSpans, maintenanceSpans);
   const days = localDays(from, to).map((day) => ({ day, counted: intersect(counted, [{ start: day.start, end: day.end }]) }));
-  return { serviceSpans, windows, counted, days };
+  return { serviceSpans, counted, days };
+}
+
+/** The windows set by hand, from the history when it can tell them, or why they could not be read. */
+async function readHandSet(history: SlaHistory, period: ReportPeriod): Promise<{ windows: HandSetWindow[]; error: string | null }> {
+  if (!history.handSetWindows) return { windows: [], error: null };
+  try {
+    return { windows: await history.handSetWindows({ from: new Date(period.from), to: new Date(period.to) }), error: null };
+  } catch (e) {
+    return { windows: [], error: (e as Error).message };
+  }
 }
 
 /** Everything read from the history for one report. */
@@ -388,15 +438,40 @@ function reportIncidents(services: readonly SlaService[], measured: readonly (re
   return services.flatMap((s, i) => serviceIncidents(s, measured[i]!)).sort((a, b) => a.start - b.start || order(a.service) - order(b.service));
 }
 
-/** Maintenance windows and service hours → the report's windows, each with the service-hour time it took out. */
-function maintenanceRows(windows: readonly MaintenanceWindow[], serviceSpans: readonly Span[]): ReportMaintenance[] {
-  return windows.map((w) => ({
-    start: w.start.getTime(),
-    end: w.end.getTime(),
-    reason: w.reason,
-    recurring: w.recurring,
-    excludedMs: overlap(serviceSpans, w.start.getTime(), w.end.getTime()),
-  }));
+/** The windows and service hours → the report's windows, each with the service-hour time it took out and its overrun. */
+function maintenanceRows(
+  windows: readonly SlaWindow[],
+  serviceSpans: readonly Span[],
+  to: number,
+  overrunOf: (index: number) => { overrunMs: number; overrunUntil: number | null; byService: ReportMaintenance['overrunByService'] },
+): ReportMaintenance[] {
+  return windows.map((w, i) => {
+    const overrun = overrunOf(i);
+    return {
+      start: w.plannedStart,
+      end: w.actualEnd ?? to,
+      reason: w.reason,
+      recurring: w.source === 'weekly',
+      excludedMs: w.excluded ? overlap(serviceSpans, w.excluded.start, w.excluded.end) : 0,
+      source: w.source,
+      id: w.id,
+      release: w.release,
+      owner: w.owner,
+      plannedStart: w.plannedStart,
+      plannedEnd: w.plannedEnd,
+      actualEnd: w.actualEnd,
+      closedEarly: w.closedEarly,
+      overrunMs: overrun.overrunMs,
+      overran: w.plannedEnd === null ? null : overrun.overrunMs > 0,
+      overrunUntil: overrun.overrunUntil,
+      overrunByService: overrun.byService,
+    };
+  });
+}
+
+/** A failed read of the alarm history → the note that says so (how windows and overruns count is in the definition, words.ts). */
+function windowNotes(handSetError: string | null): string[] {
+  return handSetError === null ? [] : [`The maintenance alarm's history could not be read (${handSetError}): windows set by hand are not listed.`];
 }
 
 /** Release records → this environment's releases as the report marks them. */

@@ -30,6 +30,17 @@ export interface SlaIncident {
   summary: string;
   /** Every class seen in the incident, most downtime first. */
   classes: IncidentClass[];
+  /** The maintenance windows it overran (overruns.ts): counted down time after each planned end, charged to the window's owner. */
+  overruns?: IncidentOverrun[];
+}
+
+/** An incident's down time after a window's planned end. */
+export interface IncidentOverrun {
+  /** The window's reason. */
+  window: string;
+  plannedEnd: number;
+  owner: string;
+  downtimeMs: number;
 }
 
 /** The cells of one incident before it is described, and their down time inside counted time. */

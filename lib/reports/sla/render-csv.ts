@@ -72,8 +72,8 @@ export function renderCsv(report: SlaReport): string {
   );
   section(
     'owner',
-    ['owner', 'journey_down_min', 'any_service_down_min'],
-    report.downtimeByOwner.map((o) => [text(o.owner), minutes(o.journeyMs), minutes(o.overallMs)]),
+    ['owner', 'journey_down_min', 'any_service_down_min', 'journey_overrun_min', 'any_service_overrun_min'],
+    report.downtimeByOwner.map((o) => [text(o.owner), minutes(o.journeyMs), minutes(o.overallMs), minutes(o.journeyOverrunMs), minutes(o.overrunMs)]),
   );
   section(
     'incident',
@@ -82,8 +82,22 @@ export function renderCsv(report: SlaReport): string {
   );
   section(
     'maintenance',
-    ['start', 'end', 'excluded_min', 'kind', 'reason'],
-    report.maintenance.map((m) => [isoLocal(m.start), isoLocal(m.end), minutes(m.excludedMs), m.recurring ? 'weekly' : 'one-off', text(m.reason)]),
+    ['reason', 'source', 'id', 'release', 'owner', 'planned_start', 'planned_end', 'actual_end', 'closed_early', 'excluded_min', 'overrun_min', 'overran', 'overrun_until'],
+    report.maintenance.map((m) => [
+      text(m.reason),
+      m.source,
+      m.id,
+      text(m.release),
+      text(m.owner),
+      isoLocal(m.plannedStart),
+      m.plannedEnd === null ? null : isoLocal(m.plannedEnd),
+      m.actualEnd === null ? null : isoLocal(m.actualEnd),
+      m.closedEarly ? 'yes' : 'no',
+      minutes(m.excludedMs),
+      m.overran === null ? null : minutes(m.overrunMs),
+      m.overran === null ? null : m.overran ? 'yes' : 'no',
+      m.overrunUntil === null ? null : isoLocal(m.overrunUntil),
+    ]),
   );
   section(
     'latency',

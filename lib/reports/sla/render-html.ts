@@ -8,7 +8,7 @@ import type { FailureClass } from '../../core/result.ts';
 import type { SlaReport } from './compute.ts';
 import { localParts } from '../../core/maintenance.ts';
 import { showLocal } from './time.ts';
-import { definition, duration, headlineOf, hours, labelOf, meetsTarget, pct, periodText, serviceHoursText } from './words.ts';
+import { actualEndText, definition, duration, headlineOf, hours, labelOf, meetsTarget, overranText, overrunText, pct, periodText, serviceHoursText } from './words.ts';
 
 const CLASS_COLOURS: Record<FailureClass | 'unknown', string> = {
   infrastructure: '#c0392b',
@@ -42,6 +42,7 @@ p { margin: 6px 0; }
 table { width: 100%; border-collapse: collapse; margin: 6px 0; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
 td.text { overflow-wrap: anywhere; min-width: 12em; }
+td.reason { overflow-wrap: anywhere; min-width: 8em; }
 td.word { white-space: nowrap; }
 th { font-weight: 600; background: #f5f5f5; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -98,7 +99,7 @@ export function renderHtml(report: SlaReport): string {
     `<section><h2>Downtime by owner</h2>${ownersTable(report)}</section>`,
     `<section><h2>Latency per journey step</h2>${latencyChart(report)}${latencyTable(report)}</section>`,
     `<section><h2>Sync lag per source</h2>${syncTable(report)}</section>`,
-    `<section><h2>Maintenance windows (not counted)</h2>${maintenanceTable(report)}</section>`,
+    `<section><h2>Maintenance windows</h2>${maintenanceTable(report)}</section>`,
     report.releases.length ? `<section><h2>Releases</h2>${releasesTable(report)}</section>` : '',
     `<section><h2>How availability is measured</h2>${definition(report)
       .map((p) => `<p>${esc(p)}</p>`)
@@ -122,7 +123,7 @@ ${body}
 `;
 }
 
-type Cell = { html: string; kind?: 'num' | 'time' | 'text' | 'word' };
+type Cell = { html: string; kind?: 'num' | 'time' | 'text' | 'word' | 'reason' };
 
 function table(headers: { text: string; num?: boolean }[], rows: Cell[][], empty: string, id: string): string {
   if (!rows.length) return `<p class="note">${esc(empty)}</p>`;
@@ -177,8 +178,8 @@ function incidentsTable(report: SlaReport, incidents: SlaReport['incidents']): s
 
 function ownersTable(report: SlaReport): string {
   return table(
-    [{ text: 'owner' }, { text: 'journey (FLP as a whole)', num: true }, { text: 'any service', num: true }],
-    report.downtimeByOwner.map((o) => [t(o.owner), num(duration(o.journeyMs)), num(duration(o.overallMs))]),
+    [{ text: 'owner' }, { text: 'journey (FLP as a whole)', num: true }, { text: 'any service', num: true }, { text: 'of it overrun: journey', num: true }, { text: 'of it overrun: any service', num: true }],
+    report.downtimeByOwner.map((o) => [t(o.owner), num(duration(o.journeyMs)), num(duration(o.overallMs)), num(duration(o.journeyOverrunMs)), num(duration(o.overrunMs))]),
     'No downtime in counted time.',
     'owners',
   );
@@ -212,10 +213,31 @@ function releasesTable(report: SlaReport): string {
   );
 }
 
+/** One row per window; planned start and end share a cell so the table fits an A4 page. */
 function maintenanceTable(report: SlaReport): string {
   return table(
-    [{ text: 'start' }, { text: 'end' }, { text: 'excluded', num: true }, { text: 'kind' }, { text: 'reason' }],
-    report.maintenance.map((m) => [time(m.start), time(m.end), num(duration(m.excludedMs)), word(m.recurring ? 'weekly' : 'one-off'), text(m.reason)]),
+    [
+      { text: 'reason' },
+      { text: 'source' },
+      { text: 'release' },
+      { text: 'owner' },
+      { text: 'planned' },
+      { text: 'actual end' },
+      { text: 'excluded', num: true },
+      { text: 'overrun', num: true },
+      { text: 'overran' },
+    ],
+    report.maintenance.map((m) => [
+      { html: esc(m.reason), kind: 'reason' },
+      word(m.source),
+      word(m.release ?? '–'),
+      word(m.owner ?? '–'),
+      { html: m.plannedEnd === null ? `${time(m.plannedStart).html} (no plan)` : `${time(m.plannedStart).html} – ${time(m.plannedEnd).html}`, kind: 'time' },
+      m.actualEnd === null ? t(actualEndText(m, showLocal)) : m.closedEarly ? { html: `${time(m.actualEnd).html} (closed early)`, kind: 'time' } : time(m.actualEnd),
+      num(duration(m.excludedMs)),
+      num(overrunText(m)),
+      word(overranText(m)),
+    ]),
     'None in this period.',
     'maintenance',
   );
@@ -318,7 +340,12 @@ function timelineChart(report: SlaReport): string {
   const x = (ms: number) => left + ((Math.min(report.to, Math.max(report.from, ms)) - report.from) / span) * (W - left - right);
   const parts: string[] = [];
   for (const m of report.maintenance) {
-    parts.push(`<rect class="maint" x="${n1(x(m.start))}" y="${top}" width="${n1(Math.max(1, x(m.end) - x(m.start)))}" height="${lanes.length * laneH}" fill="#eef3fb"><title>${esc(`maintenance: ${m.reason}`)}</title></rect>`);
+    // A window set by hand took nothing out: drawn as an outline, not as excluded time.
+    const byHand = m.source === 'set by hand';
+    const fill = byHand ? 'fill="none" stroke="#8fa8d0" stroke-dasharray="3 2"' : 'fill="#eef3fb"';
+    parts.push(
+      `<rect class="maint${byHand ? ' by-hand' : ''}" x="${n1(x(m.start))}" y="${top}" width="${n1(Math.max(1, x(m.end) - x(m.start)))}" height="${lanes.length * laneH}" ${fill}><title>${esc(`maintenance (${m.source}): ${m.reason}${m.overran ? `; overran by ${duration(m.overrunMs)}` : ''}`)}</title></rect>`,
+    );
   }
   // Day (or week) ticks at Copenhagen midnights.
   const dayCount = report.days.length;

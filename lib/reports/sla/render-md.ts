@@ -3,7 +3,7 @@
  */
 import type { SlaReport } from './compute.ts';
 import { showLocal } from './time.ts';
-import { definition, duration, headlineOf, hours, labelOf, meetsTarget, pct, periodText, serviceHoursText } from './words.ts';
+import { actualEndText, definition, duration, headlineOf, hours, labelOf, meetsTarget, overranText, overrunText, pct, periodText, serviceHoursText } from './words.ts';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
@@ -54,9 +54,9 @@ export function renderMarkdown(report: SlaReport): string {
     '',
     report.downtimeByOwner.length
       ? table(
-          ['owner', 'journey (FLP as a whole)', 'any service'],
-          report.downtimeByOwner.map((o) => [o.owner, duration(o.journeyMs), duration(o.overallMs)]),
-          ['l', 'r', 'r'],
+          ['owner', 'journey (FLP as a whole)', 'any service', 'of it overrun: journey', 'of it overrun: any service'],
+          report.downtimeByOwner.map((o) => [o.owner, duration(o.journeyMs), duration(o.overallMs), duration(o.journeyOverrunMs), duration(o.overrunMs)]),
+          ['l', 'r', 'r', 'r', 'r'],
         )
       : 'No downtime in counted time.',
     '',
@@ -71,13 +71,24 @@ export function renderMarkdown(report: SlaReport): string {
       : 'None.',
     ...(outside ? ['', `${outside} further failure stretch${outside === 1 ? '' : 'es'} lay wholly in maintenance or outside service hours and ${outside === 1 ? 'is' : 'are'} not counted.`] : []),
     '',
-    '## Maintenance windows (not counted)',
+    '## Maintenance windows',
     '',
     report.maintenance.length
       ? table(
-          ['start', 'end', 'excluded', 'kind', 'reason'],
-          report.maintenance.map((m) => [showLocal(m.start), showLocal(m.end), duration(m.excludedMs), m.recurring ? 'weekly' : 'one-off', m.reason]),
-          ['l', 'l', 'r'],
+          ['reason', 'source', 'release', 'owner', 'planned start', 'planned end', 'actual end', 'excluded', 'overrun', 'overran'],
+          report.maintenance.map((m) => [
+            m.reason,
+            m.source,
+            m.release ?? '–',
+            m.owner ?? '–',
+            showLocal(m.plannedStart),
+            m.plannedEnd === null ? '–' : showLocal(m.plannedEnd),
+            actualEndText(m, showLocal),
+            duration(m.excludedMs),
+            overrunText(m),
+            overranText(m),
+          ]),
+          ['l', 'l', 'l', 'l', 'l', 'l', 'l', 'r', 'r'],
         )
       : 'None in this period.',
     '',

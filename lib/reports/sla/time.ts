@@ -1,11 +1,11 @@
 /**
- * Time for SLA reports: the report period, Copenhagen days, service hours and maintenance as
- * sorted lists of disjoint spans, and instants written in Copenhagen time with their offset.
+ * Time for SLA reports: the report period, Copenhagen days and service hours as sorted lists
+ * of disjoint spans, and instants written in Copenhagen time with their offset.
  * Daylight saving is handled by lib/core/maintenance.ts (`localParts`, `fromLocal`), so a local day
  * is 23, 24 or 25 hours long.
  */
 import type { Config } from '../../core/config.ts';
-import { FLP_TIME_ZONE, fromLocal, localParts, offsetMs, windowsBetween, type MaintenanceWindow } from '../../core/maintenance.ts';
+import { FLP_TIME_ZONE, fromLocal, localParts, offsetMs } from '../../core/maintenance.ts';
 
 export { FLP_TIME_ZONE };
 
@@ -194,11 +194,6 @@ export function overlap(spans: readonly Span[], start: number, end: number): num
     sum += Math.min(end, s.end) - Math.max(start, s.start);
   }
   return sum;
-}
-
-/** Maintenance windows overlapping the range, as configured (one-off and weekly, Copenhagen time). */
-export function maintenanceWindows(maintenance: Config['maintenance'], from: number, to: number): MaintenanceWindow[] {
-  return windowsBetween(maintenance, new Date(from), new Date(to));
 }
 
 /** `44 640 min` → `31 d 0 h`; short durations in minutes and seconds. */

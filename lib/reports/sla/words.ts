@@ -2,7 +2,7 @@
  * What every rendering of an SLA report says the same way: percentages, durations, the
  * definition of availability, the period and its service hours.
  */
-import type { SlaReport, ServiceAvailability } from './compute.ts';
+import type { ReportMaintenance, SlaReport, ServiceAvailability } from './compute.ts';
 import { showDuration, showLocal, FLP_TIME_ZONE } from './time.ts';
 
 /**
@@ -74,7 +74,24 @@ function intervals(report: SlaReport): string {
 export function definition(report: SlaReport): string[] {
   return [
     `Time is divided into each probe's scheduled intervals (${intervals(report)}). An interval is UP when its probe run passed, DOWN when it failed, and MISSING when no run was recorded (the monitor itself was not running or not publishing). A run counts in the interval it started in; an interval with several runs counts each run's share. MISSING time is never counted as up.`,
-    `Counted time is ${report.serviceHours ? `the period's ${serviceHoursText(report)}` : 'every hour of the period'}, less planned maintenance windows (listed below). Of counted time: availability = up ÷ (up + down), over measured time; unmeasured = missing ÷ counted; conservative = up ÷ counted, which counts missing time as down.`,
+    `Counted time is ${report.serviceHours ? `the period's ${serviceHoursText(report)}` : 'every hour of the period'}, less planned maintenance windows (listed below), each from its start to its planned end, or to when it was closed early. Of counted time: availability = up ÷ (up + down), over measured time; unmeasured = missing ÷ counted; conservative = up ÷ counted, which counts missing time as down.`,
+    `A service still down at a window's planned end overran it: its down time from the planned end until it recovered is counted as downtime and charged to the window's owner, whatever the class of the failure. A window closed early cannot overrun: down time after it is charged by class. A window set by hand (the maintenance alarm put into ALARM with set-alarm-state) had no plan: it is listed and takes nothing out.`,
     `The journey (launch from the LPS, overview, create, print and delete a plan) stands for FLP as a whole: it is what a clinic does. A downtime incident is a run of consecutive DOWN intervals of one service; its class and owner are those of most of its down time. A journey failure while another service failed with a class of higher precedence (infrastructure, release, sync, application, in that order) is counted under that root cause, as the monitor's verdict does. Times are ${FLP_TIME_ZONE} with their UTC offset.`,
   ];
+}
+
+/** A window's actual end for people: a time, "(closed early)" after it when so, "still in ALARM" for a window set by hand not yet over. */
+export function actualEndText(m: ReportMaintenance, show: (ms: number) => string): string {
+  if (m.actualEnd === null) return 'still in ALARM';
+  return m.closedEarly ? `${show(m.actualEnd)} (closed early)` : show(m.actualEnd);
+}
+
+/** Whether it overran, for people: yes, no, or – for a window set by hand. */
+export function overranText(m: ReportMaintenance): string {
+  return m.overran === null ? '–' : m.overran ? 'yes' : 'no';
+}
+
+/** The overrun for people: "25 min", "0 min", or – for a window set by hand. */
+export function overrunText(m: ReportMaintenance): string {
+  return m.overran === null ? '–' : duration(m.overrunMs);
 }

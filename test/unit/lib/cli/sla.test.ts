@@ -1,8 +1,9 @@
 /**
  * `flp-monitor sla` as a user calls it: the period and format flags, one clear message and exit 2
- * for what is wrong, broken store lines reported but never fatal, `--out` or stdout.
+ * for what is wrong, broken store lines reported but never fatal, `--out` or stdout, the run-time
+ * windows of `<store.dir>/windows.json` counted.
  */
-import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { slaCommand, slaPeriod } from '../../../../lib/cli/sla.ts';
 import { parseConfig } from '../../../../lib/core/config.ts';
 import { LocalStore } from '../../../../lib/adapters/local-store.ts';
 import { rawConfig } from '../../../support/config.ts';
-import { buildRecords } from '../../../support/sla-records.ts';
+import { buildRecords, runtimeWindow } from '../../../support/sla-records.ts';
 
 let dir: string;
 let configFile: string;
@@ -110,5 +111,56 @@ describe('flp-monitor sla: output', () => {
     await expect(slaCommand({ config: configFile, month: '2026-10', source: 'cloudwatch' }, { out: () => undefined, err: () => undefined }, { history: failing })).rejects.toThrow(
       'could not read CloudWatch FLP/Synthetics: The security token included in the request is invalid.',
     );
+  });
+});
+
+describe('flp-monitor sla: run-time maintenance windows', () => {
+  /** A config and store of its own: the journey down 2026-10-02 09:00–09:30, and `windows` (a value for windows.json, or none). */
+  async function withWindows(windows: unknown) {
+    const own = await mkdtemp(path.join(os.tmpdir(), 'flp-sla-windows-'));
+    const raw = rawConfig({ store: { dir: path.join(own, 'store') }, schedule: { journeySeconds: 300, syncSeconds: 300, nodesSeconds: 300 } });
+    const file = path.join(own, 'flp-monitor.config.json');
+    await writeFile(file, JSON.stringify(raw));
+    const config = parseConfig(raw, { file });
+    await new LocalStore(config.store.dir).append(
+      buildRecords({
+        config,
+        from: '2026-10-02T00:00:00+02:00',
+        to: '2026-10-03T00:00:00+02:00',
+        outages: [{ service: 'journey', from: '2026-10-02T09:00:00+02:00', to: '2026-10-02T09:30:00+02:00', class: 'application', summary: 'create plan failed' }],
+      }),
+    );
+    if (windows !== undefined) {
+      await mkdir(config.store.dir, { recursive: true });
+      await writeFile(path.join(config.store.dir, 'windows.json'), typeof windows === 'string' ? windows : JSON.stringify(windows));
+    }
+    let out = '';
+    let err = '';
+    const code = await main(['sla', '--config', file, '--from', '2026-10-02', '--to', '2026-10-03', '--format', 'json'], { out: (x) => (out += x), err: (x) => (err += x) });
+    return { code, out, err, windowsFile: path.join(config.store.dir, 'windows.json') };
+  }
+
+  it('reads <store.dir>/windows.json: the window excluded to its planned end, the 10 minutes after it an overrun of its owner', async () => {
+    const r = await withWindows([runtimeWindow({ start: '2026-10-02T08:30:00+02:00', end: '2026-10-02T09:20:00+02:00', reason: 'release 2026.4.2', release: '2026.4.2', owner: 'PLSP' })]);
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.period.maintenanceMs).toBe(50 * 60_000);
+    expect(doc.maintenance).toEqual([expect.objectContaining({ source: 'run time', release: '2026.4.2', owner: 'PLSP', plannedEnd: '2026-10-02T09:20:00+02:00', overrunMs: 10 * 60_000, overran: true })]);
+    expect(doc.downtimeByOwner).toEqual([{ owner: 'PLSP', journeyMs: 10 * 60_000, overallMs: 10 * 60_000, journeyOverrunMs: 10 * 60_000, overrunMs: 10 * 60_000 }]);
+  });
+
+  it('takes a missing windows.json as no windows', async () => {
+    const r = await withWindows(undefined);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).maintenance).toEqual([]);
+  });
+
+  it('exits 2 naming windows.json when it is broken', async () => {
+    const notJson = await withWindows('[{"id": ');
+    expect(notJson.code).toBe(2);
+    expect(notJson.err).toContain(`flp-monitor: ${notJson.windowsFile}: not JSON`);
+    const wrong = await withWindows([{ id: 'w-1', start: 'soon', end: '2026-10-02T09:20:00+02:00', reason: 'x', createdAt: '2026-10-01T00:00:00Z' }]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toContain(`flp-monitor: ${wrong.windowsFile}: not a list of maintenance windows (0.start: must be an ISO 8601 time)`);
   });
 });

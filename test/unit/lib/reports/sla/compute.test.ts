@@ -158,7 +158,7 @@ describe('maintenance windows', () => {
       ['weekly patching', true, 2 * H, '2026-11-08T01:00:00.000Z'],
     ]);
     expect(r.incidents.filter((i) => i.downtimeMs > 0).map((i) => i.summary)).toEqual(['print failed (3 failed runs)']);
-    expect(r.downtimeByOwner).toEqual([{ owner: 'KiAP', journeyMs: 15 * MIN, overallMs: 15 * MIN }]);
+    expect(r.downtimeByOwner).toEqual([{ owner: 'KiAP', journeyMs: 15 * MIN, overallMs: 15 * MIN, journeyOverrunMs: 0, overrunMs: 0 }]);
   });
 });
 
@@ -192,8 +192,8 @@ describe('incidents and whose downtime it was', () => {
     expect(r.incidents.map((i) => `${i.service} ${i.class} ${i.owner}`)).toEqual(['journey infrastructure PLSP', 'lb infrastructure PLSP', 'sync:lab sync PLSP']);
     // PLSP: journey 25 min; any service: 10:00–10:25 (journey and lb overlap, counted once) + 14:00–14:10.
     expect(r.downtimeByOwner).toEqual([
-      { owner: 'PLSP', journeyMs: 25 * MIN, overallMs: 35 * MIN },
-      { owner: 'KiAP', journeyMs: 5 * MIN, overallMs: 5 * MIN },
+      { owner: 'PLSP', journeyMs: 25 * MIN, overallMs: 35 * MIN, journeyOverrunMs: 0, overrunMs: 0 },
+      { owner: 'KiAP', journeyMs: 5 * MIN, overallMs: 5 * MIN, journeyOverrunMs: 0, overrunMs: 0 },
     ]);
   });
 
@@ -212,8 +212,8 @@ describe('incidents and whose downtime it was', () => {
       ['application', 'KiAP', 'print failed (1 failed run)'],
     ]);
     expect(r.downtimeByOwner).toEqual([
-      { owner: 'PLSP', journeyMs: 10 * MIN, overallMs: 10 * MIN },
-      { owner: 'KiAP', journeyMs: 5 * MIN, overallMs: 5 * MIN },
+      { owner: 'PLSP', journeyMs: 10 * MIN, overallMs: 10 * MIN, journeyOverrunMs: 0, overrunMs: 0 },
+      { owner: 'KiAP', journeyMs: 5 * MIN, overallMs: 5 * MIN, journeyOverrunMs: 0, overrunMs: 0 },
     ]);
   });
 
@@ -223,7 +223,7 @@ describe('incidents and whose downtime it was', () => {
       outages: [{ service: 'node:flp-2', from: '2026-11-02T01:00:00Z', to: '2026-11-02T01:10:00Z', class: 'infrastructure' }],
     });
     expect(r.incidents[0]).toMatchObject({ service: 'node:flp-2', owner: 'Hosting A/S' });
-    expect(r.downtimeByOwner).toEqual([{ owner: 'Hosting A/S', journeyMs: 0, overallMs: 10 * MIN }]);
+    expect(r.downtimeByOwner).toEqual([{ owner: 'Hosting A/S', journeyMs: 0, overallMs: 10 * MIN, journeyOverrunMs: 0, overrunMs: 0 }]);
   });
 });
 

@@ -71,11 +71,11 @@ describe('Markdown', () => {
     expect(md).toContain('Counted time 23 h = 24 h (all hours) − 1 h of maintenance.');
     expect(lines).toContain('| FLP journey (FLP as a whole) | 99.275 % | 0.000 % | 99.275 % | 10 min | 0 min | 276 | 2 | 1 |');
     expect(lines).toContain('| sync lab | 99.638 % | 0.000 % | 99.638 % | 5 min | 0 min | 276 | 1 | 1 |');
-    expect(lines).toContain('| PLSP | 10 min | 15 min |');
+    expect(lines).toContain('| PLSP | 10 min | 15 min | 0 min | 0 min |');
     expect(lines).toContain(
       '| 2026-11-02 09:00 +01:00 | 2026-11-02 09:10 +01:00 | 10 min | FLP journey (FLP as a whole) | infrastructure | PLSP | launch: 503 "Service Unavailable", from the load balancer \\| proxy (2 failed runs) |',
     );
-    expect(lines).toContain('| 2026-11-02 22:00 +01:00 | 2026-11-02 23:00 +01:00 | 1 h | one-off | opgradering af databasen på flp-1 (Søren) |');
+    expect(lines).toContain('| opgradering af databasen på flp-1 (Søren) | config | – | PLSP | 2026-11-02 22:00 +01:00 | 2026-11-02 23:00 +01:00 | 2026-11-02 23:00 +01:00 | 1 h | 0 min | no |');
     expect(lines).toContain('| launch | 145 ms | 193 ms | 276 |');
     expect(lines).toContain('| 2026-11-02 08:30 +01:00 | 2026.4.2 | pass | release 2026.4.2 passed: 3 runs, every node on 2026.4.2 |');
     expect(md).toContain('## How availability is measured');
@@ -128,8 +128,23 @@ describe('CSV', () => {
     ]);
     // Text a spreadsheet would run as a formula is defused.
     expect(section('incident')[1]![9]).toBe(`'=HYPERLINK("http://x") (1 failed run)`);
-    expect(section('maintenance')[0]).toEqual(['maintenance', '2026-11-02T22:00:00+01:00', '2026-11-02T23:00:00+01:00', '60', 'one-off', 'opgradering af databasen på flp-1 (Søren)']);
-    expect(section('owner')).toEqual([['owner', 'PLSP', '10', '15']]);
+    expect(section('maintenance')[0]).toEqual([
+      'maintenance',
+      'opgradering af databasen på flp-1 (Søren)',
+      'config',
+      '',
+      '',
+      'PLSP',
+      '2026-11-02T22:00:00+01:00',
+      '2026-11-02T23:00:00+01:00',
+      '2026-11-02T23:00:00+01:00',
+      'no',
+      '60',
+      '0',
+      'no',
+      '',
+    ]);
+    expect(section('owner')).toEqual([['owner', 'PLSP', '10', '15', '0', '0']]);
     expect(section('day').find((r) => r[2] === 'journey')).toEqual(['day', '2026-11-02', 'journey', '99.275', '1380', '10', '0']);
     expect(section('latency').map((r) => r[1])).toEqual(['launch', 'overview', 'create-plan', 'print', 'cleanup']);
     expect(section('release')).toEqual([['release', '2026-11-02T08:30:00+01:00', '2026.4.2', 'pass', 'release 2026.4.2 passed: 3 runs, every node on 2026.4.2']]);
@@ -142,10 +157,30 @@ describe('JSON', () => {
     expect(doc.period).toMatchObject({ from: '2026-11-02T00:00:00+01:00', to: '2026-11-03T00:00:00+01:00', countedMs: 23 * 3_600_000, maintenanceMs: 3_600_000 });
     expect(doc.flp).toEqual({ service: 'journey', availabilityPercent: 99.275, unmeasuredPercent: 0, conservativePercent: 99.275, meetsTarget: false });
     expect(doc.incidents[0]).toMatchObject({ service: 'journey', start: '2026-11-02T09:00:00+01:00', end: '2026-11-02T09:10:00+01:00', downtimeMs: 600_000, class: 'infrastructure', owner: 'PLSP', counted: true });
-    expect(doc.downtimeByOwner).toEqual([{ owner: 'PLSP', journeyMs: 600_000, overallMs: 900_000 }]);
-    expect(doc.maintenance).toEqual([{ start: '2026-11-02T22:00:00+01:00', end: '2026-11-02T23:00:00+01:00', reason: 'opgradering af databasen på flp-1 (Søren)', recurring: false, excludedMs: 3_600_000 }]);
+    expect(doc.downtimeByOwner).toEqual([{ owner: 'PLSP', journeyMs: 600_000, overallMs: 900_000, journeyOverrunMs: 0, overrunMs: 0 }]);
+    expect(doc.maintenance).toEqual([
+      {
+        start: '2026-11-02T22:00:00+01:00',
+        end: '2026-11-02T23:00:00+01:00',
+        reason: 'opgradering af databasen på flp-1 (Søren)',
+        recurring: false,
+        excludedMs: 3_600_000,
+        source: 'config',
+        id: null,
+        release: null,
+        owner: 'PLSP',
+        plannedStart: '2026-11-02T22:00:00+01:00',
+        plannedEnd: '2026-11-02T23:00:00+01:00',
+        actualEnd: '2026-11-02T23:00:00+01:00',
+        closedEarly: false,
+        overrunMs: 0,
+        overran: false,
+        overrunUntil: null,
+        overrunByService: [],
+      },
+    ]);
     expect(doc.syncLag).toEqual([{ source: 'lab', samples: 276, maxSeconds: 114, p95Seconds: 114 }]);
-    expect(doc.definition).toHaveLength(3);
+    expect(doc.definition).toHaveLength(4);
     expect(doc.releases).toEqual([{ at: '2026-11-02T08:30:00+01:00', version: '2026.4.2', verdict: 'pass', summary: 'release 2026.4.2 passed: 3 runs, every node on 2026.4.2' }]);
   });
 });
