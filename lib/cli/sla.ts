@@ -12,7 +12,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type Config } from '../core/config.ts';
 import { fromLocal } from '../core/maintenance.ts';
-import { parseWindowList, type RuntimeWindow } from '../core/windows.ts';
+import type { RuntimeWindow } from '../core/windows.ts';
+import { LocalWindowStore } from '../adapters/window-store.ts';
+import { HANDLER_ENV } from '../runtime/handler-env.ts';
+import { windowStoreFor } from './window.ts';
 import { MAINTENANCE_ALARM_ID } from '../alarms/spec-builder.ts';
 import { cloudWatchHistoryFor } from '../adapters/cloudwatch-history.ts';
 import type { SkippedLine } from '../adapters/local-store.ts';
@@ -94,25 +97,15 @@ function historyFor(config: Config, source: SlaSource): SlaHistory & { skipped?:
   return cloudWatchHistoryFor({ config, maintenanceAlarmName: maintenanceAlarmName(config) });
 }
 
-// the window store's list() once merged
-/** The run-time windows of `<store.dir>/windows.json` (a JSON array of windows); none when the file is missing, a UsageError naming it when it is broken. */
-async function storedWindows(config: Config): Promise<RuntimeWindow[]> {
-  const file = path.join(config.store.dir, 'windows.json');
-  let text: string;
+/**
+ * The run-time windows: with `--source cloudwatch` the deployment's (`state/<env>/windows.json`,
+ * when FLP_ARTIFACTS_BUCKET names the bucket), else the local store's. A store that cannot be
+ * read is a usage error naming it.
+ */
+async function storedWindows(config: Config, source: SlaSource): Promise<RuntimeWindow[]> {
+  const store = source === 'cloudwatch' && process.env[HANDLER_ENV.artifactsBucket] ? windowStoreFor(config, { source: 'aws' }) : new LocalWindowStore(config.store.dir);
   try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not JSON (${(e as Error).message})`);
-  }
-  try {
-    return parseWindowList(raw, file);
+    return await store.list();
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -127,7 +120,7 @@ export async function slaCommand(opts: SlaOptions, io: Io, deps: SlaDeps = {}): 
   const now = (deps.now ?? (() => new Date()))();
   if (period.from.getTime() >= now.getTime()) throw new UsageError(`the period starts ${showLocal(period.from)}, which has not come yet`);
   const config = await loadConfig(opts.config);
-  const windows = await storedWindows(config);
+  const windows = await storedWindows(config, source);
   const history = (deps.history ?? historyFor)(config, source);
 
   const stream = deps.progress ?? process.stderr;
