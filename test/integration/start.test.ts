@@ -211,6 +211,15 @@ describe('npm start', () => {
     const overran = await waitForOutput(proc, /notify +trigger \[FLP sandbox\] infrastructure · PLSP · 'PLSP database patch' overran \d\d:\d\d: database down[^\n]*/, 60_000, seen);
     expect(overran).toContain('→ pagerduty delivered (202)');
     await cli('sandbox', 'clear');
+    await waitForOutput(proc, /OK: all \d+ checks passed/, 15_000, seen);
+
+    // The SLA report of that hour: the window planned against actual, its overrun charged to its owner (PLSP, the infrastructure's owner by default).
+    const sla = await cli('sla', '--from', new Date(Date.now() - 3_600_000).toISOString(), '--to', new Date().toISOString(), '--format', 'json');
+    expect(sla.code).toBe(0);
+    const report = JSON.parse(sla.out) as { maintenance: { reason: string; owner: string; overran: boolean; overrunMs: number }[] };
+    const patch = report.maintenance.find((w) => w.reason === 'PLSP database patch')!;
+    expect(patch).toMatchObject({ owner: 'PLSP', overran: true });
+    expect(patch.overrunMs).toBeGreaterThan(0);
 
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
     proc.kill('SIGINT');
