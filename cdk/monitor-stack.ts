@@ -52,6 +52,8 @@ export class MonitorStack extends Stack {
     this.artifacts = new ArtifactsBucket(this, 'Artifacts', { retentionDays: config.aws.artifactsRetentionDays, environment: config.environment });
     this.probes = new ProbeFunctions(this, 'Probes', { config, namespace: this.policy.namespace, artifactsBucket: this.artifacts.bucket });
     this.topics = new OwnerTopics(this, 'Topics', { environment: config.environment, owners: Object.values(config.owners) });
+    // The journey function tells KiAP and a release window's owner the verdict of a release it verified.
+    this.probes.notifyReleases(this.topics, ON_CALL);
     this.alarms = new PolicyAlarms(this, 'Alarms', { config, policy: this.policy, artifactsBucketName: this.artifacts.bucket.bucketName });
     this.dashboard = new MonitorDashboard(this, 'Dashboard', { config, policy: this.policy, alarms: this.alarms });
     this.notifier = new Notifier(this, 'Notifier', {

@@ -21,10 +21,12 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { Config } from '../lib/core/config.ts';
-import { enabledGroups, intervalSeconds, JOURNEY_STEPS, type ProbeGroup } from '../lib/core/contract.ts';
+import { enabledGroups, intervalSeconds, type ProbeGroup } from '../lib/core/contract.ts';
 import { certificatesInPem } from '../lib/core/pem.ts';
 import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
 import { windowsKey } from '../lib/core/windows.ts';
+import { releasesKey } from '../lib/core/release-list.ts';
+import { journeyBoundMs, verificationJourneys } from '../lib/core/probe-timing.ts';
 import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
 import { closureHash, copyPackages, runtimeClosure } from './node-modules.ts';
 
@@ -95,10 +97,8 @@ const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
  * hard bound plus these, so the handler (which stops the probes 3 s before the deadline and
  * reports a `monitor` failure) always gets to log and publish instead of being killed silently.
  */
-/** Chromium in a fresh container: unpacking the brotli archives to /tmp, then launching. Per attempt: the Lambda Chromium runs single-process, one browser per attempt. */
-export const BROWSER_START_MS = 15_000;
-/** A failed journey's screenshot and trace (the journey caps this at 5 s). */
-export const ARTIFACT_CAPTURE_MS = 5_000;
+/** Chromium's start and a failed journey's artifacts, per attempt (lib/core/probe-timing.ts: the handler's budget for a release verification uses them too). */
+export { ARTIFACT_CAPTURE_MS, BROWSER_START_MS } from '../lib/core/probe-timing.ts';
 /** After the journey: artifact upload to S3, metric publishing with its retries, the result lines, the latest results (each S3 call bounded, never past the deadline), the handler's 3 s reserve. */
 export const JOURNEY_MARGIN_MS = 15_000;
 /** After the HTTP probes: cold start, metric publishing with its retries, the result lines, the latest results (each S3 call bounded, never past the deadline), the handler's 3 s reserve. */
@@ -107,8 +107,17 @@ export const HTTP_MARGIN_MS = 10_000;
 export interface ProbeTiming {
   /** The longest the probes of this group can take by their own timeouts, retries included. */
   boundMs: number;
-  /** The function timeout: bound plus margin, whole seconds. */
+  /**
+   * The function timeout, whole seconds: bound plus margin; for the journey, the bound of a
+   * release verification (`verificationMs`) plus margin, at most Lambda's 900 s.
+   */
   timeoutSeconds: number;
+  /** The longest an ordinary run takes: bound plus margin, whole seconds (the journey's timeout is longer, for a verification). */
+  runSeconds: number;
+  /** The journey only: a release verification at its worst (its journeys × the journey's bound). */
+  verificationMs?: number;
+  /** The journey only: the verification's bound did not fit Lambda's 900 s; the timeout is 900 s and a slow verification waits for an invocation with time left. */
+  capped?: boolean;
   /** The config's schedule for this group. */
   scheduleSeconds: number;
   /** The EventBridge rate: whole minutes, at least 1 (EventBridge's finest rate). */
@@ -118,9 +127,13 @@ export interface ProbeTiming {
 /**
  * Timeouts and rates per group, from the config:
  *
- * - journey: `(retries + 1) × (steps × timeouts.stepMs + BROWSER_START_MS + ARTIFACT_CAPTURE_MS) + JOURNEY_MARGIN_MS`.
+ * - journey: bound `(retries + 1) × (steps × timeouts.stepMs + BROWSER_START_MS + ARTIFACT_CAPTURE_MS)`.
  *   Every step is bounded by `stepMs` (cleanup is one of the five steps); each attempt may start
- *   a browser and keep a screenshot and trace.
+ *   a browser and keep a screenshot and trace. The function also verifies a release when a
+ *   release window has ended (lib/runtime/lambda-handlers.ts), so its timeout is
+ *   `bound × (1 + nodes + 1) + JOURNEY_MARGIN_MS` (the verification's journeys: through the load
+ *   balancer, on each node, and the warm second run), at most 900 s. Only that rare invocation
+ *   runs long: the cost model, which counts what runs take, is unaffected.
  * - sync, nodes: `(retries + 1) × timeouts.requestMs + HTTP_MARGIN_MS`. The probes of a group run
  *   concurrently and each request is bounded by `requestMs`.
  */
@@ -128,11 +141,16 @@ export function probeTimings(config: Config): Record<ProbeGroup, ProbeTiming> {
   const attempts = config.retry.retries + 1;
   const timing = (group: ProbeGroup, boundMs: number, marginMs: number): ProbeTiming => {
     const seconds = intervalSeconds(config, group);
-    return { boundMs, timeoutSeconds: Math.ceil((boundMs + marginMs) / 1000), scheduleSeconds: seconds, rateMinutes: rateMinutes(seconds) };
+    const runSeconds = Math.ceil((boundMs + marginMs) / 1000);
+    return { boundMs, timeoutSeconds: runSeconds, runSeconds, scheduleSeconds: seconds, rateMinutes: rateMinutes(seconds) };
   };
   const http = attempts * config.timeouts.requestMs;
+  const bound = journeyBoundMs(config);
+  const verificationMs = verificationJourneys(config) * bound;
+  const verifying = Math.ceil((verificationMs + JOURNEY_MARGIN_MS) / 1000);
+  const own = timing('journey', bound, JOURNEY_MARGIN_MS);
   return {
-    journey: timing('journey', attempts * (JOURNEY_STEPS.length * config.timeouts.stepMs + BROWSER_START_MS + ARTIFACT_CAPTURE_MS), JOURNEY_MARGIN_MS),
+    journey: { ...own, timeoutSeconds: Math.max(own.timeoutSeconds, Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, verifying)), verificationMs, capped: verifying > LAMBDA_MAX_TIMEOUT_SECONDS },
     sync: timing('sync', http, HTTP_MARGIN_MS),
     nodes: timing('nodes', http, HTTP_MARGIN_MS),
   };
@@ -219,6 +237,8 @@ export class ProbeFunctions extends Construct {
   readonly functions: Partial<Record<ProbeGroup, NodejsFunction>> = {};
   readonly rules: Partial<Record<ProbeGroup, events.Rule>> = {};
   readonly logGroups: Partial<Record<ProbeGroup, logs.LogGroup>> = {};
+  readonly roles: Partial<Record<ProbeGroup, iam.Role>> = {};
+  readonly #environments: Partial<Record<ProbeGroup, Record<string, string>>> = {};
   readonly chromiumLayer: lambda.LayerVersion | undefined;
   readonly timings: Record<ProbeGroup, ProbeTiming>;
   readonly runtime: lambda.Runtime;
@@ -256,10 +276,15 @@ export class ProbeFunctions extends Construct {
           `flp:scheduleRounded:${group}`,
           `schedule.${group}Seconds = ${timing.scheduleSeconds}: EventBridge runs at most once a minute in whole minutes, so the ${group} probes run every ${timing.rateMinutes} min.`,
         );
-      if (timing.timeoutSeconds > timing.rateMinutes * 60)
+      if (timing.runSeconds > timing.rateMinutes * 60)
         Annotations.of(this).addWarningV2(
           `flp:runsOverlap:${group}`,
-          `The ${group} function may run ${timing.timeoutSeconds} s, longer than its ${timing.rateMinutes} min schedule: a slow run overlaps the next one.`,
+          `The ${group} function may run ${timing.runSeconds} s, longer than its ${timing.rateMinutes} min schedule: a slow run overlaps the next one.`,
+        );
+      if (timing.capped)
+        Annotations.of(this).addWarningV2(
+          'flp:verificationCapped',
+          `A release verification may take ${Math.ceil(timing.verificationMs! / 1000)} s (${config.target.nodes.length + 2} journeys of up to ${Math.ceil(timing.boundMs / 1000)} s), more than Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s: the journey function's timeout is ${LAMBDA_MAX_TIMEOUT_SECONDS} s, and a verification that does not fit the time left waits for the next invocation (or run \`canary --nodes\` from a terminal). Lower timeouts.stepMs or retry.retries to fit.`,
         );
 
       const journey = group === 'journey';
@@ -307,6 +332,15 @@ export class ProbeFunctions extends Construct {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ sid: 'ReadMaintenanceWindows', actions: ['s3:GetObject'], resources: [artifactsBucket.arnForObjects(windowsKey(config.environment))] }),
       );
+      // The release verdicts (lib/adapters/release-store-s3.ts): the journey function verifies a release when its window ends and keeps the verdict; the nodes function expects the last verified version.
+      if (journey)
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ sid: 'KeepReleaseVerdicts', actions: ['s3:GetObject', 's3:PutObject'], resources: [artifactsBucket.arnForObjects(releasesKey(config.environment))] }),
+        );
+      if (group === 'nodes')
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ sid: 'ReadReleaseVerdicts', actions: ['s3:GetObject'], resources: [artifactsBucket.arnForObjects(releasesKey(config.environment))] }),
+        );
       if (journey) {
         // Put only, and only under the environment's prefix (lib/artifacts-s3.ts: `<environment>/<run>/...`).
         role.addToPrincipalPolicy(
@@ -369,6 +403,8 @@ export class ProbeFunctions extends Construct {
         reason: `Pinned to ${PROBE_RUNTIME.name}, the runtime the Lambda Chromium layer (@sparticuz/chromium) and the handlers are built and tested for; a newer runtime is adopted together with a matching Chromium build, not silently.`,
       });
       this.functions[group] = fn;
+      this.roles[group] = role;
+      this.#environments[group] = environment;
       this.logGroups[group] = logGroup;
 
       this.rules[group] = new events.Rule(this, `${pascal(group)}Schedule`, {
@@ -378,6 +414,29 @@ export class ProbeFunctions extends Construct {
         targets: [new targets.LambdaFunction(fn, { retryAttempts: 2, maxEventAge: Duration.seconds(Math.max(60, timing.rateMinutes * 60)) })],
       });
     }
+  }
+
+  /**
+   * Lets the journey function tell KiAP and a release window's owner the verdict of a release
+   * it verified: `FLP_TOPIC_ARNS` (as the notifier has it), sns:Publish on those topics and the
+   * topics' KMS key. Channels (Slack, Teams, PagerDuty) are left to the local path.
+   */
+  notifyReleases(topics: { byOwner: ReadonlyMap<string, { topicArn: string }>; onCall: { topicArn: string }; key: { keyArn: string } }, onCallName: string): void {
+    const fn = this.functions.journey;
+    const role = this.roles.journey;
+    const environment = this.#environments.journey;
+    if (!fn || !role || !environment) return;
+    const arns: Record<string, string> = { [onCallName]: topics.onCall.topicArn };
+    for (const [owner, topic] of topics.byOwner) arns[owner] = topic.topicArn;
+    const value = Stack.of(this).toJsonString(arns);
+    fn.addEnvironment(ENV.topicArns, value);
+    checkEnvironmentSize('journey', { ...environment, [ENV.topicArns]: value });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishReleaseVerdicts', actions: ['sns:Publish'], resources: [...topics.byOwner.values()].map((t) => t.topicArn) }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'EncryptVerdictsForTheTopics', actions: ['kms:GenerateDataKey*', 'kms:Decrypt'], resources: [topics.key.keyArn] }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: "Publishing to an SSE-KMS topic needs kms:GenerateDataKey (SNS documents the grant as GenerateDataKey*, its variants included) and kms:Decrypt, here on the topics' own key only.",
+    });
   }
 
   #network(config: Config): { vpc: ec2.IVpc; subnets: ec2.ISubnet[]; securityGroups: ec2.ISecurityGroup[] | undefined } | undefined {

@@ -8,9 +8,9 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReleaseRecord, ResultSink, StoreRecord } from '../core/records.ts';
+import { lastVerifiedOf, mergeReleases, parseReleaseList, releaseRecordsOf, serializeReleases } from '../core/release-list.ts';
 
-/** Verdicts kept: about ten years of quarterly releases with a few canaries each. */
-export const KEPT_RELEASES = 200;
+export { KEPT_RELEASES } from '../core/release-list.ts';
 
 export class ReleaseStore implements ResultSink {
   readonly file: string;
@@ -30,30 +30,22 @@ export class ReleaseStore implements ResultSink {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      throw new Error(`${this.file}: not valid JSON (${(err as Error).message}); move it away to start a new release history`);
-    }
-    if (!Array.isArray(raw) || !raw.every((r) => r && typeof r === 'object' && (r as ReleaseRecord).type === 'release' && typeof (r as ReleaseRecord).version === 'string'))
-      throw new Error(`${this.file}: not a list of release verdicts`);
-    return raw as ReleaseRecord[];
+    return parseReleaseList(text, this.file);
   }
 
   /** The version of the newest passing verdict, if any. */
   async lastVerified(): Promise<ReleaseRecord | undefined> {
-    return (await this.list()).filter((r) => r.verdict === 'pass').at(-1);
+    return lastVerifiedOf(await this.list());
   }
 
   async write(records: readonly StoreRecord[]): Promise<void> {
-    const releases = records.filter((r): r is ReleaseRecord => r.type === 'release');
+    const releases = releaseRecordsOf(records);
     if (!releases.length) return;
     const next = this.#queue.then(async () => {
-      const all = [...(await this.list()), ...releases].sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp)).slice(-KEPT_RELEASES);
+      const all = mergeReleases(await this.list(), releases);
       await mkdir(path.dirname(this.file), { recursive: true });
       const tmp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify(all, null, 2)}\n`);
+      await writeFile(tmp, serializeReleases(all));
       await rename(tmp, this.file);
     });
     this.#queue = next.catch(() => undefined);

@@ -12,7 +12,7 @@ export const HANDLER_ENV = {
    * both. Without it, artifacts stay in /tmp and no latest results are kept.
    */
   artifactsBucket: 'FLP_ARTIFACTS_BUCKET',
-  /** The notifier only: JSON `{ "<owner>": "<topic ARN>", …, "on-call": "<topic ARN>" }`, the topics a page is published to. */
+  /** The notifier and the journey function: JSON `{ "<owner>": "<topic ARN>", …, "on-call": "<topic ARN>" }`, the topics a page (or a release verdict) is published to. */
   topicArns: 'FLP_TOPIC_ARNS',
   /** The notifier only: the deployed CloudWatch dashboard, linked from every page. */
   dashboardName: 'FLP_DASHBOARD_NAME',

@@ -20,6 +20,15 @@
  * logged as `monitor` failures but do not fail the invocation: the metrics are published by
  * then, and the alarms (and so the pages) rest on them; a page then says less. Windows that
  * cannot be read are a `monitor` line too (`monitor:windows`), and the run counts none of them.
+ *
+ * The journey and nodes functions also read the release verdicts once per invocation
+ * (`state/<environment>/releases.json`, lib/adapters/release-store-s3.ts): the last verified
+ * version is what the nodes must report. When a release window has ended without a verdict,
+ * the journey function verifies it after its own run, as a local monitor does (two runs, the
+ * first with the journey on each node, in the container's one Lambda browser): one window per
+ * invocation, only when the time left suffices (else logged as skipped, for the next
+ * invocation). The verdict goes to the release store, to CloudWatch (`Release`), and to KiAP's
+ * and the window owner's SNS topics (`FLP_TOPIC_ARNS`); chat channels are left to the local path.
  */
 import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -29,6 +38,16 @@ import { withDeadline } from '../core/deadline.ts';
 import { createS3ArtifactStore, type S3ArtifactStore } from '../adapters/artifacts-s3.ts';
 import { createLatestResultsStore, isLatestResults, type S3LatestResultsStore } from '../adapters/latest-results-s3.ts';
 import { createS3WindowStore } from '../adapters/window-store-s3.ts';
+import { createS3ReleaseStore, type S3ReleaseStore } from '../adapters/release-store-s3.ts';
+import { cloudWatchHistoryFor } from '../adapters/cloudwatch-history.ts';
+import type { HistorySource } from '../adapters/history.ts';
+import { createSnsPublisher, type SnsPublisher } from '../adapters/sns-publisher.ts';
+import { lastVerifiedOf } from '../core/release-list.ts';
+import { verificationJourneys } from '../core/probe-timing.ts';
+import { windowOwner, type RuntimeWindow } from '../core/windows.ts';
+import type { ReleaseRecord } from '../core/records.ts';
+import { releaseNotification, verifyRelease, windowsToVerify } from './release-verification.ts';
+import { parseTopicArns } from './topic-arns.ts';
 import { latestMaxAgeMs, nextFailing, type LatestResults } from '../core/latest-results.ts';
 import { verdictOf } from '../core/classify.ts';
 import { DEFAULT_OWNERS, type Config } from '../core/config.ts';
@@ -83,6 +102,8 @@ export interface HandlerResult {
   ok: boolean;
   verdict: Verdict;
   results: HandlerProbeResult[];
+  /** The journey only: the release verified (or not) in this invocation. */
+  release?: HandlerRelease;
 }
 
 export type Handler = (event: unknown, context: LambdaContext) => Promise<HandlerResult>;
@@ -130,8 +151,34 @@ interface GroupState {
   /** The certificates of `target.caFile`, read at cold start for the journey's browser. */
   ca: string[] | null;
   diagnostics: Logger;
-  /** The invocation under way: its request id and time left, for the windows read (made inside the Monitor's run). */
-  invocation: { requestId?: string; remainingMs: () => number };
+  /** The invocation under way: its request id and time left, for the windows read (made inside the Monitor's run), and the windows that read found. */
+  invocation: { requestId?: string; remainingMs: () => number; windows?: RuntimeWindow[] };
+  /** The deployment's release verdicts (journey and nodes, with a bucket): read once per invocation. */
+  releases: S3ReleaseStore | null;
+  /** The journey only: what verifies a release whose window ended. */
+  verification: Verification | null;
+}
+
+/** The journey function's means to verify a release: a Monitor of its own (no result sinks: the probes of a verification publish no metrics), the baseline, where the verdict goes. */
+interface Verification {
+  monitor: Monitor;
+  history: HistorySource;
+  /** The Release metric. */
+  metrics: ResultSink;
+  publisher: SnsPublisher;
+  /** `FLP_TOPIC_ARNS`, as the stack sets it. */
+  topicArns: string | undefined;
+}
+
+/** What the journey function did about a release window that had ended. */
+export interface HandlerRelease {
+  version: string;
+  windowId: string;
+  /** `skipped`: too little time left (or stopped by the deadline); the next invocation tries again. */
+  verdict: 'pass' | 'fail' | 'skipped' | 'error';
+  summary: string;
+  /** The topics the verdict was published to. */
+  topics: string[];
 }
 
 class MonitorFailure extends Error {
@@ -200,8 +247,38 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
           return [];
         }),
     };
-    const monitor = new Monitor(config, { sinks: [sink], logger: diagnostics, ...(browser ? { browser } : {}), ...(windows ? { windows } : {}) });
-    return { config, monitor, sink, artifacts, latestStore, latest: undefined, browser, resolve: createResolver(config.target.dnsServers), ca, diagnostics, invocation };
+    const kept = windows && {
+      list: async () => {
+        const list = await windows.list();
+        invocation.windows = list;
+        return list;
+      },
+    };
+    const monitor = new Monitor(config, { sinks: [sink], logger: diagnostics, ...(browser ? { browser } : {}), ...(kept ? { windows: kept } : {}) });
+    const resolve = createResolver(config.target.dnsServers);
+    const releases = bucket && group !== 'sync' ? createS3ReleaseStore({ ...s3, bucket, environment: config.environment }) : null;
+    let verification: Verification | null = null;
+    if (browser && releases) {
+      const lambdaBrowser = browser;
+      const cloudWatch = { region, ...(env[HANDLER_ENV.cloudWatchEndpoint] ? { endpoint: env[HANDLER_ENV.cloudWatchEndpoint] } : {}) };
+      verification = {
+        monitor: new Monitor(config, {
+          logger: diagnostics,
+          browser: lambdaBrowser,
+          // One Lambda browser, told each node's address and leaf in turn, then the load balancer's again.
+          nodeBrowser: async (target) => {
+            await lambdaBrowser.setHostResolverRules(target.hostResolverRules);
+            await lambdaBrowser.setTrustedSpkis(target.trustedSpkis);
+            return { browser: lambdaBrowser, done: () => retarget(config, lambdaBrowser, resolve, ca, diagnostics) };
+          },
+        }),
+        history: cloudWatchHistoryFor({ config, ...cloudWatch }),
+        metrics: createCloudWatchSink({ ...cloudWatch, logger: diagnostics }),
+        publisher: createSnsPublisher({ region, ...(env[HANDLER_ENV.snsEndpoint] ? { endpoint: env[HANDLER_ENV.snsEndpoint] } : {}) }),
+        topicArns: env[HANDLER_ENV.topicArns],
+      };
+    }
+    return { config, monitor, sink, artifacts, latestStore, latest: undefined, browser, resolve, ca, diagnostics, invocation, releases, verification };
   }
 
   function stateFor(group: ProbeGroup): Promise<GroupState> {
@@ -235,14 +312,12 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     const { config, monitor, sink } = state;
     sink.failures.length = 0;
     state.invocation.requestId = requestId;
+    state.invocation.windows = undefined;
     state.invocation.remainingMs = () => (typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY);
     // The last invocation's artifacts were uploaded or reported; /tmp outlives it in a warm container.
     await clearDir(config.artifacts.dir);
-    if (state.browser) {
-      const target = await journeyBrowserTarget(config, state.resolve, state.ca, state.diagnostics);
-      await state.browser.setHostResolverRules(target.hostResolverRules);
-      await state.browser.setTrustedSpkis(target.trustedSpkis);
-    }
+    if (state.browser) await retarget(config, state.browser, state.resolve, state.ca, state.diagnostics);
+    const releases = await readReleases(state, (summary) => monitorFailure(config, 'releases', summary, requestId));
 
     const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY;
     let results: ClassifiedResult[];
@@ -287,8 +362,89 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
       monitorFailure(config, 'metrics', summary, requestId);
       throw new MonitorFailure(summary, { cause: publishError });
     }
+    const release = group === 'journey' && releases ? await verifyDue(state, releases, results, (what, summary) => monitorFailure(config, what, summary, requestId), requestId) : undefined;
     const verdict = verdictOf(results, config.owners);
-    return { ok: verdict.ok, verdict, results: results.map((r) => lightResult(r, kept.get(r) ?? [])) };
+    return { ok: verdict.ok, verdict, results: results.map((r) => lightResult(r, kept.get(r) ?? [])), ...(release ? { release } : {}) };
+  }
+
+  /**
+   * A release window that ended and has no verdict yet: verified here, one at most per
+   * invocation, with the same two runs as a local monitor (lib/runtime/release-verification.ts),
+   * when the time left is enough for its journeys at this run's pace; otherwise skipped (and
+   * logged), for the next invocation. The verdict goes to the S3 release store and CloudWatch
+   * (`Release`), and to KiAP's and the window owner's topics.
+   */
+  async function verifyDue(state: GroupState, releases: ReleaseRecord[], results: readonly ClassifiedResult[], fail: (what: string, summary: string) => void, requestId?: string): Promise<HandlerRelease | undefined> {
+    const { config, verification } = state;
+    if (!verification || !state.releases) return undefined;
+    const now = (deps.now ?? (() => new Date()))();
+    const windows = state.invocation.windows ?? [];
+    const window = windowsToVerify(windows, releases, now)[0];
+    if (!window) return undefined;
+    const version = window.release!;
+    const ids = { ...(requestId ? { requestId } : {}), environment: config.environment, version, windowId: window.id };
+    // This run's journey is the measure of the next ones: twice its time each, at least a second.
+    const ownMs = Math.max(...results.map((r) => r.durationMs), 0);
+    const perJourneyMs = 2 * Math.max(1_000, ownMs);
+    const needMs = verificationJourneys(config) * perJourneyMs + DEADLINE_RESERVE_MS + VERIFY_RESERVE_MS;
+    const leftMs = state.invocation.remainingMs();
+    const skipped = (summary: string): HandlerRelease => {
+      out.warn('release verification skipped', { ...ids, summary });
+      return { version, windowId: window.id, verdict: 'skipped', summary, topics: [] };
+    };
+    if (leftMs < needMs) return skipped(`${Math.round(leftMs / 1000)} s left of the function's time, a verification needs about ${Math.round(needMs / 1000)} s; the next invocation tries again`);
+    // No run starts that could not finish before the deadline: a verification stopped so is not recorded.
+    const signal = Number.isFinite(leftMs) ? AbortSignal.timeout(Math.max(1, leftMs - DEADLINE_RESERVE_MS - VERIFY_RESERVE_MS - perJourneyMs)) : undefined;
+    let verified: Awaited<ReturnType<typeof verifyRelease>>;
+    try {
+      verified = await verifyRelease(config, { version, window }, {
+        monitor: verification.monitor,
+        history: verification.history,
+        sinks: [state.releases, verification.metrics],
+        recordInterrupted: false,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (err) {
+      const summary = `release ${version} (window ${window.id}) could not be verified, the next invocation tries again: ${describeError(err)}`;
+      fail('release', summary);
+      return { version, windowId: window.id, verdict: 'error', summary, topics: [] };
+    } finally {
+      // The node journeys may have left the browser on a node: the next run goes through the load balancer.
+      if (state.browser) await retarget(config, state.browser, state.resolve, state.ca, state.diagnostics).catch(() => undefined);
+    }
+    const { report, errors, recorded } = verified;
+    if (!recorded) return skipped(`stopped before the function's deadline after ${report.runs.length} of 2 runs; the next invocation tries again`);
+    for (const e of errors) fail('release', `the verdict of release ${version} was not fully recorded: ${describeError(e)}`);
+    if (report.verdict.pass) {
+      state.monitor.expectVersion(version);
+      verification.monitor.expectVersion(version);
+    }
+    const notification = releaseNotification(report, config, window);
+    const owners = [...new Set([config.owners.release, windowOwner(window, config.owners)])];
+    const topics: string[] = [];
+    let byOwner: ReadonlyMap<string, string> = new Map();
+    try {
+      byOwner = parseTopicArns(verification.topicArns).byOwner;
+    } catch (err) {
+      fail('release', `the verdict of release ${version} goes to no topic: ${describeError(err)}`);
+    }
+    for (const owner of owners) {
+      const topic = byOwner.get(owner);
+      if (!topic) {
+        if (byOwner.size) fail('release', `${HANDLER_ENV.topicArns} names no topic for ${owner}; the verdict of release ${version} does not reach them`);
+        continue;
+      }
+      try {
+        await verification.publisher.publish(topic, { subject: notification.subject, message: notification.text }, { abortSignal: AbortSignal.timeout(Math.max(1, Math.min(LATEST_IO_TIMEOUT_MS, state.invocation.remainingMs() - DEADLINE_RESERVE_MS))) });
+        topics.push(topic);
+      } catch (err) {
+        fail('release', `the verdict of release ${version} was not published to ${owner}'s topic: ${describeError(err)}`);
+      }
+    }
+    const line = { ...ids, verdict: report.verdict.pass ? 'pass' : 'fail', summary: notification.cause, topics };
+    if (report.verdict.pass) out.info('release verified', line);
+    else out.warn('release verification failed', line);
+    return { version, windowId: window.id, verdict: report.verdict.pass ? 'pass' : 'fail', summary: notification.cause, topics };
   }
 
   return {
@@ -296,6 +452,38 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     sync: (_event, context) => invoke('sync', context),
     nodes: (_event, context) => invoke('nodes', context),
   };
+}
+
+/** Time kept for the verdict's record and notification after a verification. */
+export const VERIFY_RESERVE_MS = 5_000;
+
+/** Tells the Lambda browser the load balancer's address and leaf (the journey's own target). */
+async function retarget(config: Config, browser: LambdaBrowserProvider, resolve: Resolve, ca: string[] | null, logger: Logger): Promise<void> {
+  const target = await journeyBrowserTarget(config, resolve, ca, logger);
+  await browser.setHostResolverRules(target.hostResolverRules);
+  await browser.setTrustedSpkis(target.trustedSpkis);
+}
+
+/**
+ * The release verdicts, once per invocation (one bounded GET): the last verified version becomes
+ * what this run and every later one expects. Unreadable, they are a `monitor:releases` line and
+ * the run expects what it expected before.
+ */
+async function readReleases(state: GroupState, fail: (summary: string) => void): Promise<ReleaseRecord[] | null> {
+  const store = state.releases;
+  if (!store) return null;
+  try {
+    const list = await store.list({ abortSignal: AbortSignal.timeout(Math.max(1, Math.min(LATEST_IO_TIMEOUT_MS, state.invocation.remainingMs() - DEADLINE_RESERVE_MS))) });
+    const last = lastVerifiedOf(list);
+    if (last) {
+      state.monitor.expectVersion(last.version);
+      state.verification?.monitor.expectVersion(last.version);
+    }
+    return list;
+  } catch (err) {
+    fail(`release verdicts not read from ${store.where}, this run expects ${state.monitor.expectedVersion ?? 'the nodes to agree'}: ${describeError(err)}`);
+    return null;
+  }
 }
 
 /**

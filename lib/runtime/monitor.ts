@@ -19,7 +19,7 @@ import type { ClassifiedResult, ProbeResult, RunReport, Verdict } from '../core/
 // The journey (Playwright) loads only when a journey runs: the sync and node functions never need it.
 import type { BrowserProvider } from '../adapters/browser.ts';
 import { enabledGroups, intervalSeconds, KIND_ORDER, PROBE_IDS, type ProbeGroup } from '../core/contract.ts';
-import { journeyBrowserTarget, readTargetCa } from './journey-trust.ts';
+import { journeyBrowserTarget, readTargetCa, type JourneyBrowserTarget } from './journey-trust.ts';
 import { probeLoadBalancer, probeNode } from '../../probes/node.ts';
 import { checkRelease } from '../../probes/release.ts';
 import { probeSync } from '../../probes/sync.ts';
@@ -39,6 +39,12 @@ export interface MonitorDeps {
    * that cannot be read is logged as a monitor problem and counts as no run-time windows.
    */
   windows?: { list(): Promise<RuntimeWindow[]> };
+  /**
+   * The browser for the journey on one node (`runNodeJourneys`), told that node's address and
+   * leaf; `done` is called after that node's journey. Default: a `BrowserProvider` of its own per
+   * node, closed after it. The Lambda handler hands out its one Lambda browser instead, retargeted.
+   */
+  nodeBrowser?: (target: JourneyBrowserTarget) => Promise<{ browser: BrowserProvider; done(): Promise<void> }>;
 }
 
 export class Monitor {
@@ -56,6 +62,7 @@ export class Monitor {
   /** A release verified since the config was written: what every node must report now. */
   #verifiedVersion: string | undefined;
   readonly #windows: MonitorDeps['windows'];
+  readonly #nodeBrowser: MonitorDeps['nodeBrowser'];
 
   constructor(config: Config, deps: MonitorDeps = {}) {
     this.config = config;
@@ -70,6 +77,7 @@ export class Monitor {
     this.#browser = deps.browser ?? null;
     this.#ownsBrowser = !deps.browser;
     this.#windows = deps.windows;
+    this.#nodeBrowser = deps.nodeBrowser;
   }
 
   /**
@@ -122,6 +130,12 @@ export class Monitor {
     const { config } = this;
     const { probeJourney } = await import('../../probes/journey/forloebsplan.ts');
     const { BrowserProvider } = await import('../adapters/browser.ts');
+    const nodeBrowser =
+      this.#nodeBrowser ??
+      (async (target: JourneyBrowserTarget) => {
+        const browser = new BrowserProvider(target);
+        return { browser, done: () => browser.close() };
+      });
     if (this.#ca === undefined) this.#ca = readTargetCa(config);
     const maxRetryTimeMs = (intervalSeconds(config, 'journey') * 1000) / 2;
     const classified: ClassifiedResult[] = [];
@@ -129,12 +143,12 @@ export class Monitor {
       const direct: Config = { ...config, target: { ...config.target, baseUrl: node.url } };
       // Chromium is told the node's own address and accepts the node's own verified leaf.
       const target = await journeyBrowserTarget(direct, this.#ctx.resolve, this.#ca, this.#ctx.logger);
-      const browser = new BrowserProvider(target);
+      const { browser, done } = await nodeBrowser(target);
       try {
         const raw = await withRetry(() => probeJourney(direct, { ...this.#ctx, browser, artifactsDir: config.artifacts.dir }), { retries: config.retry.retries, maxRetryTimeMs });
         classified.push(classify(redact({ ...raw, probe: PROBE_IDS.nodeJourney(node.name), target: node.url }), config.owners));
       } finally {
-        await browser.close();
+        await done();
       }
     }
     // Some nodes pass what another fails: that node's install, the release's. All failing alike is the application's.

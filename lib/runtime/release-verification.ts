@@ -60,10 +60,12 @@ export interface VerifyOptions {
   /** Where the verdict is recorded. */
   sinks: readonly ResultSink[];
   signal?: AbortSignal;
+  /** Record a verification stopped by `signal` (default true); the Lambda handler does not: the next invocation verifies again. */
+  recordInterrupted?: boolean;
 }
 
 /** Verifies the release of `window` (or `version` on demand): one canary run with the node journeys, recorded. */
-export async function verifyRelease(config: Config, release: { version: string; window?: RuntimeWindow }, options: VerifyOptions): Promise<{ report: CanaryReport; errors: Error[] }> {
+export async function verifyRelease(config: Config, release: { version: string; window?: RuntimeWindow }, options: VerifyOptions): Promise<{ report: CanaryReport; errors: Error[]; recorded: boolean }> {
   const expecting: Config = { ...config, target: { ...config.target, expectedVersion: release.version } };
   const report = await runCanary({
     config: expecting,
@@ -74,8 +76,9 @@ export async function verifyRelease(config: Config, release: { version: string; 
     plan: { runs: VERIFY_RUNS },
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  if (report.interrupted && options.recordInterrupted === false) return { report, errors: [], recorded: false };
   const errors = await recordRelease(report, expecting, options.sinks, release.window?.id);
-  return { report, errors };
+  return { report, errors, recorded: true };
 }
 
 /** The words of a verdict: what passed, or the first thing that failed, naming the node. */

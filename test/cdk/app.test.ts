@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { addMonitorStack, buildApp, configFileOf, createApp } from '../../cdk/app.ts';
 import { ARTIFACT_CAPTURE_MS, BROWSER_START_MS, HTTP_MARGIN_MS, JOURNEY_MARGIN_MS, probeTimings } from '../../cdk/probe-functions.ts';
@@ -59,9 +60,23 @@ describe('function timeouts', () => {
     const config = parseConfig(rawConfig({ timeouts: { requestMs: 5000, stepMs: 10_000 }, retry: { retries: 1 } }));
     const t = probeTimings(config);
     expect(t.journey.boundMs).toBe(2 * (5 * 10_000 + BROWSER_START_MS + ARTIFACT_CAPTURE_MS));
-    expect(t.journey.timeoutSeconds).toBe(Math.ceil((t.journey.boundMs + JOURNEY_MARGIN_MS) / 1000));
+    expect(t.journey.runSeconds).toBe(Math.ceil((t.journey.boundMs + JOURNEY_MARGIN_MS) / 1000));
+    // The timeout covers a release verification: the journey through the load balancer, on each node, and the warm second run.
+    const nodes = config.target.nodes.length;
+    expect(t.journey.verificationMs).toBe((1 + nodes + 1) * t.journey.boundMs);
+    expect(t.journey.timeoutSeconds).toBe(Math.min(900, Math.ceil(((nodes + 2) * t.journey.boundMs + JOURNEY_MARGIN_MS) / 1000)));
+    expect(t.journey.capped).toBe((nodes + 2) * t.journey.boundMs + JOURNEY_MARGIN_MS > 900_000);
     expect(t.sync.boundMs).toBe(2 * 5000);
     expect(t.nodes.timeoutSeconds).toBe(Math.ceil((2 * 5000 + HTTP_MARGIN_MS) / 1000));
+  });
+
+  it('caps a verification that would outlast Lambda at 900 s, with a synth warning, and keeps refusing a journey that alone would', () => {
+    const config = parseConfig(rawConfig({ timeouts: { requestMs: 5000, stepMs: 30_000 }, retry: { retries: 1 } }));
+    const t = probeTimings(config);
+    expect(t.journey.capped).toBe(true);
+    expect(t.journey.timeoutSeconds).toBe(900);
+    const stack = addMonitorStack(appWith(noBundling), config);
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('A release verification may take .* the journey function\'s timeout is 900 s'));
   });
 
   it('grows with the retries', () => {

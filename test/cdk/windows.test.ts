@@ -1,6 +1,8 @@
 /**
- * The run-time maintenance windows in the stack, for the production-like config: every probe
- * function may read `state/<env>/windows.json` and nothing else of `state/`, the operators get a
+ * The run-time maintenance windows and release verdicts in the stack, for the production-like
+ * config: every probe function may read `state/<env>/windows.json`, the journey function read and
+ * write `state/<env>/releases.json` (the nodes function read it), and nothing else of `state/`;
+ * the journey's timeout holds a release verification and it may tell the owners' topics; the operators get a
  * customer-managed policy to read and write exactly that object (its ARN an output, attached to
  * no one by the stack), and no lifecycle rule of the bucket ever expires it.
  */
@@ -10,6 +12,7 @@ import { MonitorStack } from '../../cdk/monitor-stack.ts';
 import { parseConfig } from '../../lib/core/config.ts';
 import { PROBE_GROUPS } from '../../lib/core/contract.ts';
 import { windowsKey } from '../../lib/core/windows.ts';
+import { releasesKey } from '../../lib/core/release-list.ts';
 import { rawConfig } from '../support/config.ts';
 import { logicalId, PRODUCTION_CONFIG, removeAssembly, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
 
@@ -27,16 +30,39 @@ describe('maintenance windows in AWS', () => {
   const key = () => windowsKey(env());
   const object = (k: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(s, s.stack.artifacts.bucket), 'Arn'] }, `/${k}`]] });
   const mentionsState = (st: Statement) => JSON.stringify(st.Resource).includes('/state/');
+  const statementsOf = (group: (typeof PROBE_GROUPS)[number]) => {
+    const roleId = logicalId(s, s.stack.probes.functions[group]!.role!);
+    return resourcesOf(s, 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap(([, p]) => p.PolicyDocument.Statement as Statement[]);
+  };
 
-  it('lets every probe function read the windows object, s3:GetObject only, and nothing else under state/', () => {
+  it('lets every probe function read the windows object, s3:GetObject only; the journey keep and the nodes read the release verdicts; nothing else under state/', () => {
+    const releases = object(releasesKey(env()));
+    const expected: Record<string, Statement[]> = {
+      journey: [{ Sid: 'KeepReleaseVerdicts', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: releases }],
+      nodes: [{ Sid: 'ReadReleaseVerdicts', Effect: 'Allow', Action: 's3:GetObject', Resource: releases }],
+      sync: [],
+    };
     for (const group of PROBE_GROUPS) {
-      const roleId = logicalId(s, s.stack.probes.functions[group]!.role!);
-      const statements = resourcesOf(s, 'AWS::IAM::Policy')
-        .filter(([, p]) => JSON.stringify(p.Roles) === JSON.stringify([{ Ref: roleId }]))
-        .flatMap(([, p]) => p.PolicyDocument.Statement as Statement[]);
-      const state = statements.filter(mentionsState);
-      expect(state, group).toEqual([{ Sid: 'ReadMaintenanceWindows', Effect: 'Allow', Action: 's3:GetObject', Resource: object(key()) }]);
+      const state = statementsOf(group).filter(mentionsState);
+      expect(state, group).toEqual([{ Sid: 'ReadMaintenanceWindows', Effect: 'Allow', Action: 's3:GetObject', Resource: object(key()) }, ...expected[group]!]);
     }
+  });
+
+  it('gives the journey function a timeout for a release verification, and the owners\' topics to tell the verdict (sns:Publish on them and their key)', () => {
+    const fn = s.json.Resources[logicalId(s, s.stack.probes.functions.journey!)]!.Properties!;
+    const timing = s.stack.probes.timings.journey;
+    expect(fn.Timeout).toBe(Math.ceil(((s.stack.config.target.nodes.length + 2) * timing.boundMs + 15_000) / 1000));
+    expect(fn.Timeout).toBeLessThanOrEqual(900);
+    expect(JSON.stringify(fn.Environment.Variables.FLP_TOPIC_ARNS)).toContain('on-call');
+    const publish = statementsOf('journey').find((st) => st.Sid === 'PublishReleaseVerdicts')!;
+    expect(publish.Action).toBe('sns:Publish');
+    const owners = [...s.stack.topics.byOwner.values()].map((t) => ({ Ref: logicalId(s, t) }));
+    expect(publish.Resource).toEqual(owners);
+    expect(statementsOf('journey').find((st) => st.Sid === 'EncryptVerdictsForTheTopics')).toMatchObject({ Resource: { 'Fn::GetAtt': [logicalId(s, s.stack.topics.key), 'Arn'] } });
+    // The HTTP functions publish nothing to SNS.
+    for (const group of ['sync', 'nodes'] as const) expect(statementsOf(group).some((st) => [st.Action].flat().includes('sns:Publish')), group).toBe(false);
   });
 
   it('has a customer-managed policy for the operators: read and write exactly that object, attached to no one, its ARN an output', () => {

@@ -120,10 +120,11 @@ describe('the nodes function and the run-time windows in S3', () => {
 
     aws.reset();
     lines = [];
-    // The windows are read first (the Monitor records the run), the latest results after: the SDK's three attempts fail.
-    aws.respond('GetObject', ...Array.from({ length: 3 }, () => awsErrors.s3(500, 'InternalError', 'We encountered an internal error.')));
+    // The release verdicts are read first (before the run), then the windows (the Monitor records the run), the latest results after: the SDK's three attempts fail for each of the first two.
+    aws.respond('GetObject', ...Array.from({ length: 6 }, () => awsErrors.s3(500, 'InternalError', 'We encountered an internal error.')));
     expect((await container().nodes({}, context())).ok).toBe(true);
     expect(maintenancePoints()).toEqual([0]);
+    expect(lines.find((l) => l.probe === 'monitor:releases')?.summary).toMatch(/^release verdicts not read from s3:\/\/.*releases\.json, this run expects .*InternalError \(HTTP 500\)/);
     expect(lines.find((l) => l.probe === 'monitor:windows')?.summary).toMatch(/InternalError \(HTTP 500\)/);
   });
 });
