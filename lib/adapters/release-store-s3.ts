@@ -12,41 +12,33 @@
  * first) reads again and merges again, so no verdict is lost. Without s3:ListBucket a missing
  * object reads as 403; both 403 and 404 read as "no verdicts yet".
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { ReleaseRecord, ResultSink, StoreRecord } from '../core/records.ts';
 import { lastVerifiedOf, mergeReleases, parseReleaseList, releaseRecordsOf, releasesKey, serializeReleases } from '../core/release-list.ts';
 import { s3ClientFor, type CreateS3ArtifactStoreOptions } from './artifacts-s3.ts';
-import { MAX_CONFLICT_RETRIES } from './window-store-s3.ts';
+import { describeS3Error, S3StateObject, StateWriteError, type StateRead } from './s3-state.ts';
 
-interface S3Failure extends Error {
-  $metadata?: { httpStatusCode?: number };
-}
-
-const statusOf = (err: unknown) => (err as S3Failure).$metadata?.httpStatusCode;
-const describe = (err: unknown) => {
-  const status = statusOf(err);
-  return `${(err as Error).name}${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message}`;
-};
-
-export interface ReleasesRead {
+export interface ReleasesRead extends Omit<StateRead, 'text'> {
   list: ReleaseRecord[];
-  /** The ETag of what was read; null when there was no object. */
-  etag: string | null;
 }
 
 export class S3ReleaseStore implements ResultSink {
-  readonly #client: S3Client;
-  readonly bucket: string;
-  readonly key: string;
+  readonly #state: S3StateObject;
 
   constructor(options: { client: S3Client; bucket: string; environment: string }) {
-    this.#client = options.client;
-    this.bucket = options.bucket;
-    this.key = releasesKey(options.environment);
+    this.#state = new S3StateObject({ client: options.client, bucket: options.bucket, key: releasesKey(options.environment) });
+  }
+
+  get bucket(): string {
+    return this.#state.bucket;
+  }
+
+  get key(): string {
+    return this.#state.key;
   }
 
   get where(): string {
-    return `s3://${this.bucket}/${this.key}`;
+    return this.#state.where;
   }
 
   /** Every kept verdict, oldest first; none when there is no object. Throws naming the object otherwise. */
@@ -61,45 +53,25 @@ export class S3ReleaseStore implements ResultSink {
 
   /** The list with its ETag, for a conditional write. */
   async read(options: { abortSignal?: AbortSignal } = {}): Promise<ReleasesRead> {
-    let text: string;
-    let etag: string | null;
+    let read: StateRead;
     try {
-      const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key }), options.abortSignal ? { abortSignal: options.abortSignal } : {});
-      text = (await answer.Body?.transformToString('utf8')) ?? '';
-      etag = answer.ETag ?? null;
+      read = await this.#state.get(options);
     } catch (err) {
-      const status = statusOf(err);
-      const name = (err as Error).name;
-      if (name === 'NoSuchKey' || status === 404 || name === 'AccessDenied' || status === 403) return { list: [], etag: null };
-      throw new Error(`${this.where}: cannot read the release verdicts: ${describe(err)}`, { cause: err });
+      throw new Error(`${this.where}: cannot read the release verdicts: ${describeS3Error(err)}`, { cause: err });
     }
-    return { list: parseReleaseList(text, this.where), etag };
+    const { text, ...meta } = read;
+    return { ...meta, list: text === null ? [] : parseReleaseList(text, this.where) };
   }
 
   /** Keeps the release records among `records` (the others are ignored). */
   async write(records: readonly StoreRecord[], options: { abortSignal?: AbortSignal } = {}): Promise<void> {
     const releases = releaseRecordsOf(records);
     if (!releases.length) return;
-    const send = options.abortSignal ? { abortSignal: options.abortSignal } : {};
-    for (let attempt = 0; ; attempt++) {
-      const read = await this.read(options);
-      try {
-        await this.#client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.key,
-            Body: serializeReleases(mergeReleases(read.list, releases)),
-            ContentType: 'application/json',
-            ...(read.etag ? { IfMatch: read.etag } : { IfNoneMatch: '*' }),
-          }),
-          send,
-        );
-        return;
-      } catch (err) {
-        const status = statusOf(err);
-        if ((status === 412 || status === 409) && attempt < MAX_CONFLICT_RETRIES) continue;
-        throw new Error(`${this.where}: the release verdict was not written: ${describe(err)}`, { cause: err });
-      }
+    try {
+      await this.#state.change(() => this.read(options), (current) => ({ body: serializeReleases(mergeReleases(current.list, releases)), result: undefined }), options);
+    } catch (err) {
+      if (!(err instanceof StateWriteError)) throw err;
+      throw new Error(`${this.where}: the release verdict was not written: ${err.message}`, { cause: err });
     }
   }
 }

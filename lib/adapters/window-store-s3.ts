@@ -15,47 +15,35 @@
  * yet", and `absent` says which it was. A role that may not read the object at all cannot write
  * it either, so a change still fails loudly.
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { parseWindowList, windowsKey, type RuntimeWindow } from '../core/windows.ts';
 import { s3ClientFor, type CreateS3ArtifactStoreOptions } from './artifacts-s3.ts';
+import { describeS3Error, MAX_CONFLICT_RETRIES, S3StateObject, StateWriteError, type StateRead } from './s3-state.ts';
 import { WindowStoreError, type WindowChange, type WindowStore } from './window-store.ts';
 
-/** How often a change is made again after another change came first. */
-export const MAX_CONFLICT_RETRIES = 5;
+export { MAX_CONFLICT_RETRIES };
 
-export interface WindowsRead {
+export interface WindowsRead extends Omit<StateRead, 'text'> {
   list: RuntimeWindow[];
-  /** The ETag of what was read; null when there was no object. */
-  etag: string | null;
-  /** Why there was no object: the key is not there, or S3 would not say (403 without s3:ListBucket). */
-  absent?: 'NoSuchKey' | 'AccessDenied';
 }
-
-interface S3Failure extends Error {
-  $metadata?: { httpStatusCode?: number };
-  Code?: string;
-}
-
-const statusOf = (err: unknown) => (err as S3Failure).$metadata?.httpStatusCode;
-const describe = (err: unknown) => {
-  const e = err as S3Failure;
-  const status = statusOf(err);
-  return `${e.name}${status ? ` (HTTP ${status})` : ''}: ${e.message}`;
-};
 
 export class S3WindowStore implements WindowStore {
-  readonly #client: S3Client;
-  readonly bucket: string;
-  readonly key: string;
+  readonly #state: S3StateObject;
 
   constructor(options: { client: S3Client; bucket: string; environment: string }) {
-    this.#client = options.client;
-    this.bucket = options.bucket;
-    this.key = windowsKey(options.environment);
+    this.#state = new S3StateObject({ client: options.client, bucket: options.bucket, key: windowsKey(options.environment) });
+  }
+
+  get bucket(): string {
+    return this.#state.bucket;
+  }
+
+  get key(): string {
+    return this.#state.key;
   }
 
   get where(): string {
-    return `s3://${this.bucket}/${this.key}`;
+    return this.#state.where;
   }
 
   async list(options: { abortSignal?: AbortSignal } = {}): Promise<RuntimeWindow[]> {
@@ -64,19 +52,14 @@ export class S3WindowStore implements WindowStore {
 
   /** The list with its ETag, for a conditional write; throws a WindowStoreError naming the object for anything but an absent one. */
   async read(options: { abortSignal?: AbortSignal } = {}): Promise<WindowsRead> {
-    let text: string;
-    let etag: string | null;
+    let read: StateRead;
     try {
-      const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key }), options.abortSignal ? { abortSignal: options.abortSignal } : {});
-      text = (await answer.Body?.transformToString('utf8')) ?? '';
-      etag = answer.ETag ?? null;
+      read = await this.#state.get(options);
     } catch (err) {
-      const status = statusOf(err);
-      const name = (err as Error).name;
-      if (name === 'NoSuchKey' || status === 404) return { list: [], etag: null, absent: 'NoSuchKey' };
-      if (name === 'AccessDenied' || status === 403) return { list: [], etag: null, absent: 'AccessDenied' };
-      throw new WindowStoreError(`${this.where}: cannot read the maintenance windows: ${describe(err)}`, { cause: err });
+      throw new WindowStoreError(`${this.where}: cannot read the maintenance windows: ${describeS3Error(err)}`, { cause: err });
     }
+    const { text, ...meta } = read;
+    if (text === null) return { ...meta, list: [] };
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -84,41 +67,32 @@ export class S3WindowStore implements WindowStore {
       throw new WindowStoreError(`${this.where}: not JSON (${(err as Error).message}); repair the object, flp-monitor will not overwrite it`, { cause: err });
     }
     try {
-      return { list: parseWindowList(raw, this.where), etag };
+      return { ...meta, list: parseWindowList(raw, this.where) };
     } catch (err) {
       throw new WindowStoreError(`${(err as Error).message}; repair the object, flp-monitor will not overwrite it`, { cause: err });
     }
   }
 
   async update(fn: WindowChange): Promise<RuntimeWindow> {
-    for (let attempt = 0; ; attempt++) {
-      const read = await this.read();
-      const { list, window } = fn(read.list);
-      try {
-        await this.#client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.key,
-            Body: `${JSON.stringify(list, null, 2)}\n`,
-            ContentType: 'application/json',
-            ...(read.etag ? { IfMatch: read.etag } : { IfNoneMatch: '*' }),
-          }),
-        );
-        return window;
-      } catch (err) {
-        const status = statusOf(err);
-        // Another change came first (412), or at the same instant (409 ConditionalRequestConflict): make this one again on its result.
-        if ((status === 412 || status === 409) && attempt < MAX_CONFLICT_RETRIES) continue;
-        const hint =
-          status === 403
-            ? ' (attach the stack\'s WindowOperatorsPolicyArn policy, flp-<environment>-window-operators, to your role)'
-            : status === 412 && read.absent === 'AccessDenied'
-              ? ' (S3 said 403 to the read: your role may write but not read the object)'
-              : status === 412 || status === 409
-                ? ` (changed by someone else ${MAX_CONFLICT_RETRIES + 1} times in a row; try again)`
-                : '';
-        throw new WindowStoreError(`${this.where}: the maintenance windows were not written: ${describe(err)}${hint}`, { cause: err });
-      }
+    try {
+      return await this.#state.change(
+        () => this.read(),
+        (current) => {
+          const { list, window } = fn(current.list);
+          return { body: `${JSON.stringify(list, null, 2)}\n`, result: window };
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof StateWriteError)) throw err;
+      const hint =
+        err.status === 403
+          ? ' (attach the stack\'s WindowOperatorsPolicyArn policy, flp-<environment>-window-operators, to your role)'
+          : err.status === 412 && err.read.absent === 'AccessDenied'
+            ? ' (S3 said 403 to the read: your role may write but not read the object)'
+            : err.status === 412 || err.status === 409
+              ? ` (changed by someone else ${MAX_CONFLICT_RETRIES + 1} times in a row; try again)`
+              : '';
+      throw new WindowStoreError(`${this.where}: the maintenance windows were not written: ${err.message}${hint}`, { cause: err });
     }
   }
 }
