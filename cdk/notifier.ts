@@ -11,7 +11,7 @@
  * the owners' and on-call's topics (and use their key), read each channel's secret (its ARN,
  * never its value, is all the template holds), and put NotificationFailed into the namespace.
  */
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -29,7 +29,7 @@ import { windowsKey } from '../lib/core/windows.ts';
 import { NOTIFIER_MEMORY_MB } from '../lib/reports/cost/model.ts';
 import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
 import type { PolicyAlarms } from './alarms.ts';
-import { allowPutMetricData, bucketLogicalId, checkEnvironmentSize, ESM_BUNDLING, lambdaConfig, logRetention, PROBE_RUNTIME, PROJECT_ROOT, resourceName } from './probe-functions.ts';
+import { allowChannelSecrets, allowPutMetricData, bucketLogicalId, checkEnvironmentSize, ESM_BUNDLING, lambdaConfig, logRetention, PROBE_RUNTIME, PROJECT_ROOT, resourceName } from './probe-functions.ts';
 import { alarmNamePrefix, ON_CALL, type OwnerTopics } from './topics.ts';
 
 /** The notifier's module and export. */
@@ -142,16 +142,7 @@ export class Notifier extends Construct {
       reason: 'Publishing to an SSE-KMS topic needs kms:GenerateDataKey (SNS documents the grant as GenerateDataKey*, its variants included) and kms:Decrypt, here on the topics\' own key only.',
     });
 
-    const secretNames = [...new Set(config.notify.channels.map((c) => c.secretName).filter((n): n is string => !!n))];
-    if (secretNames.length)
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'ReadChannelSecrets',
-          actions: ['secretsmanager:GetSecretValue'],
-          // A secret's ARN ends in `-` and six random characters.
-          resources: secretNames.map((name) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
-        }),
-      );
+    allowChannelSecrets(role, config);
 
     allowPutMetricData(role, 'PublishNotificationMetrics', namespace);
 

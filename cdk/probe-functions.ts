@@ -9,7 +9,7 @@ import { rateMinutes } from '../lib/reports/cost/model.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, AssetHashType, DockerImage, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, AssetHashType, DockerImage, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -45,6 +45,21 @@ export function allowPutMetricData(role: iam.Role, sid: string, namespace: strin
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: `cloudwatch:PutMetricData supports no resource-level permissions, so its Resource must be "*"; the statement is confined by the condition cloudwatch:namespace = "${namespace}".`,
   });
+}
+
+/** Lets `role` read the notification channels' secrets (`notify.channels[].secretName`) and nothing else of Secrets Manager. */
+export function allowChannelSecrets(role: iam.Role, config: Config): void {
+  const names = [...new Set(config.notify.channels.map((c) => c.secretName).filter((n): n is string => !!n))];
+  if (!names.length) return;
+  const stack = Stack.of(role);
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadChannelSecrets',
+      actions: ['secretsmanager:GetSecretValue'],
+      // A secret's ARN ends in `-` and six random characters.
+      resources: names.map((name) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
+    }),
+  );
 }
 
 /** The handlers' module; each group's handler is its `<group>Handler` export. */
@@ -239,6 +254,7 @@ export class ProbeFunctions extends Construct {
   readonly logGroups: Partial<Record<ProbeGroup, logs.LogGroup>> = {};
   readonly roles: Partial<Record<ProbeGroup, iam.Role>> = {};
   readonly #environments: Partial<Record<ProbeGroup, Record<string, string>>> = {};
+  readonly #config: Config;
   readonly chromiumLayer: lambda.LayerVersion | undefined;
   readonly timings: Record<ProbeGroup, ProbeTiming>;
   readonly runtime: lambda.Runtime;
@@ -246,6 +262,7 @@ export class ProbeFunctions extends Construct {
   constructor(scope: Construct, id: string, props: ProbeFunctionsProps) {
     super(scope, id);
     const { config, namespace, artifactsBucket } = props;
+    this.#config = config;
     this.runtime = PROBE_RUNTIME;
     this.timings = probeTimings(config);
     const groups = enabledGroups(config);
@@ -419,7 +436,8 @@ export class ProbeFunctions extends Construct {
   /**
    * Lets the journey function tell KiAP and a release window's owner the verdict of a release
    * it verified: `FLP_TOPIC_ARNS` (as the notifier has it), sns:Publish on those topics and the
-   * topics' KMS key. Channels (Slack, Teams, PagerDuty) are left to the local path.
+   * topics' KMS key; and the configured channels (PagerDuty, Slack, Teams, webhooks), each by
+   * its secret, read at run time.
    */
   notifyReleases(topics: { byOwner: ReadonlyMap<string, { topicArn: string }>; onCall: { topicArn: string }; key: { keyArn: string } }, onCallName: string): void {
     const fn = this.functions.journey;
@@ -433,6 +451,7 @@ export class ProbeFunctions extends Construct {
     checkEnvironmentSize('journey', { ...environment, [ENV.topicArns]: value });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishReleaseVerdicts', actions: ['sns:Publish'], resources: [...topics.byOwner.values()].map((t) => t.topicArn) }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'EncryptVerdictsForTheTopics', actions: ['kms:GenerateDataKey*', 'kms:Decrypt'], resources: [topics.key.keyArn] }));
+    allowChannelSecrets(role, this.#config);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       reason: "Publishing to an SSE-KMS topic needs kms:GenerateDataKey (SNS documents the grant as GenerateDataKey*, its variants included) and kms:Decrypt, here on the topics' own key only.",

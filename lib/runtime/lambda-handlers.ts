@@ -45,8 +45,11 @@ import { createSnsPublisher, type SnsPublisher } from '../adapters/sns-publisher
 import { lastVerifiedOf } from '../core/release-list.ts';
 import { verificationJourneys } from '../core/probe-timing.ts';
 import { windowOwner, type RuntimeWindow } from '../core/windows.ts';
-import type { ReleaseRecord } from '../core/records.ts';
+import { notificationRecord, type ReleaseRecord } from '../core/records.ts';
 import { releaseNotification, verifyRelease, windowsToVerify } from './release-verification.ts';
+import { createChannelSender, type SendToChannels } from './channel-sender.ts';
+import type { Delivery } from '../alarms/channels.ts';
+import type { Notification } from '../alarms/notification.ts';
 import { parseTopicArns } from './topic-arns.ts';
 import { latestMaxAgeMs, nextFailing, type LatestResults } from '../core/latest-results.ts';
 import { verdictOf } from '../core/classify.ts';
@@ -168,6 +171,8 @@ interface Verification {
   publisher: SnsPublisher;
   /** `FLP_TOPIC_ARNS`, as the stack sets it. */
   topicArns: string | undefined;
+  /** The configured channels of KiAP and the window's owner (their secrets read at run time). */
+  channels: SendToChannels;
 }
 
 /** What the journey function did about a release window that had ended. */
@@ -276,6 +281,9 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
         metrics: createCloudWatchSink({ ...cloudWatch, logger: diagnostics }),
         publisher: createSnsPublisher({ region, ...(env[HANDLER_ENV.snsEndpoint] ? { endpoint: env[HANDLER_ENV.snsEndpoint] } : {}) }),
         topicArns: env[HANDLER_ENV.topicArns],
+        channels: createChannelSender({
+          readSecret: (name) => readSecretString({ region, secretId: name, endpoint: env[HANDLER_ENV.secretsEndpoint], what: 'the channel secret' }),
+        }),
       };
     }
     return { config, monitor, sink, artifacts, latestStore, latest: undefined, browser, resolve, ca, diagnostics, invocation, releases, verification };
@@ -441,7 +449,21 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
         fail('release', `the verdict of release ${version} was not published to ${owner}'s topic: ${describeError(err)}`);
       }
     }
-    const line = { ...ids, verdict: report.verdict.pass ? 'pass' : 'fail', summary: notification.cause, topics };
+    // The channels too (PagerDuty, Slack, Teams, webhooks), as a local monitor sends it: a pass after a failed verification resolves that incident first.
+    const previous = releases.filter((r) => r.windowId !== window.id).at(-1);
+    const toSend: Notification[] = report.verdict.pass && previous?.verdict === 'fail' ? [{ ...notification, kind: 'resolve' }, notification] : [notification];
+    const deliveries: Delivery[] = [];
+    for (const n of toSend) {
+      try {
+        deliveries.push(...(await verification.channels(n, config, owners)));
+      } catch (err) {
+        fail('release', `the verdict of release ${version} was not sent to the channels: ${describeError(err)}`);
+      }
+    }
+    for (const d of deliveries.filter((x) => !x.ok)) fail('release', `the verdict of release ${version} did not reach channel ${d.channel}: ${d.error ?? d.status}`);
+    if (deliveries.length)
+      await verification.metrics.write(deliveries.map((d) => notificationRecord(config.environment, d.channel, !d.ok, notification.at, config.aws.namespace))).catch((err: unknown) => fail('release', `NotificationFailed not published: ${describeError(err)}`));
+    const line = { ...ids, verdict: report.verdict.pass ? 'pass' : 'fail', summary: notification.cause, topics, channels: deliveries.map((d) => ({ channel: d.channel, ok: d.ok })) };
     if (report.verdict.pass) out.info('release verified', line);
     else out.warn('release verification failed', line);
     return { version, windowId: window.id, verdict: report.verdict.pass ? 'pass' : 'fail', summary: notification.cause, topics };

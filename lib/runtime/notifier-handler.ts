@@ -35,7 +35,8 @@ import { createS3WindowStore, type S3WindowStore } from '../adapters/window-stor
 import { windowsBetween } from '../core/maintenance.ts';
 import type { RuntimeWindow } from '../core/windows.ts';
 import { alarmPolicy, pageRunbook, type AlarmPolicy, type CompositeSpec } from '../alarms/policy.ts';
-import { channelsFor, dispatch, namedChannels, resolveChannel, type ChannelTarget, type Delivery, type DispatchOptions } from '../alarms/channels.ts';
+import { channelsFor, namedChannels, type Delivery } from '../alarms/channels.ts';
+import { createChannelSender, type SendToChannels } from './channel-sender.ts';
 import { DEFAULT_OWNERS, type Config } from '../core/config.ts';
 import { alarmConsoleUrl, dashboardConsoleUrl, parseS3Uri, s3ObjectConsoleUrl } from '../core/console-links.ts';
 import type { Logger } from '../core/context.ts';
@@ -89,8 +90,7 @@ export interface AlarmStateChangeEvent {
 }
 
 /** Sends a notification to the configured channels that carry it. */
-export type SendToChannels = (n: Notification, config: Config) => Promise<Delivery[]>;
-export type { Delivery };
+export type { Delivery, SendToChannels };
 
 export interface NotifierDeps {
   /** Read at cold start. Default `process.env`. */
@@ -207,40 +207,6 @@ export function parseAlarmTime(text: string | undefined): Date | null {
   if (!text) return null;
   const t = Date.parse(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
   return Number.isNaN(t) ? null : new Date(t);
-}
-
-/**
- * The default channel delivery: the channels carrying the page (its owner or "*", its
- * severity), each one's URL and key from its secret (`secretName`, read from Secrets Manager at
- * run time), then every channel at once with its retries. A channel whose secret cannot be read
- * or holds no usable value is a failed delivery that says why, never the value.
- */
-export function createChannelSender(options: { readSecret: (secretName: string) => Promise<string>; dispatchOptions?: DispatchOptions }): SendToChannels {
-  return async (n, config) => {
-    const channels = channelsFor(namedChannels(config), n);
-    const targets: ChannelTarget[] = [];
-    const unusable: Delivery[] = [];
-    await Promise.all(
-      channels.map(async (channel) => {
-        const failed = (error: string): Delivery => ({ channel: channel.name, type: channel.type, ok: false, status: null, attempts: 0, durationMs: 0, error });
-        let secret: string | undefined;
-        if (channel.secretName) {
-          try {
-            secret = await options.readSecret(channel.secretName);
-          } catch (err) {
-            unusable.push(failed(`its secret ${channel.secretName} could not be read: ${describeError(err)}`));
-            return;
-          }
-        }
-        try {
-          targets.push(resolveChannel(channel, secret));
-        } catch (err) {
-          unusable.push(failed((err as Error).message));
-        }
-      }),
-    );
-    return [...(targets.length ? await dispatch(n, targets, options.dispatchOptions) : []), ...unusable];
-  };
 }
 
 interface NotifierState {

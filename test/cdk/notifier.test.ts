@@ -148,6 +148,23 @@ describe('least privilege', () => {
   const actions = (st: { Action: string | string[] }) => [st.Action].flat().sort();
   const objects = (prefix: string) => ({ 'Fn::Join': ['', [arnOf(logicalId(s, s.stack.artifacts.bucket)), `/${prefix}`]] });
 
+  it('lets the journey function read the channels\' secrets too (a release verdict goes to the channels), and nothing else of Secrets Manager but the journey secret', () => {
+    const roleId = logicalId(s, s.stack.probes.roles.journey!);
+    const st = resourcesOf(s, 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap(([, p]) => p.PolicyDocument.Statement as { Sid?: string; Action: string | string[]; Resource: unknown }[]);
+    const channelSecrets = st.find((x) => x.Sid === 'ReadChannelSecrets')!;
+    expect([channelSecrets.Action].flat()).toEqual(['secretsmanager:GetSecretValue']);
+    const arns = JSON.stringify(channelSecrets.Resource);
+    for (const c of CHANNELS) expect(arns).toContain(`:secret:${c.secretName}-??????`);
+    // The sync and nodes functions get none of them.
+    for (const group of ['sync', 'nodes'] as const) {
+      const id = logicalId(s, s.stack.probes.roles[group]!);
+      const policies = resourcesOf(s, 'AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Roles) === JSON.stringify([{ Ref: id }]));
+      expect(JSON.stringify(policies)).not.toContain('ReadChannelSecrets');
+    }
+  });
+
   it('may read the latest results and the artifacts, publish to the topics with their key, read the channels\' secrets, put its metric, log, dead-letter: nothing more', () => {
     const st = statements();
     const byAction = (a: string) => st.filter((x) => actions(x).includes(a));

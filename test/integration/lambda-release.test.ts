@@ -9,6 +9,8 @@
  * the next invocation.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -31,6 +33,10 @@ const TOPICS = {
 
 let fx: SandboxFixture;
 let aws: FakeAws;
+/** PLSP's webhook channel on loopback: the verdict reaches the window owner's channel too. */
+let hook: http.Server;
+let hookUrl = '';
+const hooked: { kind: string; key: string; subject: string }[] = [];
 let tmp: string;
 const logged: Record<string, unknown>[] = [];
 
@@ -41,7 +47,7 @@ function lambdaContext(budgetMs: number): LambdaContext {
 
 function handlers() {
   const env: NodeJS.ProcessEnv = {
-    FLP_CONFIG: JSON.stringify(fx.raw),
+    FLP_CONFIG: JSON.stringify({ ...fx.raw, notify: { channels: [{ type: 'webhook', name: 'plsp-hook', owners: ['PLSP'], url: hookUrl }] } }),
     FLP_ARTIFACTS_BUCKET: BUCKET,
     FLP_TOPIC_ARNS: JSON.stringify(TOPICS),
     AWS_REGION: 'eu-central-1',
@@ -62,6 +68,16 @@ const storedReleases = () => (aws.objects.has(RELEASES) ? (JSON.parse(aws.object
 
 beforeAll(async () => {
   [fx, aws] = await Promise.all([startSandboxFixture(), FakeAws.start()]);
+  hook = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d.toString()));
+    req.on('end', () => {
+      hooked.push(JSON.parse(text) as (typeof hooked)[number]);
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
   tmp = await mkdtemp(path.join(os.tmpdir(), 'flp-lambda-release-'));
   // The SDK's credential chain reads these; nothing leaves 127.0.0.1.
   process.env.AWS_ACCESS_KEY_ID = aws.clientConfig.credentials.accessKeyId;
@@ -73,6 +89,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([fx?.sandbox.close(), aws?.close()]);
+  hook?.close();
   await rm(tmp, { recursive: true, force: true });
 });
 
@@ -103,7 +120,10 @@ describe('the journey function verifies a release whose window ended', () => {
     expect(published.map((p) => p.topicArn)).toEqual([TOPICS.KiAP, TOPICS.PLSP]);
     expect(published[0]!.subject).toBe(`[FLP test] release ${version} verified: 3/3 nodes on ${version}, 4 journeys passed`);
     expect(published[0]!.message).toContain('Window: release');
-    expect(logged.find((l) => l.message === 'release verified')).toMatchObject({ version, verdict: 'pass' });
+    expect(logged.find((l) => l.message === 'release verified')).toMatchObject({ version, verdict: 'pass', channels: [{ channel: 'plsp-hook', ok: true }] });
+    // The window owner's channel got the news (a notice: it opens no incident), counted as delivered.
+    expect(hooked.map((h) => [h.kind, h.subject])).toEqual([['notice', `[FLP test] release ${version} verified: 3/3 nodes on ${version}, 4 journeys passed`]]);
+    expect(datapoints(aws.putMetricData()).filter((p) => p.name === 'NotificationFailed').map((p) => [p.value, p.dimensions.Channel])).toEqual([[0, 'plsp-hook']]);
     // The baseline came from CloudWatch.
     expect(aws.calls('GetMetricData').length).toBeGreaterThan(0);
 
@@ -115,6 +135,7 @@ describe('the journey function verifies a release whose window ended', () => {
     expect(second.release).toBeUndefined();
     expect(aws.objects.has(WINDOWS)).toBe(true);
     expect(aws.publishes()).toHaveLength(publishedBefore);
+    expect(hooked).toHaveLength(1);
     expect(writes()).toBe(writesBefore);
     expect(storedReleases()).toHaveLength(1);
 
