@@ -13,6 +13,9 @@ import type { RuntimeWindow } from '../../../../lib/core/windows.ts';
 import { FakeAws } from '../../../support/fake-aws.ts';
 import { rawConfig } from '../../../support/config.ts';
 
+/** A Copenhagen wall-clock hour twelve hours from now, `HH:00`. */
+const HALF_A_DAY_AWAY = `${String((Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Copenhagen', hour: '2-digit', hourCycle: 'h23' }).format(new Date())) + 12) % 24).padStart(2, '0')}:00`;
+
 let dir: string;
 let configFile: string;
 
@@ -34,8 +37,9 @@ beforeEach(async () => {
       rawConfig({
         journey: { enabled: false, clinic: '012345', cpr: '2512489996', lpsSystem: 'test-journal' },
         store: { dir: path.join(dir, 'store') },
-        // Every day of the week, so one falls in the coming 7 days whenever the test runs.
-        maintenance: { weekly: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, start: '03:00', durationMinutes: 30, reason: 'nightly backup' })) },
+        // Every day of the week, so one falls in the coming 7 days whenever the test runs; and twelve
+        // hours from now (Copenhagen time), so none is open while it runs, whatever the hour.
+        maintenance: { weekly: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, start: HALF_A_DAY_AWAY, durationMinutes: 30, reason: 'nightly backup' })) },
       }),
     ),
   );
