@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { evidenceHint, type AlarmPolicy, type AlarmSpec, type Comparison, type CompositeSpec, type MissingData } from '../lib/alarms/policy.ts';
 import { suppressionPeriods } from '../lib/alarms/suppression.ts';
 import type { Config } from '../lib/core/config.ts';
-import { alarmNamePrefix } from './topics.ts';
+import { alarmNamePrefix } from '../lib/core/contract.ts';
 
 /** CloudWatch's limit for an alarm description. */
 const DESCRIPTION_LIMIT = 1024;

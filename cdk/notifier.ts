@@ -30,7 +30,8 @@ import { NOTIFIER_MEMORY_MB } from '../lib/reports/cost/model.ts';
 import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
 import type { PolicyAlarms } from './alarms.ts';
 import { allowChannelSecrets, allowPutMetricData, bucketLogicalId, checkEnvironmentSize, ESM_BUNDLING, lambdaConfig, logRetention, PROBE_RUNTIME, PROJECT_ROOT, resourceName } from './probe-functions.ts';
-import { alarmNamePrefix, ON_CALL, type OwnerTopics } from './topics.ts';
+import { alarmNamePrefix } from '../lib/core/contract.ts';
+import { ON_CALL, type OwnerTopics } from './topics.ts';
 
 /** The notifier's module and export. */
 export const NOTIFIER_ENTRY = path.join(PROJECT_ROOT, 'lib', 'runtime', 'notifier-handler.ts');

@@ -12,6 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { resourceName } from './probe-functions.ts';
+import { alarmNamePrefix } from '../lib/core/contract.ts';
 
 /** The name under which on-call's topic appears among the owners' (never an owner's name). */
 export const ON_CALL = 'on-call';
@@ -20,11 +21,6 @@ export interface OwnerTopicsProps {
   environment: string;
   /** The organisations to page, as the config's `owners` names them (duplicates allowed). */
   owners: readonly string[];
-}
-
-/** Every alarm of the stack is named `flp-<environment>-<id>`. */
-export function alarmNamePrefix(environment: string): string {
-  return `flp-${environment}-`;
 }
 
 /** A topic name part from an owner's name: letters, digits, hyphens. */

@@ -3,6 +3,7 @@
  * many failing runs it holds, from the classified results as they come. A passing run ends the
  * stretch. A page says "since 03:05, 4 failing runs" from this.
  */
+import { nextFailing } from '../core/latest-results.ts';
 import type { ClassifiedResult } from '../core/result.ts';
 import type { FailingSince } from './notification.ts';
 
@@ -15,14 +16,17 @@ export class FailingStretches {
 
   /** Takes one run of each probe in `results`; a result without a start time counts as starting `now`. */
   observe(results: readonly (Pick<ClassifiedResult, 'probe' | 'ok'> & { startedAt?: string })[], now: Date = new Date()): void {
+    // The deployed functions' rule (lib/core/latest-results.ts), over what this process has seen.
+    const previous = {
+      at: now.toISOString(),
+      failing: Object.fromEntries([...this.#byProbe].map(([probe, s]) => [probe, { firstFailingAt: s.firstFailingAt.toISOString(), runs: s.runs }])),
+    };
+    const runs = results.map((r) => ({ ...r, startedAt: r.startedAt && !Number.isNaN(Date.parse(r.startedAt)) ? r.startedAt : now.toISOString() }));
+    const next = nextFailing(previous, runs, { now, maxGapMs: Number.POSITIVE_INFINITY });
     for (const r of results) {
-      if (r.ok) {
-        this.#byProbe.delete(r.probe);
-        continue;
-      }
-      const s = this.#byProbe.get(r.probe);
-      const started = r.startedAt ? Date.parse(r.startedAt) : Number.NaN;
-      this.#byProbe.set(r.probe, s ? { firstFailingAt: s.firstFailingAt, runs: s.runs + 1 } : { firstFailingAt: Number.isNaN(started) ? now : new Date(started), runs: 1 });
+      const s = next[r.probe];
+      if (s) this.#byProbe.set(r.probe, { firstFailingAt: new Date(s.firstFailingAt), runs: s.runs });
+      else this.#byProbe.delete(r.probe);
     }
   }
 

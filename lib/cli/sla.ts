@@ -11,6 +11,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type Config } from '../core/config.ts';
+import { alarmNamePrefix } from '../core/contract.ts';
 import { fromLocal } from '../core/maintenance.ts';
 import type { RuntimeWindow } from '../core/windows.ts';
 import { LocalWindowStore } from '../adapters/window-store.ts';
@@ -86,9 +87,9 @@ export function slaPeriod(opts: Pick<SlaOptions, 'month' | 'from' | 'to'>): { fr
   return { from, to, title: `${showLocal(from)} to ${showLocal(to)}` };
 }
 
-/** The maintenance alarm as the stack names it: `flp-<environment>-maintenance-window` (cdk/topics.ts alarmNamePrefix). */
+/** The maintenance alarm as the stack names it: `flp-<environment>-maintenance-window`. */
 export function maintenanceAlarmName(config: Pick<Config, 'environment'>): string {
-  return `flp-${config.environment}-${MAINTENANCE_ALARM_ID}`;
+  return `${alarmNamePrefix(config.environment)}${MAINTENANCE_ALARM_ID}`;
 }
 
 function historyFor(config: Config, source: SlaSource): SlaHistory & { skipped?: readonly SkippedLine[] } {

@@ -54,3 +54,8 @@ export function groupOfProbe(probe: string): ProbeGroup | null {
   if (probe === PROBE_IDS.loadBalancer || probe === PROBE_IDS.release || probe.startsWith('node:')) return 'nodes';
   return null;
 }
+
+/** Every alarm of the stack is named `flp-<environment>-<id>`: the stack names them, the notifier and the SLA report read them back. */
+export function alarmNamePrefix(environment: string): string {
+  return `flp-${environment}-`;
+}

@@ -143,3 +143,17 @@ export function allWindowsBetween(maintenance: Config['maintenance'], runtime: r
 export function openWindow(maintenance: Config['maintenance'], runtime: readonly RuntimeWindow[], at: Date): MaintenanceWindow | null {
   return allWindowsBetween(maintenance, runtime, at, new Date(at.getTime() + 1))[0] ?? null;
 }
+
+/**
+ * The windows that may have overrun by `at`: config and run-time windows with their planned end,
+ * ending within `lookbackMs` before `at` (or later). A run-time window closed early by `window
+ * end` was declared done, so what follows it is no overrun: it is left out.
+ */
+export function plannedWindowsBefore(maintenance: Config['maintenance'], runtime: readonly RuntimeWindow[], at: Date, lookbackMs: number): MaintenanceWindow[] {
+  const from = new Date(at.getTime() - lookbackMs);
+  const planned = runtime
+    .filter((w) => !w.endedAt || Date.parse(w.endedAt) >= Date.parse(w.end))
+    .map((w): MaintenanceWindow => ({ start: new Date(w.start), end: new Date(w.end), reason: w.reason, recurring: false }))
+    .filter((w) => w.start < at && w.end > from);
+  return [...windowsBetween(maintenance, from, at), ...planned];
+}

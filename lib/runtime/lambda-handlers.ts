@@ -44,9 +44,9 @@ import type { HistorySource } from '../adapters/history.ts';
 import { createSnsPublisher, type SnsPublisher } from '../adapters/sns-publisher.ts';
 import { lastVerifiedOf } from '../core/release-list.ts';
 import { verificationJourneys } from '../core/probe-timing.ts';
-import { windowOwner, type RuntimeWindow } from '../core/windows.ts';
+import type { RuntimeWindow } from '../core/windows.ts';
 import { notificationRecord, type ReleaseRecord } from '../core/records.ts';
-import { releaseNotification, verifyRelease, windowsToVerify } from './release-verification.ts';
+import { releaseNotification, verdictOwners, verifyRelease, windowsToVerify } from './release-verification.ts';
 import { createChannelSender, type SendToChannels } from './channel-sender.ts';
 import type { Delivery } from '../alarms/channels.ts';
 import type { Notification } from '../alarms/notification.ts';
@@ -428,7 +428,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
       verification.monitor.expectVersion(version);
     }
     const notification = releaseNotification(report, config, window);
-    const owners = [...new Set([config.owners.release, windowOwner(window, config.owners)])];
+    const owners = verdictOwners(config, window);
     const topics: string[] = [];
     let byOwner: ReadonlyMap<string, string> = new Map();
     try {

@@ -32,15 +32,14 @@ import { createSnsPublisher, type SnsPublisher } from '../adapters/sns-publisher
 import { buildNotification, OVERRUN_SLACK_MS, overranWindow, type AlarmChange, type FailingSince, type Notification, type NotificationInput } from '../alarms/notification.ts';
 import { suppressionPeriods } from '../alarms/suppression.ts';
 import { createS3WindowStore, type S3WindowStore } from '../adapters/window-store-s3.ts';
-import { windowsBetween } from '../core/maintenance.ts';
-import type { RuntimeWindow } from '../core/windows.ts';
+import { plannedWindowsBefore, type RuntimeWindow } from '../core/windows.ts';
 import { alarmPolicy, pageRunbook, type AlarmPolicy, type CompositeSpec } from '../alarms/policy.ts';
 import { channelsFor, namedChannels, type Delivery } from '../alarms/channels.ts';
 import { createChannelSender, type SendToChannels } from './channel-sender.ts';
 import { DEFAULT_OWNERS, type Config } from '../core/config.ts';
 import { alarmConsoleUrl, dashboardConsoleUrl, parseS3Uri, s3ObjectConsoleUrl } from '../core/console-links.ts';
 import type { Logger } from '../core/context.ts';
-import { enabledGroups, type ProbeGroup } from '../core/contract.ts';
+import { alarmNamePrefix, enabledGroups, type ProbeGroup } from '../core/contract.ts';
 import { describeError } from '../core/format.ts';
 import { latestMaxAgeMs, type LatestResults } from '../core/latest-results.ts';
 import { maskCpr } from '../core/privacy.ts';
@@ -50,10 +49,8 @@ import { loadConfigFromEnv } from './handler-config.ts';
 import { HANDLER_ENV } from './handler-env.ts';
 import type { LambdaContext } from './lambda-handlers.ts';
 
-/** The alarm names of the stack: `flp-<environment>-<id>` (cdk/topics.ts alarmNamePrefix). */
-const alarmNamePrefix = (environment: string) => `flp-${environment}-`;
 export { ON_CALL_KEY, parseTopicArns, type TopicArns } from './topic-arns.ts';
-import { ON_CALL_KEY, parseTopicArns, type TopicArns } from './topic-arns.ts';
+import { parseTopicArns, type TopicArns } from './topic-arns.ts';
 /** Time kept back from the deadline for the raw fallback page. */
 export const NOTIFIER_DEADLINE_RESERVE_MS = 5_000;
 /** Events remembered per container, so a retried event neither pages twice nor loses its fallback. */
@@ -513,12 +510,7 @@ async function overrunOf(
   } catch (err) {
     o.out.warn('maintenance windows not read; the page goes out without naming an overrun', { ...o.ids, error: describeError(err) });
   }
-  const from = new Date(at.getTime() - graceMs - 7 * 86_400_000);
-  const planned = [
-    ...windowsBetween(st.config.maintenance, from, at),
-    ...runtime.filter((w) => !w.endedAt || Date.parse(w.endedAt) >= Date.parse(w.end)).map((w) => ({ start: new Date(w.start), end: new Date(w.end), reason: w.reason })),
-  ];
-  return overranWindow(planned, at, new Date(Math.min(...root)), graceMs);
+  return overranWindow(plannedWindowsBefore(st.config.maintenance, runtime, at, graceMs), at, new Date(Math.min(...root)), graceMs);
 }
 
 /** The latest results of every enabled group, stale and missing documents left out (and logged). */

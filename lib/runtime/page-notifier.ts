@@ -16,8 +16,7 @@ import { localArtifactLink } from '../alarms/preview.ts';
 import { ActionGate } from '../alarms/suppression.ts';
 import { FailingStretches } from '../alarms/failing.ts';
 import { buildNotification, notificationKey, OVERRUN_SLACK_MS, overranWindow, type Notification } from '../alarms/notification.ts';
-import { windowsBetween } from '../core/maintenance.ts';
-import type { RuntimeWindow } from '../core/windows.ts';
+import { plannedWindowsBefore, type RuntimeWindow } from '../core/windows.ts';
 import { channelsFor, dispatch, namedChannels, resolveChannel, type ChannelTarget, type Delivery, type DispatchOptions } from '../alarms/channels.ts';
 import { NotificationStore } from '../adapters/notification-store.ts';
 
@@ -123,13 +122,7 @@ export class PageNotifier {
     } catch {
       // A page is never held back for the windows: it goes out without the word.
     }
-    const from = new Date(at.getTime() - graceMs - 7 * 86_400_000);
-    // Planned ends: a window closed early by `window end` was declared done, so what follows is no overrun.
-    const planned = [
-      ...windowsBetween(this.#config.maintenance, from, at),
-      ...runtime.filter((w) => !w.endedAt || Date.parse(w.endedAt) >= Date.parse(w.end)).map((w) => ({ start: new Date(w.start), end: new Date(w.end), reason: w.reason })),
-    ];
-    return overranWindow(planned, at, since, graceMs);
+    return overranWindow(plannedWindowsBefore(this.#config.maintenance, runtime, at, graceMs), at, since, graceMs);
   }
 
   async #keepAndDeliver(notification: Notification, channels?: readonly (ChannelConfig & { name: string })[]): Promise<SentNotification> {

@@ -97,6 +97,11 @@ export function verdictWords(report: CanaryReport, config: Config): string {
   return `release ${v} FAILED: ${what}${failing.length > 1 ? ` (+${failing.length - 1} more)` : ''}`;
 }
 
+/** Who is told a verification's verdict: the release's owner (KiAP) and the window's owner, once each. */
+export function verdictOwners(config: Pick<Config, 'owners'>, window: RuntimeWindow): string[] {
+  return [...new Set([config.owners.release, windowOwner(window, config.owners)])];
+}
+
 /**
  * The verdict as a notification for KiAP and the window's owner: a failure is a page of class
  * `release` (its own incident, `flp-<env>-release-verification`, resolved by the next passing
@@ -208,7 +213,7 @@ export class ReleaseWatch {
         const { report, errors } = verified;
         if (report.verdict.pass) monitor.expectVersion(report.version);
         const notification = releaseNotification(report, config, window);
-        const owners = [...new Set([config.owners.release, windowOwner(window, config.owners)])];
+        const owners = verdictOwners(config, window);
         const sent = await this.#o.notifier.notify(notification, owners);
         out.push({ window, report, notification, sent, errors });
       }

@@ -137,30 +137,16 @@ export interface DayAvailability {
   services: Record<string, Tally>;
 }
 
-/** A maintenance window that touched the period: its plan, what it took out, and its overrun. */
-export interface ReportMaintenance {
+/** A maintenance window that touched the period: its plan (as the stages have it), what it took out, and its overrun. */
+export interface ReportMaintenance extends Omit<SlaWindow, 'excluded'> {
   /** When it began (its planned start). */
   start: number;
   /** When it ended (`actualEnd`); for a window set by hand still in ALARM, the end of the period. */
   end: number;
-  reason: string;
   /** A weekly occurrence. */
   recurring: boolean;
   /** How much of the window lay in the period's service hours (what it took out of the denominator); 0 for a window set by hand. */
   excludedMs: number;
-  source: WindowSource;
-  /** A run-time window's id. */
-  id: string | null;
-  release: string | null;
-  /** Whose work it is, and so whose its overrun is; null for a window set by hand. */
-  owner: string | null;
-  plannedStart: number;
-  /** Null for a window set by hand. */
-  plannedEnd: number | null;
-  /** A run-time window's `actualEnd`, the others' planned end; a window set by hand when the alarm left ALARM (null: still in ALARM). */
-  actualEnd: number | null;
-  /** Closed early (`window end`): excluded only until then, and it cannot overrun. */
-  closedEarly: boolean;
   /** Counted down time after the planned end, until the service recovered (any service, overlaps once). */
   overrunMs: number;
   /** overrunMs > 0; null for a window set by hand (no plan to overrun). */
