@@ -172,7 +172,7 @@ export function causeOf(results: readonly ClassifiedResult[]): string {
 
 /** Servers first, then the load balancer, sync sources, the release check, the journey last: the most direct evidence leads. */
 function probeOrder(r: ClassifiedResult): number {
-  return ['node', 'sync', 'release', 'journey'].indexOf(r.kind) * 2 + (r.probe === 'lb' ? 1 : 0);
+  return ['node', 'sync', 'release', 'launch', 'lps', 'journey'].indexOf(r.kind) * 2 + (r.probe === 'lb' ? 1 : 0);
 }
 
 /** The root cause's own finding for one failed probe, `{where}` standing for the probes that saw it. */
@@ -200,6 +200,14 @@ function findingOf(r: ClassifiedResult): string {
       return '{where} sync status malformed';
     case 'version-drift':
       return `versions differ: ${versionsWords(e.versions, e.expected)}`;
+    case 'launch-refused':
+      return `FLP refuses ${e.vendor}'s certified ${e.system} launch: ${e.status}${e.reason ? ` ${e.reason}` : ''}`;
+    case 'lps-refused':
+      return e.scope === 'system'
+        ? `${e.vendor}'s ${e.system} launches refused: ${e.rejected} of ${e.launches} in ${e.windowMinutes} min (${e.percent} %)${e.lastRejected?.reason ? `, last ${e.lastRejected.status} ${e.lastRejected.reason}` : ''}; its certified launch is accepted`
+        : e.scope === 'every-system'
+          ? `every LPS system's real launches refused (${e.system} ${e.percent} %)`
+          : `${e.system} real launches refused along with its certified launch (${e.percent} %)`;
     case 'monitor':
       return `the monitor failed: ${e.message}`;
     case 'missing-element':
@@ -219,7 +227,7 @@ function findingOf(r: ClassifiedResult): string {
 
 /** The evidence that decided the probe's class (the first of that class). */
 function rootEvidence(r: ClassifiedResult): Evidence | undefined {
-  const order: Evidence['type'][] = ['database-down', 'tls', 'network', 'version-drift', 'sync-failed', 'sync-stale', 'sync-malformed', 'http-status', 'timeout', 'bad-response', 'request-failed', 'missing-element', 'app-error-shown', 'page-error', 'monitor'];
+  const order: Evidence['type'][] = ['database-down', 'tls', 'network', 'version-drift', 'launch-refused', 'lps-refused', 'sync-failed', 'sync-stale', 'sync-malformed', 'http-status', 'timeout', 'bad-response', 'request-failed', 'missing-element', 'app-error-shown', 'page-error', 'monitor'];
   return [...r.evidence].sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type))[0];
 }
 

@@ -216,6 +216,10 @@ export function evidenceLine(e: Evidence): string {
       return `versions: ${Object.entries(e.versions)
         .map(([node, v]) => `${node} ${v}`)
         .join(', ')}${e.expected ? ` (expected ${e.expected})` : ''}`;
+    case 'launch-refused':
+      return `launch refused: ${e.system} (${e.vendor}) answered ${e.status}${e.reason ? ` ${e.reason}` : ''}${e.error ? `: ${e.error}` : ''}`;
+    case 'lps-refused':
+      return `real launches refused: ${e.system} (${e.vendor}) ${e.rejected} of ${e.launches} in ${e.windowMinutes} min, ${e.percent} % > ${e.maxPercent} %${e.lastRejected ? `, last ${e.lastRejected.status} ${e.lastRejected.reason ?? ''} at ${e.lastRejected.at}` : ''} (${e.scope})`;
     case 'monitor':
       return `monitor: ${e.message}`;
   }

@@ -7,11 +7,13 @@ import { passSummary } from './summary.ts';
 import type { ClassifiedResult, Evidence, FailureClass, ProbeKind, ProbeResult, Verdict } from './result.ts';
 
 /**
- * Contract precedence, root cause first: when one run sees several classes, the first in this
- * list is reported and the others are taken as its symptoms. `monitor` comes last: a failure of
- * flp-monitor itself says nothing about FLP, so any real finding outranks it.
+ * Contract precedence (v2), root cause first: when one run sees several classes, the first in
+ * this list is reported and the others are taken as its symptoms. `lps` comes after
+ * `application`: while FLP itself is broken, clinics' refused launches say nothing about their
+ * vendor. `monitor` comes last: a failure of flp-monitor itself says nothing about FLP, so any
+ * real finding outranks it.
  */
-export const PRECEDENCE: readonly FailureClass[] = ['infrastructure', 'release', 'sync', 'application', 'monitor'];
+export const PRECEDENCE: readonly FailureClass[] = ['infrastructure', 'release', 'sync', 'application', 'lps', 'monitor'];
 
 /** Chromium net errors that mean the network or hosting, not the application. */
 const CHROMIUM_INFRA = /^net::ERR_(NAME_NOT_RESOLVED|NAME_RESOLUTION_FAILED|CONNECTION_|ADDRESS_UNREACHABLE|EMPTY_RESPONSE|TIMED_OUT|INTERNET_DISCONNECTED|SSL_|CERT_|TUNNEL_CONNECTION_FAILED|SOCKET_|NETWORK_)/;
@@ -50,6 +52,12 @@ export function classifyEvidence(evidence: Evidence, kind: ProbeKind): FailureCl
       return 'sync';
     case 'version-drift':
       return 'release';
+    case 'launch-refused':
+      // FLP refused a vendor's certified launch: FLP changed, KiAP's to fix.
+      return 'application';
+    case 'lps-refused':
+      // Only one system refused while its certified launch passes is that vendor's LPS.
+      return evidence.scope === 'system' ? 'lps' : 'application';
     case 'monitor':
       return 'monitor';
   }
@@ -76,12 +84,22 @@ export function classifyResult(result: ProbeResult): FailureClass | null {
   return rootClass(result.evidence.map((e) => classifyEvidence(e, result.kind))) ?? 'monitor';
 }
 
+/**
+ * Who owns a result of this class: the config's owner of the class, except `lps`, which belongs
+ * to the vendor of the system whose launches are refused (the result's own evidence names it).
+ */
+export function ownerOf(result: Pick<ProbeResult, 'evidence' | 'observations'>, cls: FailureClass, owners: Record<FailureClass, string>): string {
+  if (cls !== 'lps') return owners[cls];
+  const refused = result.evidence.find((e) => e.type === 'lps-refused' && e.scope === 'system');
+  return (refused?.type === 'lps-refused' ? refused.vendor : result.observations.vendor) ?? owners.lps;
+}
+
 export function classify(result: ProbeResult, owners: Record<FailureClass, string>): ClassifiedResult {
   const cls = classifyResult(result);
   return {
     ...result,
     class: cls,
-    owner: cls ? owners[cls] : null,
+    owner: cls ? ownerOf(result, cls, owners) : null,
     summary: result.ok ? passSummary(result) : (result.error ?? `${result.probe} failed`),
   };
 }
@@ -99,8 +117,9 @@ export function verdictOf(results: readonly ClassifiedResult[], owners: Record<F
     const note = retried ? ` (${retried} passed on retry)` : '';
     return { ok: true, class: null, owner: null, summary: `all ${results.length} checks passed${note}` };
   }
-  const owner = owners[cls];
   const root = failed.filter((r) => r.class === cls);
+  // `lps` is the vendor's: one vendor, or each of several named once.
+  const owner = cls === 'lps' ? [...new Set(root.map((r) => r.owner ?? owners.lps))].join(', ') : owners[cls];
   const others = failed.filter((r) => r.class !== cls);
   const shown = root.slice(0, 2).map((r) => r.summary);
   const more = root.length > 2 ? `; +${root.length - 2} more ${cls}` : '';

@@ -16,8 +16,29 @@ export const DEFAULT_OWNERS: Record<FailureClass, string> = {
   sync: 'PLSP',
   application: 'KiAP',
   release: 'KiAP',
+  // Each LPS profile names its vendor, who owns that system's `lps` failures; this name is only
+  // for an `lps` result that somehow names no vendor.
+  lps: 'the LPS vendor',
   monitor: 'monitor-owner',
 };
+
+/** How an LPS launches FLP (contract v2 "Launch profiles"). */
+export const LAUNCH_STYLES = ['query', 'form', 'signed'] as const;
+export type LaunchStyle = (typeof LAUNCH_STYLES)[number];
+
+const launchProfileSchema = z.strictObject({
+  /** The `system` value this vendor's LPS sends. */
+  system: z.string({ error: 'must be a string (the LPS system name the launch sends)' }).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"'),
+  /** Who makes that LPS: the owner of its `lps` failures (its topic and channels get them). */
+  vendor: z.string({ error: 'must be a string naming the LPS vendor' }).min(1, 'must name the vendor'),
+  /** How it launches: `query` (GET), `form` (POST form fields) or `signed` (GET with ts and an HMAC-SHA256 sig). */
+  style: z.enum(LAUNCH_STYLES, { error: `must be one of ${LAUNCH_STYLES.join(', ')}` }),
+  /** `signed` only: the vendor's shared key, for local use. In AWS use `keySecretName`. */
+  key: z.string().min(1, 'must not be empty').optional(),
+  /** `signed` only: Secrets Manager secret holding the key (the bare value, or JSON `{ "key": … }`), read at run time, never in the template. */
+  keySecretName: z.string().min(1, 'must not be empty').optional(),
+});
+export type LaunchProfile = z.output<typeof launchProfileSchema>;
 
 /** The contract's selectors; a deployment whose markup differs overrides them in `journey.selectors`. */
 export const DEFAULT_SELECTORS = {
@@ -115,6 +136,7 @@ export const configSchema = z.strictObject({
     enabled: z.boolean().default(true),
     clinic: z.string({ error: 'must be a string (the clinic number the LPS passes)' }).regex(/^\d+$/, 'must be digits'),
     cpr: z.string({ error: 'must be a string (the test patient CPR)' }).regex(/^\d{10}$/, 'must be 10 digits'),
+    /** The LPS system the journey launches as; with `lps.profiles`, it names one of them and launches in its style. */
     lpsSystem: z.string({ error: 'must be a string (the LPS system name)' }).min(1),
     selectors: z
       .strictObject(Object.fromEntries(Object.keys(DEFAULT_SELECTORS).map((k) => [k, z.string().min(1).optional()])) as Record<
@@ -123,6 +145,18 @@ export const configSchema = z.strictObject({
       >)
       .default({}),
   }),
+  /** The LPS vendors' certified launches and their clinics' real launches (contract v2; README "Vendors"). */
+  lps: z
+    .strictObject({
+      profiles: z.array(launchProfileSchema, { error: 'must be a list of { system, vendor, style }' }).default([]),
+      /** The window of launch statistics each check reads (`/lps/launch-stats?minutes=`). */
+      statsMinutes: z.number({ error: 'must be a number of minutes' }).int('must be a whole number of minutes').min(1, 'must be 1 to 60').max(60, 'must be 1 to 60').default(15),
+      /** A system whose real launches are refused beyond this share (percent) in the window is failing. */
+      maxRejectedPercent: z.number({ error: 'must be a number (percent)' }).min(0, 'must be 0 to 100').max(100, 'must be 0 to 100').default(20),
+      /** Fewer real launches than this in the window and a system is not judged (a quiet night is not an outage). */
+      minLaunches: positiveInt('launches').default(5),
+    })
+    .default({ profiles: [], statsMinutes: 15, maxRejectedPercent: 20, minLaunches: 5 }),
   sync: z
     .array(
       z.strictObject({
@@ -336,7 +370,7 @@ function crossCheck(c: Parsed): string[] {
   c.maintenance.windows.forEach((w, i) => {
     if (Date.parse(w.end) <= Date.parse(w.start)) problems.push(`maintenance.windows[${i}].end: ${w.end} is not after start ${w.start}`);
   });
-  problems.push(...channelProblems(c));
+  problems.push(...channelProblems(c), ...lpsProblems(c));
   if (c.timeouts.requestMs > c.timeouts.stepMs)
     problems.push(`timeouts.requestMs: ${c.timeouts.requestMs} is longer than timeouts.stepMs (${c.timeouts.stepMs}); a step must outlast its requests`);
   return problems;
@@ -355,7 +389,7 @@ export function channelNames(channels: readonly { type: ChannelType; name?: stri
 
 function channelProblems(c: Parsed): string[] {
   const problems: string[] = [];
-  const owners = new Set([...Object.values(DEFAULT_OWNERS), ...Object.values(c.owners).filter((v): v is string => !!v)]);
+  const owners = new Set([...Object.values(DEFAULT_OWNERS), ...Object.values(c.owners).filter((v): v is string => !!v), ...c.lps.profiles.map((p) => p.vendor)]);
   const names = channelNames(c.notify.channels);
   const seen = new Map<string, number>();
   c.notify.channels.forEach((ch, i) => {
@@ -369,6 +403,36 @@ function channelProblems(c: Parsed): string[] {
     } else if (!ch.url && !ch.secretName) problems.push(`${at}: a ${ch.type} channel needs url or secretName (the webhook it posts to)`);
   });
   return problems;
+}
+
+function lpsProblems(c: Parsed): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  c.lps.profiles.forEach((p, i) => {
+    const at = `lps.profiles[${i}]`;
+    if (seen.has(p.system)) problems.push(`${at}.system: "${p.system}" is listed twice (also lps.profiles[${seen.get(p.system)}])`);
+    seen.set(p.system, i);
+    if (p.style === 'signed' && !p.key && !p.keySecretName && !c.aws.journeySecretName)
+      problems.push(`${at}: a signed profile needs key, keySecretName, or lpsKeys.${p.system} in the journey secret (aws.journeySecretName): the vendor's shared HMAC key`);
+    if (p.style !== 'signed' && (p.key || p.keySecretName)) problems.push(`${at}: only a signed profile takes a key (this one is ${p.style})`);
+  });
+  if (c.lps.profiles.length && !seen.has(c.journey.lpsSystem))
+    problems.push(`journey.lpsSystem: "${c.journey.lpsSystem}" is not one of lps.profiles (${[...seen.keys()].join(', ')}); the journey launches with one of them`);
+  return problems;
+}
+
+/** The launch profile the journey launches with: the one `journey.lpsSystem` names, or a `query` launch of that system (no profiles: the v1 launch). */
+export function journeyProfile(config: Pick<Config, 'journey' | 'lps' | 'owners'>): LaunchProfile {
+  return config.lps.profiles.find((p) => p.system === config.journey.lpsSystem) ?? { system: config.journey.lpsSystem, vendor: config.owners.lps, style: 'query' };
+}
+
+/**
+ * Everyone a page can be for: the owners of the failure classes (`lps` aside: it has no owner of
+ * its own) and each LPS vendor, once each, in that order. Topics, channels and the dashboard use it.
+ */
+export function allOwners(config: Pick<Config, 'owners' | 'lps'>): string[] {
+  const classOwners = Object.entries(config.owners).filter(([cls]) => cls !== 'lps').map(([, o]) => o);
+  return [...new Set([...classOwners, ...config.lps.profiles.map((p) => p.vendor)])];
 }
 
 /**

@@ -24,10 +24,14 @@ export const PROBE_IDS = {
   sync: (source: string) => `sync:${source}`,
   /** The journey against one node directly (release verification, `canary --nodes`). */
   nodeJourney: (name: string) => `journey:${name}`,
+  /** One LPS profile's certified launch, without a browser. */
+  launch: (system: string) => `launch:${system}`,
+  /** One LPS system's real launches, judged from the target's launch statistics. */
+  lps: (system: string) => `lps:${system}`,
 } as const;
 
 /** The order results are listed in (tables, the canary, the verdict's details). */
-export const KIND_ORDER: readonly ProbeKind[] = ['journey', 'node', 'release', 'sync'];
+export const KIND_ORDER: readonly ProbeKind[] = ['journey', 'node', 'release', 'sync', 'launch', 'lps'];
 
 /** The groups this config runs: the journey can be switched off. */
 export function enabledGroups(config: Pick<Config, 'journey'>): ProbeGroup[] {
@@ -47,11 +51,15 @@ export function intervalSeconds(config: Pick<Config, 'schedule'>, group: ProbeGr
   }
 }
 
-/** The group a probe id belongs to: `journey`; `sync:<source>`; `lb`, `node:<name>` and `release` are the nodes group. */
+/**
+ * The group a probe id belongs to: `journey`; `sync:<source>`; `lb`, `node:<name>`, `release`
+ * and the LPS checks (`launch:<system>`, `lps:<system>`: plain HTTP, like the servers') are the
+ * nodes group.
+ */
 export function groupOfProbe(probe: string): ProbeGroup | null {
   if (probe === PROBE_IDS.journey) return 'journey';
   if (probe.startsWith('sync:')) return 'sync';
-  if (probe === PROBE_IDS.loadBalancer || probe === PROBE_IDS.release || probe.startsWith('node:')) return 'nodes';
+  if (probe === PROBE_IDS.loadBalancer || probe === PROBE_IDS.release || /^(node|launch|lps):/.test(probe)) return 'nodes';
   return null;
 }
 

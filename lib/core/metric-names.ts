@@ -15,6 +15,8 @@ export const DIMENSIONS = {
   failureClass: 'FailureClass',
   /** The released version (the Release metric only: about four values a year). */
   version: 'Version',
+  /** An LPS system (`lps.profiles[].system`): one per configured profile. */
+  system: 'System',
   /** A notification channel by its name (`pagerduty`, `slack-oncall`): one per configured channel. */
   channel: 'Channel',
 } as const;
@@ -46,6 +48,16 @@ export const METRICS = {
    * four a year, each published once).
    */
   release: { name: 'Release', unit: 'Count' },
+  /**
+   * The share of one LPS system's real launches FLP refused in the statistics window, in percent
+   * (`lps:<system>` results). Dimensions: Environment, System (one metric per configured profile).
+   */
+  launchRejectedPercent: { name: 'LaunchRejectedPercent', unit: 'None' },
+  /**
+   * 1 when a run could not judge the real launches (statistics unavailable or malformed, or a
+   * system missing from them), else 0: a warning for KiAP, never a page. Dimensions: Environment.
+   */
+  launchStatsUnknown: { name: 'LaunchStatsUnknown', unit: 'Count' },
   /**
    * One point per notification a channel was sent: 1 when it could not be delivered (after its
    * retries), 0 when it was. Dimensions: Environment, Channel (one metric per configured channel).

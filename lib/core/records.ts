@@ -67,7 +67,9 @@ export function metricRecords(result: ClassifiedResult, environment: string, nam
     value,
     dimensions,
   });
-  const out = [point(METRICS.success, result.ok ? 1 : 0, probe), point(METRICS.duration, result.durationMs, probe)];
+  const out = [point(METRICS.success, result.ok ? 1 : 0, probe)];
+  // An `lps:<system>` result shares one statistics read with the others: its time is not its own.
+  if (result.kind !== 'lps') out.push(point(METRICS.duration, result.durationMs, probe));
   if (result.kind === 'journey') {
     for (const s of result.steps) if (s.status !== 'skipped') out.push(point(METRICS.stepDuration, s.durationMs, { ...probe, [DIMENSIONS.step]: s.name }));
   }
@@ -75,8 +77,13 @@ export function metricRecords(result: ClassifiedResult, environment: string, nam
   // The journey's failures also by themselves: it runs a few times slower than the HTTP probes,
   // so what only the journey sees (stale data on the page, a browser that will not start) needs
   // alarms at its own pace.
-  if (result.class && result.kind === 'journey') out.push(point(METRICS.failures, 1, { ...probe, [DIMENSIONS.failureClass]: result.class }));
+  // So are each system's real launches: a vendor's `lps` alarm watches its own systems alone.
+  if (result.class && (result.kind === 'journey' || result.kind === 'lps')) out.push(point(METRICS.failures, 1, { ...probe, [DIMENSIONS.failureClass]: result.class }));
   const o = result.observations;
+  if (result.kind === 'lps' && o.system) {
+    if (o.rejectedPercent !== undefined) out.push(point(METRICS.launchRejectedPercent, o.rejectedPercent, { ...env, [DIMENSIONS.system]: o.system }));
+    out.push(point(METRICS.launchStatsUnknown, o.statsUnknown ? 1 : 0, env));
+  }
   if (result.kind === 'sync' && o.source && o.lagSeconds !== undefined) out.push(point(METRICS.syncLag, o.lagSeconds, { ...env, [DIMENSIONS.source]: o.source }));
   if (result.kind === 'node' && o.node && o.certDaysLeft !== undefined) out.push(point(METRICS.certDaysLeft, o.certDaysLeft, { ...env, [DIMENSIONS.node]: o.node }));
   return out;

@@ -3,11 +3,18 @@
  * record evidence, and `lib/core/classify.ts` alone turns evidence into a failure class.
  */
 
-/** The failure classes of the contract, plus `monitor` for failures of flp-monitor itself. */
-export const FAILURE_CLASSES = ['infrastructure', 'sync', 'application', 'release', 'monitor'] as const;
+/**
+ * The failure classes of the contract (v2 adds `lps`: one vendor's clinic system stopped
+ * launching FLP as certified), plus `monitor` for failures of flp-monitor itself.
+ */
+export const FAILURE_CLASSES = ['infrastructure', 'sync', 'application', 'release', 'lps', 'monitor'] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
-export type ProbeKind = 'journey' | 'sync' | 'node' | 'release';
+/**
+ * `launch`: one LPS profile's certified launch, without a browser (`launch:<system>`); `lps`: that
+ * system's real clinics' launches, judged from the target's launch statistics (`lps:<system>`).
+ */
+export type ProbeKind = 'journey' | 'sync' | 'node' | 'release' | 'launch' | 'lps';
 export type StepStatus = 'passed' | 'failed' | 'skipped';
 
 /** Where in a request the time went, in milliseconds from the start of the request. */
@@ -61,6 +68,29 @@ export type Evidence =
   | { type: 'sync-malformed'; source: string; url: string; problem: string }
   /** Nodes disagree about the version they run, or differ from the expected one. */
   | { type: 'version-drift'; versions: Record<string, string>; expected?: string }
+  /**
+   * FLP refused the monitor's own launch with a vendor's certified profile: `status` 400 or 401
+   * with the contract's `reason` (`unknown-system`, `bad-signature`, …) when the answer had one.
+   */
+  | { type: 'launch-refused'; url: string; system: string; vendor: string; status: number; reason?: string; error?: string }
+  /**
+   * Real clinics' launches of one system refused beyond its threshold over the statistics window.
+   * `scope` says whose it is: `system` (that vendor's LPS changed: `lps`), `profile-refused` (FLP
+   * refuses the certified launch too: the application's), `every-system` (every system with
+   * traffic is refused alike: FLP itself, the application's).
+   */
+  | {
+      type: 'lps-refused';
+      system: string;
+      vendor: string;
+      scope: 'system' | 'profile-refused' | 'every-system';
+      launches: number;
+      rejected: number;
+      percent: number;
+      maxPercent: number;
+      windowMinutes: number;
+      lastRejected?: { at: string; status: number; reason?: string } | null;
+    }
   /** flp-monitor itself failed (browser would not start, artifact could not be written, …). */
   | { type: 'monitor'; message: string };
 
@@ -105,6 +135,19 @@ export interface Observations {
   certDaysLeft?: number;
   phases?: PhaseTimings;
   planId?: string;
+  /** The LPS system a `launch` or `lps` result is about, and the vendor owning that system's `lps` failures. */
+  system?: string;
+  vendor?: string;
+  /** `lps` results: real launches and refusals in the statistics window, and the refused share in percent. */
+  launches?: number;
+  rejected?: number;
+  rejectedPercent?: number;
+  /**
+   * `lps` results: the launch statistics could not be judged (endpoint 5xx, malformed, unreachable,
+   * or the system missing from them): what went wrong. The result passes (never `lps`, never a
+   * page) and the `LaunchStatsUnknown` metric warns KiAP.
+   */
+  statsUnknown?: string;
 }
 
 /** A probe result with its class and owner decided. */

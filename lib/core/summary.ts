@@ -22,5 +22,10 @@ export function passSummary(r: ProbeResult): string {
     }
     case 'release':
       return r.error ?? 'versions agree';
+    case 'launch':
+      return `${o.system ?? r.probe} launch accepted (303)${o.phases?.totalMs !== undefined ? ` in ${Math.round(o.phases.totalMs)} ms` : ''}${retried}`;
+    case 'lps':
+      if (o.statsUnknown) return `launch statistics unknown: ${o.statsUnknown}`;
+      return o.launches !== undefined ? `${o.rejected ?? 0} of ${o.launches} real launches refused (${o.rejectedPercent ?? 0} %)` : 'no real launches counted';
   }
 }

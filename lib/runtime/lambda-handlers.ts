@@ -34,6 +34,7 @@ import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readSecretString } from '../adapters/secrets.ts';
+import { withLaunchKeys } from './launch-keys.ts';
 import { withDeadline } from '../core/deadline.ts';
 import { createS3ArtifactStore, type S3ArtifactStore } from '../adapters/artifacts-s3.ts';
 import { createLatestResultsStore, isLatestResults, type S3LatestResultsStore } from '../adapters/latest-results-s3.ts';
@@ -216,7 +217,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     });
 
   async function coldStart(group: ProbeGroup): Promise<GroupState> {
-    const config = loadConfigFromEnv(env, tmpDir);
+    let config = loadConfigFromEnv(env, tmpDir);
     const level = env[HANDLER_ENV.logLevel];
     const diagnostics = createLogger(level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? (level as LogLevel) : 'warn', write);
     const region = env[HANDLER_ENV.region];
@@ -230,16 +231,24 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     const latestStore = bucket ? createLatestResultsStore({ ...s3, bucket }) : null;
     let browser: LambdaBrowserProvider | null = null;
     let ca: string[] | null = null;
+    if (group !== 'sync') {
+      // The journey and the LPS launches (nodes function) sign with the vendors' keys, read now and kept in memory only.
+      const secretArn = env[HANDLER_ENV.journeySecretArn];
+      let secret: string | undefined;
+      if (secretArn) {
+        secret = await readSecretString({ region, secretId: secretArn, endpoint: env[HANDLER_ENV.secretsEndpoint], what: 'the journey secret' }).catch((err: Error) => {
+          throw new MonitorFailure(err.message, { cause: err });
+        });
+        if (group === 'journey') deps.onJourneySecret?.(secret);
+      }
+      const readKey = (name: string) => readSecretString({ region, secretId: name, endpoint: env[HANDLER_ENV.secretsEndpoint], what: 'an LPS launch key' });
+      config = await withLaunchKeys(config, readKey, secret).catch((err: Error) => {
+        throw new MonitorFailure(err.message, { cause: err });
+      });
+    }
     if (group === 'journey') {
       // Before the browser unpacks: a missing or empty CA file is a cold-start failure of the monitor, named as such.
       ca = readTargetCa(config);
-      const secretArn = env[HANDLER_ENV.journeySecretArn];
-      if (secretArn) {
-        const secret = await readSecretString({ region, secretId: secretArn, endpoint: env[HANDLER_ENV.secretsEndpoint], what: 'the journey secret' }).catch((err: Error) => {
-          throw new MonitorFailure(err.message, { cause: err });
-        });
-        deps.onJourneySecret?.(secret);
-      }
       browser = await (deps.createBrowser ?? createLambdaBrowser)();
     }
     const invocation: GroupState['invocation'] = { remainingMs: () => Number.POSITIVE_INFINITY };

@@ -23,6 +23,8 @@ import { journeyBrowserTarget, readTargetCa, type JourneyBrowserTarget } from '.
 import { probeLoadBalancer, probeNode } from '../../probes/node.ts';
 import { checkRelease } from '../../probes/release.ts';
 import { probeSync } from '../../probes/sync.ts';
+import { probeLaunch } from '../../probes/launch.ts';
+import { judgeLaunchStats, readLaunchStats } from '../../probes/launch-stats.ts';
 
 
 export interface MonitorDeps {
@@ -210,11 +212,19 @@ export class Monitor {
       case 'sync':
         return Promise.all(config.sync.map((s) => retry(() => probeSync(s, this.#ctx, { requestMs }))));
       case 'nodes': {
-        const results = await Promise.all([
-          retry(() => probeLoadBalancer(config.target.baseUrl, this.#ctx, { requestMs })),
-          ...config.target.nodes.map((n) => retry(() => probeNode(n, this.#ctx, { requestMs }))),
+        // The LPS checks are plain HTTP like the servers': each vendor's certified launch, and
+        // one read of the real launches' statistics judged beside them.
+        const { profiles, statsMinutes } = config.lps;
+        const launchTarget = { baseUrl: config.target.baseUrl, clinic: config.journey.clinic, cpr: config.journey.cpr };
+        const [results, launches, stats] = await Promise.all([
+          Promise.all([
+            retry(() => probeLoadBalancer(config.target.baseUrl, this.#ctx, { requestMs })),
+            ...config.target.nodes.map((n) => retry(() => probeNode(n, this.#ctx, { requestMs }))),
+          ]),
+          Promise.all(profiles.map((p) => retry(() => probeLaunch(p, launchTarget, this.#ctx, { requestMs })))),
+          profiles.length ? readLaunchStats(config.target.baseUrl, statsMinutes, this.#ctx, { requestMs }) : null,
         ]);
-        return [...results, checkRelease(results, this.expectedVersion, this.#ctx.clock.now())];
+        return [...results, checkRelease(results, this.expectedVersion, this.#ctx.clock.now()), ...launches, ...(stats ? judgeLaunchStats(stats, launches, config) : [])];
       }
       case 'journey': {
         const browser = await this.#browserFor();

@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import type { BrowserContext, Page, Response } from 'playwright';
-import type { Config } from '../../lib/core/config.ts';
+import { journeyProfile, type Config, type LaunchProfile } from '../../lib/core/config.ts';
 import type { Clock, Resolve } from '../../lib/core/context.ts';
 import type { JourneyStep } from '../../lib/core/contract.ts';
 import { describeNetworkCode, describeStatus, errorLine, formatAge } from '../../lib/core/format.ts';
@@ -16,6 +16,7 @@ import { chromiumFailureEvidence, chromiumNetCode, chromiumRedirectEvidence } fr
 import { TIMED_OUT, within } from './deadline.ts';
 import { fetchFromPage, type FetchAnswer } from './page-fetch.ts';
 import { planIdIn, type PageEvidence } from './page-evidence.ts';
+import { launchRequest, type LaunchRequest } from '../launch.ts';
 import { SKIPPED, StepFailure, type StepContext } from './runner.ts';
 
 /** Extra time Playwright's own waits get past the step budget, so the runner's timeout decides first. */
@@ -44,20 +45,23 @@ export interface JourneyTarget {
   plansPath: string;
   clinic: string;
   cpr: string;
+  /** The LPS profile the journey launches with (`journey.lpsSystem`): its style decides the launch request. */
+  profile: LaunchProfile;
   selectors: Config['journey']['selectors'];
   /** Each sync source's staleness limit, for the page's freshness markers. */
   syncLimits: ReadonlyMap<string, { maxLagMinutes: number }>;
 }
 
 export function journeyTarget(config: Config): JourneyTarget {
-  const { clinic, cpr, lpsSystem, selectors } = config.journey;
+  const { clinic, cpr, selectors } = config.journey;
   const baseUrl = config.target.baseUrl.replace(/\/+$/, '');
   return {
     baseUrl,
-    launchUrl: `${baseUrl}/lps/launch?${new URLSearchParams({ clinic, cpr, system: lpsSystem })}`,
+    launchUrl: `${baseUrl}/lps/launch`,
     plansPath: new URL(`${baseUrl}/api/plans`).pathname,
     clinic,
     cpr,
+    profile: journeyProfile(config),
     selectors,
     syncLimits: new Map(config.sync.map((s) => [s.source, s])),
   };
@@ -79,9 +83,19 @@ export interface JourneyState {
 
 export type JourneyStepRun = (j: JourneyState, s: StepContext) => Promise<void | typeof SKIPPED>;
 
-/** `GET /lps/launch` as an LPS would, landing on the patient's page. */
+/**
+ * The launch as the journey's LPS profile sends it (`GET /lps/launch`, signed with a fresh `ts`
+ * when the profile is signed, or the form `POST`), landing on the patient's page.
+ */
 export async function launch(j: JourneyState, s: StepContext): Promise<void> {
-  const { baseUrl, launchUrl } = j.target;
+  const { baseUrl, launchUrl, profile } = j.target;
+  let request: LaunchRequest;
+  try {
+    request = launchRequest(baseUrl, profile, j.target, j.clock.now());
+  } catch (err) {
+    throw new StepFailure(`launch not tried: ${errorLine(err)}`, [{ type: 'monitor', message: errorLine(err) }], { cause: err });
+  }
+  const method = `${request.method} /lps/launch`;
   const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, '');
   if (j.resolve && isIP(host) === 0) {
     try {
@@ -98,20 +112,31 @@ export async function launch(j: JourneyState, s: StepContext): Promise<void> {
   try {
     // Aborted with the step: a navigation still pending when the context closes can resolve
     // with a response Playwright has already disposed, which it throws as an uncaught error.
-    response = await j.page.goto(launchUrl, { waitUntil: 'domcontentloaded', timeout: s.remainingMs() + PLAYWRIGHT_SLACK_MS, signal: s.signal });
+    // A form launch is the same navigation sent as the LPS's POST: the browser follows its 303 as a clinic's would.
+    if (request.method === 'POST')
+      await j.page.route(request.url, (route) => route.continue({ method: 'POST', postData: request.body, headers: { ...route.request().headers(), ...request.headers } }), { times: 1 });
+    response = await j.page.goto(request.url, { waitUntil: 'domcontentloaded', timeout: s.remainingMs() + PLAYWRIGHT_SLACK_MS, signal: s.signal });
   } catch (err) {
     const found = chromiumFailureEvidence(errorLine(err), launchUrl);
-    if (found) throw new StepFailure(`GET /lps/launch failed: ${describeChromiumFailure(found)}`, [found], { cause: err });
+    if (found) throw new StepFailure(`${method} failed: ${describeChromiumFailure(found)}`, [found], { cause: err });
     const redirects = chromiumRedirectEvidence(errorLine(err), launchUrl);
-    if (redirects) throw new StepFailure(`GET /lps/launch failed: ${redirects.problem}`, [redirects], { cause: err });
+    if (redirects) throw new StepFailure(`${method} failed: ${redirects.problem}`, [redirects], { cause: err });
     const code = chromiumNetCode(errorLine(err));
     // Other browser refusals (an unsafe port, a bad URL) say more about our config than about FLP.
-    if (code) throw new StepFailure(`GET /lps/launch failed: ${code}`, [], { cause: err });
+    if (code) throw new StepFailure(`${method} failed: ${code}`, [], { cause: err });
     throw err;
   }
-  if (!response) throw new StepFailure('GET /lps/launch gave no response', [{ type: 'bad-response', url: launchUrl, problem: 'no response to the launch' }]);
+  if (!response) throw new StepFailure(`${method} gave no response`, [{ type: 'bad-response', url: launchUrl, problem: 'no response to the launch' }]);
   const status = response.status();
   const pathname = new URL(response.url()).pathname;
+  if ((status === 400 || status === 401) && pathname.endsWith('/lps/launch')) {
+    // The contract's refusal: FLP no longer accepts this profile's certified launch.
+    const body = await response.json().catch(() => null) as { reason?: unknown; error?: unknown } | null;
+    const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 60) : undefined;
+    throw new StepFailure(`${method} refused ${profile.system}'s certified launch: ${status}${reason ? ` ${reason}` : ''}`, [
+      { type: 'launch-refused', url: launchUrl, system: profile.system, vendor: profile.vendor, status, ...(reason ? { reason } : {}) },
+    ]);
+  }
   if (status >= 400) {
     const found = httpStatusEvidence(response.url(), status, await response.allHeaders());
     throw new StepFailure(`GET ${pathname} ${describeStatus(found)}`, [found]);

@@ -15,6 +15,7 @@ const CLASS_COLOURS: Record<FailureClass | 'unknown', string> = {
   sync: '#d35400',
   application: '#8e44ad',
   release: '#1f6fb2',
+  lps: '#16a085',
   monitor: '#7f8c8d',
   unknown: '#555555',
 };

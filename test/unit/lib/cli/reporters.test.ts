@@ -18,7 +18,7 @@ import type { CanaryCheck, CanaryReport } from '../../../../lib/reports/canary.t
 import { escapeAttr, escapeData, escapeProperty, escapeText, githubAnnotations, junitXml, reporterUsage } from '../../../../lib/cli/reporters.ts';
 import { elements, junitProblems, parseXml, type XmlElement } from '../../../support/junit-schema.ts';
 
-const OWNERS: Record<FailureClass, string> = { infrastructure: 'PLSP', sync: 'PLSP', application: 'KiAP', release: 'KiAP', monitor: 'monitor-owner' };
+const OWNERS: Record<FailureClass, string> = { infrastructure: 'PLSP', sync: 'PLSP', application: 'KiAP', release: 'KiAP', lps: 'the LPS vendor', monitor: 'monitor-owner' };
 const CPR = '2512489996';
 const STEPS = ['launch', 'overview', 'create-plan', 'print', 'cleanup'];
 
