@@ -9,7 +9,7 @@
  * Times: an ISO 8601 time with a zone, `now`, or a relative `+90m`, `+3h`, `+1d`, `+1h30m`
  * (`--start` from now, `--end` from the start). Exit 0 done, 2 usage, config or store problems.
  */
-import { loadConfig, type Config } from '../core/config.ts';
+import { allOwners, loadConfig, type Config } from '../core/config.ts';
 import { FLP_TIME_ZONE, windowsBetween } from '../core/maintenance.ts';
 import { actualEnd, addWindow, endWindow, removeWindow, windowOwner, windowStatus, type RuntimeWindow, type WindowStatus } from '../core/windows.ts';
 import { LocalWindowStore, WindowStoreError, type WindowChange, type WindowStore } from '../adapters/window-store.ts';
@@ -126,7 +126,7 @@ export async function windowAddCommand(opts: WindowAddOptions, io: Io, deps: Win
   const start = parseWindowTime('--start', opts.start, now, now);
   const end = parseWindowTime('--end', opts.end, now, start);
   if (opts.owner !== undefined) {
-    const owners = [...new Set(Object.values(config.owners))];
+    const owners = allOwners(config);
     if (!owners.includes(opts.owner)) throw new UsageError(`--owner "${opts.owner}" is not an owner in ${config.file ?? 'the config'}; the owners are ${owners.join(', ')}`);
   }
   if (opts.release !== undefined && !opts.release.trim()) throw new UsageError('--release: give the version the window installs, e.g. 2026.4.2');

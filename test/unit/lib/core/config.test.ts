@@ -57,7 +57,7 @@ describe('config validation', () => {
 
   it('rejects an unknown failure class in owners and lists the valid ones', () => {
     const problems = problemsOf(rawConfig({ owners: { infrastructure: 'PLSP', hosting: 'PLSP' } }));
-    expect(problems).toEqual(['owners.hosting: unknown property (failure classes are infrastructure, sync, application, release, monitor)']);
+    expect(problems).toEqual(['owners.hosting: unknown property (failure classes are infrastructure, sync, application, release, lps, monitor)']);
   });
 
   it('reports every problem together, not just the first', () => {
