@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import formatsPlugin from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configJsonSchema, configSchema, DEFAULT_OWNERS, loadConfig, parseConfig } from '../../../../lib/core/config.ts';
+import { allOwners, ConfigError, configJsonSchema, configSchema, DEFAULT_OWNERS, journeyProfile, loadConfig, parseConfig } from '../../../../lib/core/config.ts';
 import { main } from '../../../../lib/cli/main.ts';
 import { rawConfig } from '../../../support/config.ts';
 
@@ -244,5 +244,67 @@ describe('config: the JSON Schema (flp-monitor config schema)', () => {
     const keys = keysOf(schema, '');
     expect(keys).toEqual(zodKeys);
     expect(keys).toEqual(expect.arrayContaining(['$schema', 'target.nodes[].url', 'journey.selectors.printPlan', 'maintenance.weekly[].day', 'sandbox.adminPort']));
+  });
+});
+
+describe('lps: the vendors\' launch profiles', () => {
+  const journey = { clinic: '012345', cpr: '2512489996', lpsSystem: 'medsign' };
+  it('names every mistake in the profiles with the property it concerns', () => {
+    const problems = problemsOf(
+      rawConfig({
+        journey: { ...journey, lpsSystem: 'xmo' },
+        lps: {
+          profiles: [
+            { system: 'medsign', vendor: 'MedSign ApS', style: 'signed' },
+            { system: 'nordjournal', vendor: 'Nordlys Data', style: 'query', key: 'k' },
+            { system: 'medsign', vendor: 'Other', style: 'form' },
+            { system: 'bad system', vendor: '', style: 'soap' },
+          ],
+          maxRejectedPercent: 120,
+          statsMinutes: 90,
+        },
+      }),
+    );
+    expect(problems).toEqual([
+      'lps.profiles[3].system: must be letters, digits, ".", "_" or "-"',
+      'lps.profiles[3].vendor: must name the vendor',
+      'lps.profiles[3].style: must be one of query, form, signed',
+      'lps.statsMinutes: must be 1 to 60',
+      'lps.maxRejectedPercent: must be 0 to 100',
+    ]);
+    const cross = problemsOf(
+      rawConfig({
+        journey: { ...journey, lpsSystem: 'xmo' },
+        lps: {
+          profiles: [
+            { system: 'medsign', vendor: 'MedSign ApS', style: 'signed' },
+            { system: 'nordjournal', vendor: 'Nordlys Data', style: 'query', key: 'k' },
+            { system: 'medsign', vendor: 'Other', style: 'form' },
+          ],
+        },
+      }),
+    );
+    expect(cross).toEqual([
+      'lps.profiles[0]: a signed profile needs key, keySecretName, or lpsKeys.medsign in the journey secret (aws.journeySecretName): the vendor\'s shared HMAC key',
+      'lps.profiles[1]: only a signed profile takes a key (this one is query)',
+      'lps.profiles[2].system: "medsign" is listed twice (also lps.profiles[0])',
+      'journey.lpsSystem: "xmo" is not one of lps.profiles (medsign, nordjournal); the journey launches with one of them',
+    ]);
+  });
+
+  it('applies the defaults, lets a vendor own channels, and takes a signed key from the journey secret in AWS', () => {
+    const c = parseConfig(
+      rawConfig({
+        journey,
+        lps: { profiles: [{ system: 'medsign', vendor: 'MedSign ApS', style: 'signed' }] },
+        aws: { journeySecretName: 'flp/journey' },
+        notify: { channels: [{ type: 'webhook', owners: ['MedSign ApS'], url: 'https://hooks.example.test/x' }] },
+      }),
+      { baseDir: '/tmp' },
+    );
+    expect(c.lps).toMatchObject({ statsMinutes: 15, maxRejectedPercent: 20, minLaunches: 5 });
+    expect(allOwners(c)).toEqual(['PLSP', 'KiAP', 'monitor-owner', 'MedSign ApS']);
+    expect(journeyProfile(c)).toMatchObject({ system: 'medsign', style: 'signed' });
+    expect(journeyProfile({ ...c, lps: { ...c.lps, profiles: [] } })).toEqual({ system: 'medsign', vendor: 'the LPS vendor', style: 'query' });
   });
 });
