@@ -3,7 +3,7 @@ import { parseConfig } from '../../../../lib/core/config.ts';
 import { keyFromSecret, withLaunchKeys } from '../../../../lib/runtime/launch-keys.ts';
 import { rawConfig } from '../../../support/config.ts';
 
-const config = (profiles: { system: string }[], aws: Record<string, unknown> = {}) =>
+const config = (profiles: ({ system: string } & Record<string, unknown>)[], aws: Record<string, unknown> = {}) =>
   parseConfig(rawConfig({ journey: { clinic: '012345', cpr: '2512489996', lpsSystem: profiles[0]!.system }, lps: { profiles }, aws }), { baseDir: '/tmp' });
 
 describe('withLaunchKeys', () => {
