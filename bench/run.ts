@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: measures how fast, cheap and quiet flp-monitor is, one module per figure, and
  * prints a table (figure, value, goal, met?) or, with `--json`, exactly one JSON document on
- * stdout whose top-level keys are the figures (`journeyOverheadRatio`, `warmToColdRatio`, …),
- * with `goals`, `details` and `meta` beside them. Progress goes to stderr.
+ * stdout whose top-level keys are the figures (`journeyOverheadRatio`, `warmToColdRatio`,
+ * `cliStartMs`, …), with `goals`, `details` and `meta` beside them. Progress goes to stderr.
  *
  *     npm run bench                      the table
  *     npm run bench -- --json            one JSON document
@@ -23,6 +23,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { findChromium } from '../lib/adapters/browser.ts';
 import { bundles } from './bundles.ts';
+import { cliStart } from './cli-start.ts';
 import { cost } from './cost.ts';
 import { detection } from './detection.ts';
 import { falseAlarms } from './false-alarms.ts';
@@ -33,7 +34,7 @@ import { progress, type BenchModule, type Figure } from './support.ts';
 import { warmCold } from './warm-cold.ts';
 
 /** In this order: the pure computations first, the browser-heavy ones last. */
-export const MODULES: BenchModule[] = [cost, detection, falseAlarms, bundles, fanout, journeyOverhead, warmCold, memory];
+export const MODULES: BenchModule[] = [cost, detection, falseAlarms, bundles, cliStart, fanout, journeyOverhead, warmCold, memory];
 
 /** The bench stops itself after this long, whatever hangs. */
 const WATCHDOG_MS = 20 * 60_000;

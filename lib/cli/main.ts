@@ -3,21 +3,16 @@
  * or config (or the monitor could not start), 70 an internal error: a bug in flp-monitor, never
  * the user's doing (EX_SOFTWARE of sysexits.h).
  */
-import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { CommanderError, Option } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE } from '../core/config.ts';
 import { UsageError } from './errors.ts';
 import type { Io } from './io.ts';
 import { outputStyle, PLAIN, type OutputStyle } from './terminal.ts';
+import { packageVersion, topCommand, topLevelProgram } from './top-level.mjs';
 
 // Command modules load on demand: `sandbox fault` need not load Playwright, nor `run` the sandbox.
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
-
-/** The version of the checkout, as `npm` and `npx` know it. */
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
 
 /**
  * Runs the command line and returns the exit code. Without `io`, it writes to the process's
@@ -34,17 +29,11 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
   let code: number = EXIT.ok;
   const configOption = () => new Option('-c, --config <file>', 'config file').default(DEFAULT_CONFIG_FILE);
 
-  const program = new Command('flp-monitor')
-    .description('Synthetic transaction monitor for forløbsplaner (FLP): journeys, data sync, servers, and who owns a failure.')
-    .version(version, '-V, --version', 'print the version and exit')
-    .exitOverride()
-    // Commander strips any colour from help and errors where these say no (NO_COLOR, a pipe).
-    .configureOutput({ writeOut: out, writeErr: err, getOutHasColors: () => style.colour, getErrHasColors: () => errColour })
-    .showHelpAfterError('(run flp-monitor --help for usage)');
+  // The top level (name, description, version, each command's line in the help) is
+  // lib/cli/top-level.mjs's, which bin.mjs answers --help and --version from without loading this.
+  const program = topLevelProgram({ version, out, err, outColour: style.colour, errColour });
 
-  program
-    .command('run')
-    .description('run every probe against the configured target (on its schedule, or once with --once)')
+  topCommand(program, 'run')
     .addOption(configOption())
     .option('--once', 'run every probe once, print the verdict and exit (0 passed, 1 failure found)')
     .option('--json', 'print exactly one JSON document on stdout (with --once)')
@@ -55,17 +44,13 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       code = await (await import('./run.ts')).runCommand(opts, cio);
     });
 
-  program
-    .command('start')
-    .description('start the bundled sandbox (when the config has a "sandbox" section) and monitor it on schedule, with a live status table')
+  topCommand(program, 'start')
     .addOption(configOption())
     .action(async (opts: { config: string }) => {
       code = await (await import('./start.ts')).startCommand(opts, cio);
     });
 
-  program
-    .command('alarms')
-    .description('list the alarm policy of the config (as deployed), or --evaluate it over the local store now')
+  topCommand(program, 'alarms')
     .addOption(configOption())
     .option('--markdown', 'print a Markdown table (the README\'s)')
     .option('--evaluate', 'each alarm\'s state over the local store now; exit 1 when something would page')
@@ -75,9 +60,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       code = await (await import('./alarms.ts')).alarmsCommand(opts, cio);
     });
 
-  program
-    .command('cost')
-    .description('monthly AWS cost of the configured deployment, beside CloudWatch Synthetics and Checkly for the same checks, and the journey at 1, 5 and 15 min')
+  topCommand(program, 'cost')
     .addOption(configOption())
     .option('--journey-every <time>', 'price the journey at this pace instead of the config\'s, e.g. 1m')
     .option('--sync-every <time>', 'price the sync probes at this pace, e.g. 5m')
@@ -88,9 +71,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       code = await (await import('./cost.ts')).costCommand(opts, cio);
     });
 
-  program
-    .command('canary')
-    .description('after a release: run every probe a few times, check versions, probe results and journey latency against the baseline; exit 1 when the release failed')
+  topCommand(program, 'canary')
     .addOption(configOption())
     .option('--expect-version <version>', 'the version every node must run after the release (required)')
     .option('--runs <n>', 'run every probe this many times (default 3)')
@@ -105,9 +86,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       code = await (await import('./canary.ts')).canaryCommand(opts, cio);
     });
 
-  program
-    .command('sla')
-    .description('availability report for a month or a range: per service, incidents with class and owner, latency, sync lag (Markdown, CSV, HTML or JSON)')
+  topCommand(program, 'sla')
     .addOption(configOption())
     .option('--month <YYYY-MM>', 'a calendar month in Copenhagen time')
     .option('--from <time>', 'start: an ISO 8601 time with zone, or a date (Copenhagen midnight)')
@@ -119,7 +98,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       code = await (await import('./sla.ts')).slaCommand(opts, cio);
     });
 
-  const release = program.command('release').description('release verdicts: the canary\'s and the monitor\'s verification at a release window\'s end');
+  const release = topCommand(program, 'release');
   release
     .command('status')
     .description('the last release verdicts, newest first, and the version later runs expect')
@@ -131,7 +110,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       code = await (await import('./release.ts')).releaseStatusCommand(opts, cio);
     });
 
-  const config = program.command('config').description('the config file');
+  const config = topCommand(program, 'config');
   config
     .command('schema')
     .description('print the config file\'s JSON Schema, for editors: npx flp-monitor config schema > flp-monitor.schema.json')
@@ -139,7 +118,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       code = (await import('./config.ts')).configSchemaCommand(cio);
     });
 
-  const notify = program.command('notify').description('the pages flp-monitor sends (README "Notifications")');
+  const notify = topCommand(program, 'notify');
   notify
     .command('test')
     .description('send a test page through each configured channel and say what each answered; exit 1 when one failed')
@@ -161,7 +140,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
   // Maintenance windows at run time (lib/cli/window.ts).
   const windowSourceOption = () => new Option('--source <source>', 'local: <store.dir>/windows.json; aws: state/<environment>/windows.json in the artifacts bucket').choices(['local', 'aws']).default('local');
   const bucketOption = () => new Option('--bucket <name>', 'with --source aws: the artifacts bucket (default $FLP_ARTIFACTS_BUCKET; the stack output ArtifactsBucketName)');
-  const windowCmd = program.command('window').description('maintenance windows set at run time: while one is open, pages are held back (README "Maintenance windows")');
+  const windowCmd = topCommand(program, 'window');
   windowCmd
     .command('add')
     .description('add a window: --start ISO|now|+30m --end ISO|+90m|+3h (from --start) --reason TEXT')
@@ -208,7 +187,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       code = await (await import('./window.ts')).windowRemoveCommand(id, opts, cio);
     });
 
-  const sandbox = program.command('sandbox').description('the bundled reference FLP target');
+  const sandbox = topCommand(program, 'sandbox');
   sandbox
     .command('start')
     .description('run the sandbox in the foreground on the ports the config names')
