@@ -119,14 +119,21 @@ async function ensurePeer(log: (line: string) => void): Promise<{ installedNow: 
   try {
     await promisify(execFile)('npm', INSTALL_ARGS, {
       cwd: ROOT,
-      env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+      // Under `npm run -s bench` npm's loglevel "silent" is inherited: ask for the errors back, for the reason.
+      env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1', npm_config_loglevel: 'error' },
       timeout: INSTALL_TIMEOUT_MS,
       killSignal: 'SIGKILL',
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (err) {
     const e = err as Error & { stderr?: string; code?: unknown };
-    throw new Error(`npm install failed (${String(e.code ?? e.message)}): ${tail(e.stderr ?? e.message, 4)}`);
+    // npm's own summary: its error code and message, not the stack or the log file's name.
+    const said = (e.stderr ?? '')
+      .split('\n')
+      .filter((l) => /^npm error (code |.*(Error|reason|not found|404|ETARGET))/.test(l) && !/^npm error\s+at /.test(l))
+      .slice(0, 3)
+      .map((l) => l.replace(/^npm error /, ''));
+    throw new Error(`npm install exited with ${String(e.code ?? e.message)}: ${said.join('; ') || tail(e.stderr || e.message, 3) || 'no output'}`);
   }
   const got = installedPeerVersion();
   if (got !== pinned) throw new Error(`npm install finished but ${PEER_PACKAGE} ${got ?? 'is absent'} (wanted ${pinned})`);
