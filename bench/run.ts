@@ -30,11 +30,12 @@ import { falseAlarms } from './false-alarms.ts';
 import { fanout } from './fanout.ts';
 import { journeyOverhead } from './journey-overhead.ts';
 import { memory } from './memory.ts';
+import { peerElastic } from './peer-elastic.ts';
 import { progress, type BenchModule, type Figure } from './support.ts';
 import { warmCold } from './warm-cold.ts';
 
 /** In this order: the pure computations first, the browser-heavy ones last. */
-export const MODULES: BenchModule[] = [cost, detection, falseAlarms, bundles, cliStart, fanout, journeyOverhead, warmCold, memory];
+export const MODULES: BenchModule[] = [cost, detection, falseAlarms, bundles, cliStart, fanout, journeyOverhead, warmCold, memory, peerElastic];
 
 /** The bench stops itself after this long, whatever hangs. */
 const WATCHDOG_MS = 20 * 60_000;
