@@ -205,7 +205,7 @@ export interface RefusedShare {
   meanPercent: number | null;
   /** The largest reading (from CloudWatch: the largest period average), in percent. */
   worstPercent: number | null;
-  /** When the worst reading was taken (the start of its period from CloudWatch). */
+  /** When the worst reading was taken (the start of its period from CloudWatch); null when nothing was ever refused. */
   worstAt: number | null;
 }
 
@@ -645,7 +645,7 @@ function refusedShare(points: readonly MetricPoint[], counted: readonly Span[]):
     samples: Math.round(weight),
     meanPercent: inCounted.reduce((sum, p) => sum + p.value * p.samples, 0) / weight,
     worstPercent: worst.value,
-    worstAt: Date.parse(worst.timestamp),
+    worstAt: worst.value > 0 ? Date.parse(worst.timestamp) : null,
   };
 }
 
