@@ -12,7 +12,7 @@
  * dashboards and SLA reports can mark it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { rank, rootClass } from '../core/classify.ts';
+import { ownerOf, rank, rootClass } from '../core/classify.ts';
 import type { Config } from '../core/config.ts';
 import { systemClock, type Clock } from '../core/context.ts';
 import type { HistorySource, MetricPoint } from '../adapters/history.ts';
@@ -350,6 +350,18 @@ function releaseChecks(config: Config, version: string, runs: readonly RunReport
 }
 
 
+/**
+ * What a probe check expects: every run passing; for an LPS profile's checks (contract v2), in
+ * words naming the vendor, so a failed row says whose launch it was.
+ */
+function expectedOf(config: Config, probe: string): string {
+  const launch = config.lps.profiles.find((p) => PROBE_IDS.launch(p.system) === probe);
+  if (launch) return `FLP accepts ${launch.vendor}'s certified ${launch.style} launch every run`;
+  const real = config.lps.profiles.find((p) => PROBE_IDS.lps(p.system) === probe);
+  if (real) return `${real.vendor}'s real launches refused ≤ ${config.lps.maxRejectedPercent} % every run`;
+  return 'passes every run';
+}
+
 function probeChecks(config: Config, runs: readonly RunReport[]): CanaryCheck[] {
   const n = runs.length;
   const byProbe = new Map<string, ClassifiedResult[]>();
@@ -359,24 +371,34 @@ function probeChecks(config: Config, runs: readonly RunReport[]): CanaryCheck[] 
       if (x.kind === 'release') continue;
       byProbe.set(x.probe, [...(byProbe.get(x.probe) ?? []), x]);
     }
-  const probes = [...byProbe.keys()].sort((a, b) => {
-    const ka = KIND_ORDER.indexOf(byProbe.get(a)![0]!.kind);
-    const kb = KIND_ORDER.indexOf(byProbe.get(b)![0]!.kind);
-    return ka - kb || a.localeCompare(b);
-  });
-  return probes.map((probe) => {
-    const outcomes = byProbe.get(probe)!;
+  const kindOf = new Map([...byProbe].map(([probe, outcomes]) => [probe, outcomes[0]!.kind]));
+  // Every profile's launch is checked: a profile no run checked gets its row too, and fails (below).
+  for (const p of config.lps.profiles) {
+    if (!kindOf.has(PROBE_IDS.launch(p.system))) kindOf.set(PROBE_IDS.launch(p.system), 'launch');
+    if (!kindOf.has(PROBE_IDS.lps(p.system))) kindOf.set(PROBE_IDS.lps(p.system), 'lps');
+  }
+  const probes = [...kindOf.keys()].sort((a, b) => KIND_ORDER.indexOf(kindOf.get(a)!) - KIND_ORDER.indexOf(kindOf.get(b)!) || a.localeCompare(b));
+  return probes.map((probe): CanaryCheck => {
+    const outcomes = byProbe.get(probe) ?? [];
     const failed = outcomes.filter((x) => !x.ok);
-    const row = { kind: 'probe' as const, check: `probe ${probe}`, expected: 'passes every run' };
+    const row = { kind: 'probe' as const, check: `probe ${probe}`, expected: expectedOf(config, probe) };
+    if (!outcomes.length) {
+      // The canary would pass a release it never launched with this vendor's profile: the monitor's failure.
+      return { ...row, observed: `no result in ${countOf(0, n)}: the monitor did not check it`, result: 'fail', class: 'monitor', owner: config.owners.monitor };
+    }
     // Of the runs it was part of: a release verification runs the journey on each node in its first run only.
     const ran = Math.min(n, outcomes.length);
     if (!failed.length) {
       const retried = outcomes.filter((x) => x.attempts > 1).length;
-      return { ...row, observed: `passed ${countOf(outcomes.length, ran)}${retried ? ` (${retried} on retry)` : ''}`, result: 'pass', class: null, owner: null };
+      // Real launches not judged (statistics unavailable, malformed, or the system missing) pass, and say so.
+      const unknown = outcomes.filter((x) => x.observations.statsUnknown);
+      const note = unknown.length ? `; launch statistics unknown in ${unknown.length}: ${unknown.at(-1)!.observations.statsUnknown}` : '';
+      return { ...row, observed: `passed ${countOf(outcomes.length, ran)}${retried ? ` (${retried} on retry)` : ''}${note}`, result: 'pass', class: null, owner: null };
     }
     const cls = rootClass(failed.map((x) => x.class ?? 'monitor')) ?? 'monitor';
     const example = failed.filter((x) => x.class === cls).at(-1)!;
-    return { ...row, observed: `failed ${countOf(failed.length, ran)}: ${example.summary}`, result: 'fail', class: cls, owner: config.owners[cls] };
+    // `lps` is the vendor's its evidence names (lib/core/classify.ts ownerOf), not a class owner's.
+    return { ...row, observed: `failed ${countOf(failed.length, ran)}: ${example.summary}`, result: 'fail', class: cls, owner: ownerOf(example, cls, config.owners) };
   });
 }
 

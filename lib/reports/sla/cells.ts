@@ -68,6 +68,11 @@ export type Outcomes =
       success: readonly (readonly MetricPoint[])[];
       /** FailureCount points per class, in FAILURE_CLASSES order. */
       failures: readonly (readonly MetricPoint[])[];
+      /**
+       * Per service, in service order: its own FailureCount per class (the `Probe` dimension the
+       * `lps:<system>` results publish), in FAILURE_CLASSES order, or null to use `failures`.
+       */
+      probeFailures?: readonly ((readonly (readonly MetricPoint[])[]) | null)[];
     };
 
 interface Run {
@@ -82,13 +87,29 @@ interface Run {
 export function serviceCells(outcomes: Outcomes, services: readonly SlaService[], config: Config, from: number, to: number): Cell[][] {
   if (outcomes.kind === 'runs') {
     const runs = runsByService(outcomes.results, config);
-    const cells = services.map((s) => intervalCells(runs.get(s.id) ?? [], s.intervalSeconds * 1000, from, to));
+    const cells = services.map((s) => withVendor(s, intervalCells(runs.get(s.id) ?? [], s.intervalSeconds * 1000, from, to)));
     // Only runs carry the text and timing to tie a journey failure to another service's.
     attributeToRootCause(services, cells, config.owners);
     return cells;
   }
   const byClass = new Map(FAILURE_CLASSES.map((c, i) => [c, outcomes.failures[i]!]));
-  return services.map((s, i) => periodCells(outcomes.success[i]!, byClass, s, outcomes.periodSeconds * 1000, from, to, config.owners));
+  return services.map((s, i) => {
+    const own = outcomes.probeFailures?.[i];
+    const counts = own ? new Map(FAILURE_CLASSES.map((c, k) => [c, own[k]!])) : byClass;
+    return withVendor(s, periodCells(outcomes.success[i]!, counts, s, outcomes.periodSeconds * 1000, from, to, config.owners));
+  });
+}
+
+/**
+ * An `lps` failure is its vendor's (lib/core/classify.ts ownerOf): in a service of an LPS
+ * profile it is charged to that profile's vendor, never to a class owner. Changes the cells in
+ * place.
+ */
+function withVendor(service: SlaService, cells: Cell[]): Cell[] {
+  const vendor = service.profile?.vendor;
+  if (!vendor) return cells;
+  for (const cell of cells) for (const f of cell.failures) if (f.class === 'lps') f.owner = vendor;
+  return cells;
 }
 
 /** Cells and counted time → each cell with its shares and its counted time. */
@@ -155,10 +176,14 @@ function fillFromDoubledNeighbours(slots: Run[][], first: number, intervalMs: nu
 
 /** The classes a failed probe of this kind can be given (lib/core/classify.ts). */
 const PLAUSIBLE: Record<ServiceKind, readonly FailureClass[]> = {
-  journey: FAILURE_CLASSES,
+  // The journey launches with a certified profile: its failures are never a vendor's `lps`.
+  journey: FAILURE_CLASSES.filter((c) => c !== 'lps'),
   lb: ['infrastructure', 'application', 'monitor'],
   node: ['infrastructure', 'application', 'monitor'],
   sync: ['sync', 'infrastructure', 'monitor'],
+  launch: ['infrastructure', 'application', 'monitor'],
+  // Counted from its own FailureCount (Probe = lps:<system>): `lps`, or FLP refusing (`application`).
+  lps: ['lps', 'application', 'monitor'],
 };
 
 /**
@@ -250,7 +275,9 @@ function spreadExcessRuns(cells: Cell[]): void {
 function attributeToRootCause(services: readonly SlaService[], cells: readonly Cell[][], owners: Record<FailureClass, string>): void {
   const journey = services.findIndex((s) => s.kind === 'journey');
   if (journey < 0) return;
-  const others = services.map((s, i) => ({ service: s, cells: cells[i]! })).filter((_, i) => i !== journey);
+  // A system's real launches are not on the journey's path (it launches with a certified profile,
+  // checked as `launch:<system>`): refused clinics' launches are never a journey failure's cause.
+  const others = services.map((s, i) => ({ service: s, cells: cells[i]! })).filter((x, i) => i !== journey && x.service.kind !== 'lps');
   for (const cell of cells[journey]!) {
     if (!cell.failed) continue;
     let best: { service: SlaService; failure: Failure } | null = null;

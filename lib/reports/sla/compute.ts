@@ -33,7 +33,7 @@
  * attributed to owners (owner-downtime.ts) → the windows' rows → latency and lag percentiles →
  * the report.
  */
-import type { Config } from '../../core/config.ts';
+import type { Config, LaunchStyle } from '../../core/config.ts';
 import type { RuntimeWindow } from '../../core/windows.ts';
 import type { HistorySource, MetricPoint, MetricQuery } from '../../adapters/history.ts';
 import { DIMENSIONS, METRICS } from '../../core/metric-names.ts';
@@ -44,7 +44,7 @@ import { maximum, percentile, type Weighted } from '../stats.ts';
 import { measureCells, serviceCells, type MeasuredCell, type Outcomes, type Shares } from './cells.ts';
 import { serviceIncidents, type SlaIncident } from './incidents.ts';
 import { downtimeByOwner, type OwnerDowntime } from './owner-downtime.ts';
-import { overrunSegments, windowOverrun, withOverruns } from './overruns.ts';
+import { chargedSpans, overrunSegments, windowOverrun, withOverruns, type OverrunSegment } from './overruns.ts';
 import { slaServices, type SlaService } from './services.ts';
 import { reportWindows, type HandSetWindow, type SlaWindow, type WindowSource } from './windows.ts';
 import {
@@ -192,7 +192,66 @@ export interface SlaReport {
   releases: ReportRelease[];
   /** `runs`: each probe run (local store); `periods`: aggregated points of `periodSeconds` (CloudWatch). */
   resolution: { kind: 'runs' } | { kind: 'periods'; periodSeconds: number };
+  /** The LPS vendors' section (contract v2); null for a config without `lps.profiles`. */
+  lps: LpsReport | null;
   notes: string[];
+}
+
+/** The refused share of one system's real launches over counted time, from `LaunchRejectedPercent`. */
+export interface RefusedShare {
+  /** Readings behind the figures (runs whose statistics were known; from CloudWatch, SampleCount). */
+  samples: number;
+  /** The mean of the readings, in percent; null without readings. */
+  meanPercent: number | null;
+  /** The largest reading (from CloudWatch: the largest period average), in percent. */
+  worstPercent: number | null;
+  /** When the worst reading was taken (the start of its period from CloudWatch); null when nothing was ever refused. */
+  worstAt: number | null;
+}
+
+/** One LPS system of a vendor: its certified launch, its real launches, and the `lps` downtime charged to the vendor. */
+export interface VendorSystem {
+  system: string;
+  style: LaunchStyle;
+  /** The certified launch (`launch:<system>`), as the services table has it. */
+  launch: ServiceAvailability;
+  /** The real launches (`lps:<system>`), as the services table has it: down while refused beyond the threshold. */
+  real: ServiceAvailability;
+  refused: RefusedShare;
+  /** Counted down time of class `lps` of this system, the vendor's. */
+  lpsDowntimeMs: number;
+  /** Incidents of `lps:<system>` with counted downtime whose class is `lps`. */
+  lpsIncidents: number;
+}
+
+/** One vendor: its systems and the `lps` downtime charged to it (overlaps across its systems counted once). */
+export interface VendorFigures {
+  vendor: string;
+  systems: VendorSystem[];
+  lpsDowntimeMs: number;
+  lpsIncidents: number;
+}
+
+/** A stretch in which the launch statistics could not be judged (LaunchStatsUnknown 1 in every run or period of it). */
+export interface StatsUnknownStretch {
+  start: number;
+  end: number;
+  /** Its time inside counted time. */
+  countedMs: number;
+}
+
+/** The LPS vendors' section: what KiAP brings to its meetings with the vendors. */
+export interface LpsReport {
+  statsMinutes: number;
+  maxRejectedPercent: number;
+  minLaunches: number;
+  /** In config order of each vendor's first profile. */
+  vendors: VendorFigures[];
+  /** Incidents of the LPS checks (`launch:<system>`, `lps:<system>`) with counted downtime, oldest first. */
+  incidents: SlaIncident[];
+  statsUnknown: StatsUnknownStretch[];
+  /** Counted time in which the statistics were unknown (the stretches' countedMs added up). */
+  statsUnknownMs: number;
 }
 
 /** What `computeSla` reads, over which range. */
@@ -250,6 +309,7 @@ export async function computeSla(options: ComputeOptions): Promise<SlaReport> {
     syncLag: syncLag(config, series.lags, time.counted),
     releases: releaseRows(series.releases, config.environment),
     resolution: series.outcomes.kind === 'runs' ? { kind: 'runs' } : { kind: 'periods', periodSeconds: series.outcomes.periodSeconds },
+    lps: lpsReport(config, services, measured, incidents, overruns, series, time.counted, period),
     notes: [...reportNotes(config, period, series.outcomes), ...windowNotes(handSet.error)],
   };
 }
@@ -312,6 +372,10 @@ interface Series {
   /** SyncLag points, per sync source in config order. */
   lags: MetricPoint[][];
   releases: ReleaseRecord[];
+  /** LaunchRejectedPercent points, per LPS profile in config order. */
+  rejected: MetricPoint[][];
+  /** LaunchStatsUnknown points (one per `lps:<system>` result). */
+  statsUnknown: MetricPoint[];
 }
 
 /** The period, widened to whole hours and a margin, so intervals and periods that straddle its ends are read whole. */
@@ -338,11 +402,36 @@ async function readSeries(options: ComputeOptions, services: readonly SlaService
   const successP = results ? null : Promise.all(services.map((s) => metric(METRICS.success.name, { ...env, [DIMENSIONS.probe]: s.id })));
   const failuresP = results ? null : Promise.all(FAILURE_CLASSES.map((c) => metric(METRICS.failures.name, { ...env, [DIMENSIONS.failureClass]: c })));
   const releasesP = history.releases ? history.releases({ from: new Date(period.from), to: new Date(period.to) }) : Promise.resolve([]);
-  const [steps, lags, success, failures, releases] = await Promise.all([stepsP, lagP, successP, failuresP, releasesP]);
+  // The LPS profiles' figures, asked only when there are profiles: a config without them reads what it always did.
+  const profiles = config.lps.profiles;
+  const rejectedP = Promise.all(profiles.map((p) => metric(METRICS.launchRejectedPercent.name, { ...env, [DIMENSIONS.system]: p.system })));
+  const unknownP = profiles.length ? metric(METRICS.launchStatsUnknown.name, env) : Promise.resolve([]);
+  // Each system's real launches publish their own FailureCount (Probe = lps:<system>): the class of an
+  // `lps:<system>` period is taken from those, not from every probe's.
+  const probeFailuresP =
+    results || !profiles.length
+      ? null
+      : Promise.all(
+          services.map((s) =>
+            s.kind === 'lps'
+              ? Promise.all(FAILURE_CLASSES.map((c) => metric(METRICS.failures.name, { ...env, [DIMENSIONS.probe]: s.id, [DIMENSIONS.failureClass]: c })))
+              : null,
+          ),
+        );
+  const [steps, lags, success, failures, releases, rejected, statsUnknown, probeFailures] = await Promise.all([
+    stepsP,
+    lagP,
+    successP,
+    failuresP,
+    releasesP,
+    rejectedP,
+    unknownP,
+    probeFailuresP,
+  ]);
   const outcomes: Outcomes = results
     ? { kind: 'runs', results }
-    : { kind: 'periods', periodSeconds: periodSeconds!, success: success!, failures: failures! };
-  return { outcomes, steps, lags, releases };
+    : { kind: 'periods', periodSeconds: periodSeconds!, success: success!, failures: failures!, ...(probeFailures ? { probeFailures } : {}) };
+  return { outcomes, steps, lags, releases, rejected, statsUnknown };
 }
 
 /** A service's tally over counted time, with its runs and failed runs in counted time (unrounded). */
@@ -493,6 +582,94 @@ function syncLag(config: Config, lags: readonly MetricPoint[][], counted: readon
     const w = weightedInCounted(lags[i]!, counted);
     return { source: s.source, samples: Math.round(weightOf(w)), maxSeconds: maximum(w), p95Seconds: percentile(w, 95) };
   });
+}
+
+/** The LPS vendors' section from the profiles' services, their cells and incidents, and the statistics' metrics; null without profiles. */
+function lpsReport(
+  config: Config,
+  services: readonly SlaService[],
+  measured: readonly (readonly MeasuredCell[])[],
+  incidents: readonly SlaIncident[],
+  overruns: readonly (readonly OverrunSegment[])[],
+  series: Series,
+  counted: readonly Span[],
+  period: ReportPeriod,
+): LpsReport | null {
+  const { profiles, statsMinutes, maxRejectedPercent, minLaunches } = config.lps;
+  if (!profiles.length) return null;
+  const countedMs = total(counted);
+  const rowOf = (id: string) => {
+    const i = services.findIndex((s) => s.id === id);
+    return { i, row: availabilityRow(services[i]!, tallyOf(measured[i]!, countedMs), incidents) };
+  };
+  // The down time of class `lps` of one service, as owner-downtime.ts lays it out (overruns included: `lps` stays the vendor's).
+  const lpsSpans = (i: number): Span[] =>
+    measured[i]!.flatMap(({ cell, share }) => (cell.failed > 0 ? chargedSpans(cell, share, counted, overruns[i] ?? []).filter((c) => c.class === 'lps').flatMap((c) => c.spans) : []));
+  const vendors: (VendorFigures & { spans: Span[] })[] = [];
+  profiles.forEach((p, k) => {
+    const launch = rowOf(PROBE_IDS.launch(p.system));
+    const real = rowOf(PROBE_IDS.lps(p.system));
+    const spans = normalise(lpsSpans(real.i));
+    const lpsIncidents = incidents.filter((x) => x.service === real.row.id && x.class === 'lps' && x.downtimeMs > 0).length;
+    const system: VendorSystem = { system: p.system, style: p.style, launch: launch.row, real: real.row, refused: refusedShare(series.rejected[k]!, counted), lpsDowntimeMs: total(spans), lpsIncidents };
+    const vendor = vendors.find((v) => v.vendor === p.vendor) ?? (vendors[vendors.push({ vendor: p.vendor, systems: [], lpsDowntimeMs: 0, lpsIncidents: 0, spans: [] }) - 1]!);
+    vendor.systems.push(system);
+    vendor.spans.push(...spans);
+    vendor.lpsIncidents += lpsIncidents;
+  });
+  const ids = new Set(services.filter((s) => s.profile).map((s) => s.id));
+  const nodesMs = services.find((s) => s.kind === 'lps')!.intervalSeconds * 1000;
+  const cellMs = series.outcomes.kind === 'periods' ? Math.ceil(Math.max(nodesMs, series.outcomes.periodSeconds * 1000) / (series.outcomes.periodSeconds * 1000)) * series.outcomes.periodSeconds * 1000 : nodesMs;
+  const statsUnknown = unknownStretches(series.statsUnknown, cellMs, period.from, period.to, counted);
+  return {
+    statsMinutes,
+    maxRejectedPercent,
+    minLaunches,
+    vendors: vendors.map(({ spans, ...v }) => ({ ...v, lpsDowntimeMs: total(normalise(spans)) })),
+    incidents: incidents.filter((x) => ids.has(x.service) && x.downtimeMs > 0),
+    statsUnknown,
+    statsUnknownMs: statsUnknown.reduce((sum, x) => sum + x.countedMs, 0),
+  };
+}
+
+/** LaunchRejectedPercent points → the mean and worst refused share over counted time. */
+function refusedShare(points: readonly MetricPoint[], counted: readonly Span[]): RefusedShare {
+  const inCounted = points.filter((p) => {
+    const t = Date.parse(p.timestamp);
+    return overlap(counted, t, t + 1) > 0;
+  });
+  const weight = inCounted.reduce((sum, p) => sum + p.samples, 0);
+  if (!inCounted.length || weight <= 0) return { samples: Math.round(weight), meanPercent: null, worstPercent: null, worstAt: null };
+  const worst = inCounted.reduce((a, b) => (b.value > a.value ? b : a));
+  return {
+    samples: Math.round(weight),
+    meanPercent: inCounted.reduce((sum, p) => sum + p.value * p.samples, 0) / weight,
+    worstPercent: worst.value,
+    worstAt: worst.value > 0 ? Date.parse(worst.timestamp) : null,
+  };
+}
+
+/**
+ * LaunchStatsUnknown points → the stretches in which the statistics were unknown: cells of one
+ * nodes interval (from CloudWatch, whole periods) in which any run reported 1 (the statistics
+ * unavailable, or a system missing from them), consecutive ones merged, cut to the period.
+ */
+function unknownStretches(points: readonly MetricPoint[], cellMs: number, from: number, to: number, counted: readonly Span[]): StatsUnknownStretch[] {
+  const unknown = new Set<number>();
+  for (const p of points) {
+    const t = Date.parse(p.timestamp);
+    if (t >= from && t < to && p.value > 0) unknown.add(Math.floor(t / cellMs));
+  }
+  const out: StatsUnknownStretch[] = [];
+  for (const i of [...unknown].sort((a, b) => a - b)) {
+    const start = Math.max(from, i * cellMs);
+    const end = Math.min(to, (i + 1) * cellMs);
+    const last = out.at(-1);
+    if (last && last.end === start) last.end = end;
+    else out.push({ start, end, countedMs: 0 });
+  }
+  for (const x of out) x.countedMs = overlap(counted, x.start, x.end);
+  return out;
 }
 
 /** The config, period and outcomes → what a reader must know to read the figures right, in report order. */

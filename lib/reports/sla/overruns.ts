@@ -15,6 +15,7 @@
  * cut there into two pieces, each laid out on its own, so whole-cell failures (every run of
  * the local store) are charged to the minute.
  */
+import type { FailureClass } from '../../core/result.ts';
 import type { Cell, MeasuredCell, Shares } from './cells.ts';
 import { incidentStretches, type SlaIncident } from './incidents.ts';
 import type { SlaService } from './services.ts';
@@ -43,6 +44,8 @@ export interface ChargedSpans {
   spans: Span[];
   /** The overrun it belongs to; null when charged by class. */
   overrun: OverrunSegment | null;
+  /** The failures' class when charged by class; null inside an overrun. */
+  class: FailureClass | null;
 }
 
 /** Windows that can overrun: planned, with a planned end, not closed early. */
@@ -90,7 +93,9 @@ export function overrunSegments(services: readonly SlaService[], measured: reado
  * boundaries; in a piece inside an overrun the down share is charged to the window's owner, in
  * any other piece it is split among the failures by the runs each stands for, laid end to end
  * from the piece's start (so owners of one cell never overlap); all cut to counted time.
- * Pieces whose down time lies wholly outside counted time are left out.
+ * An `lps` failure stays its vendor's even inside an overrun: clinics' LPS sending what FLP
+ * refuses is no part of anyone's maintenance. Pieces whose down time lies wholly outside
+ * counted time are left out.
  */
 export function chargedSpans(cell: Cell, share: Shares, counted: readonly Span[], segments: readonly OverrunSegment[]): ChargedSpans[] {
   const cuts = [cell.start, cell.end];
@@ -101,9 +106,9 @@ export function chargedSpans(cell: Cell, share: Shares, counted: readonly Span[]
     const a = points[k]!;
     const b = points[k + 1]!;
     const overrun = segments.find((s) => s.start <= a && b <= s.end) ?? null;
-    if (overrun) {
+    if (overrun && !cell.failures.some((f) => f.class === 'lps')) {
       const spans = intersect(counted, [{ start: a, end: a + (b - a) * share.down }]);
-      if (spans.length) out.push({ owner: overrun.owner, spans, overrun });
+      if (spans.length) out.push({ owner: overrun.owner, spans, overrun, class: null });
       continue;
     }
     let offset = a;
@@ -111,7 +116,9 @@ export function chargedSpans(cell: Cell, share: Shares, counted: readonly Span[]
       const length = ((b - a) * share.down * f.runs) / cell.failed;
       const spans = intersect(counted, [{ start: offset, end: offset + length }]);
       offset += length;
-      if (spans.length) out.push({ owner: f.owner, spans, overrun: null });
+      if (!spans.length) continue;
+      if (overrun && f.class !== 'lps') out.push({ owner: overrun.owner, spans, overrun, class: null });
+      else out.push({ owner: f.owner, spans, overrun: null, class: f.class });
     }
   }
   return out;

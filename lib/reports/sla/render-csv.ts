@@ -126,6 +126,42 @@ export function renderCsv(report: SlaReport): string {
       ['time', 'version', 'canary', 'verdict'],
       report.releases.map((r) => [isoLocal(r.at), text(r.version), r.verdict, text(r.summary)]),
     );
+  if (report.lps) {
+    const lps = report.lps;
+    const share = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000);
+    section(
+      'vendor',
+      ['vendor', 'system', 'style', 'launch_availability_pct', 'launch_unmeasured_pct', 'launch_down_min', 'real_availability_pct', 'refused_mean_pct', 'refused_worst_pct', 'refused_worst_at', 'refused_samples', 'lps_incidents', 'lps_down_min', 'vendor_lps_down_min'],
+      lps.vendors.flatMap((v) =>
+        v.systems.map((s) => [
+          text(v.vendor),
+          s.system,
+          s.style,
+          pctNumber(s.launch.availabilityPercent),
+          pctNumber(s.launch.unmeasuredPercent),
+          minutes(s.launch.downMs),
+          pctNumber(s.real.availabilityPercent),
+          share(s.refused.meanPercent),
+          share(s.refused.worstPercent),
+          s.refused.worstAt === null ? null : isoLocal(s.refused.worstAt),
+          s.refused.samples,
+          s.lpsIncidents,
+          minutes(s.lpsDowntimeMs),
+          minutes(v.lpsDowntimeMs),
+        ]),
+      ),
+    );
+    section(
+      'vendor_incident',
+      ['service', 'start', 'end', 'downtime_min', 'class', 'owner', 'evidence'],
+      lps.incidents.map((i) => [i.service, isoLocal(i.start), isoLocal(i.end), minutes(i.downtimeMs), i.class ?? 'unknown', text(i.owner), text(i.summary)]),
+    );
+    section(
+      'launch_stats_unknown',
+      ['start', 'end', 'counted_min'],
+      lps.statsUnknown.map((x) => [isoLocal(x.start), isoLocal(x.end), minutes(x.countedMs)]),
+    );
+  }
   section('definition', ['text'], [...definition(report), ...report.notes].map((p) => [p]));
   return `\uFEFF${rows.map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
 }

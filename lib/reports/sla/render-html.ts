@@ -8,7 +8,7 @@ import type { FailureClass } from '../../core/result.ts';
 import type { SlaReport } from './compute.ts';
 import { localParts } from '../../core/maintenance.ts';
 import { showLocal } from './time.ts';
-import { actualEndText, definition, duration, headlineOf, hours, labelOf, meetsTarget, overranText, overrunText, pct, periodText, serviceHoursText } from './words.ts';
+import { actualEndText, definition, duration, headlineOf, hours, labelOf, lpsIntro, meetsTarget, overranText, overrunText, pct, periodText, refusedText, serviceHoursText, statsUnknownText } from './words.ts';
 
 const CLASS_COLOURS: Record<FailureClass | 'unknown', string> = {
   infrastructure: '#c0392b',
@@ -98,6 +98,7 @@ export function renderHtml(report: SlaReport): string {
       outside ? `<p class="note">${outside} further failure stretch${outside === 1 ? '' : 'es'} lay wholly in maintenance or outside service hours and ${outside === 1 ? 'is' : 'are'} not counted (drawn hollow on the timeline).</p>` : ''
     }</section>`,
     `<section><h2>Downtime by owner</h2>${ownersTable(report)}</section>`,
+    ...(report.lps ? [lpsSection(report.lps, report)] : []),
     `<section><h2>Latency per journey step</h2>${latencyChart(report)}${latencyTable(report)}</section>`,
     `<section><h2>Sync lag per source</h2>${syncTable(report)}</section>`,
     `<section><h2>Maintenance windows</h2>${maintenanceTable(report)}</section>`,
@@ -184,6 +185,52 @@ function ownersTable(report: SlaReport): string {
     'No downtime in counted time.',
     'owners',
   );
+}
+
+/** The LPS vendors' section (contract v2), only for a config with launch profiles. */
+function lpsSection(lps: NonNullable<SlaReport['lps']>, report: SlaReport): string {
+  const vendors = lps.vendors
+    .map(
+      (v) =>
+        `<h3>${esc(v.vendor)}</h3>${table(
+          [
+            { text: 'system' },
+            { text: 'style' },
+            { text: 'certified launch', num: true },
+            { text: 'unmeasured', num: true },
+            { text: 'launch down', num: true },
+            { text: 'refused: mean', num: true },
+            { text: 'refused: worst', num: true },
+            { text: 'worst at' },
+            { text: 'lps incidents', num: true },
+            { text: 'lps downtime', num: true },
+          ],
+          v.systems.map((s) => [
+            word(s.system),
+            word(s.style),
+            num(pct(s.launch.availabilityPercent)),
+            num(pct(s.launch.unmeasuredPercent)),
+            num(duration(s.launch.downMs)),
+            num(refusedText(s.refused.meanPercent)),
+            num(refusedText(s.refused.worstPercent)),
+            s.refused.worstAt === null ? t('–') : time(s.refused.worstAt),
+            num(String(s.lpsIncidents)),
+            num(duration(s.lpsDowntimeMs)),
+          ]),
+          'No systems.',
+          'vendor',
+        )}<p>${esc(`lps downtime charged to ${v.vendor}: ${duration(v.lpsDowntimeMs)} in ${v.lpsIncidents} incident${v.lpsIncidents === 1 ? '' : 's'}.`)}</p>`,
+    )
+    .join('');
+  const unknown = lps.statsUnknown.length
+    ? table(
+        [{ text: 'start' }, { text: 'end' }, { text: 'counted', num: true }],
+        lps.statsUnknown.map((x) => [time(x.start), time(x.end), num(duration(x.countedMs))]),
+        'None.',
+        'stats-unknown',
+      )
+    : '';
+  return `<section class="vendors"><h2>LPS vendors</h2><p>${esc(lpsIntro(lps))}</p>${vendors}<h3>Incidents of the LPS checks</h3>${incidentsTable(report, lps.incidents)}<h3>Launch statistics unknown</h3><p>${esc(statsUnknownText(lps))}</p>${unknown}</section>`;
 }
 
 function latencyTable(report: SlaReport): string {

@@ -103,8 +103,36 @@ export function reportDocument(report: SlaReport) {
       services: Object.fromEntries(Object.entries(d.services).map(([k, v]) => [k, tally(v)])),
     })),
     resolution: report.resolution,
+    // Only with launch profiles: a config without them gets the document it always did.
+    ...(report.lps ? { lps: lpsDocument(report.lps) } : {}),
     definition: definition(report),
     notes: report.notes,
+  };
+}
+
+function lpsDocument(lps: NonNullable<SlaReport['lps']>) {
+  const pct1 = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000);
+  return {
+    statsMinutes: lps.statsMinutes,
+    maxRejectedPercent: lps.maxRejectedPercent,
+    minLaunches: lps.minLaunches,
+    vendors: lps.vendors.map((v) => ({
+      vendor: v.vendor,
+      lpsDowntimeMs: round(v.lpsDowntimeMs),
+      lpsIncidents: v.lpsIncidents,
+      systems: v.systems.map((s) => ({
+        system: s.system,
+        style: s.style,
+        launch: { service: s.launch.id, availabilityPercent: pctNumber(s.launch.availabilityPercent), unmeasuredPercent: pctNumber(s.launch.unmeasuredPercent), downMs: round(s.launch.downMs), runs: s.launch.runs, failedRuns: s.launch.failedRuns, incidents: s.launch.incidents },
+        real: { service: s.real.id, availabilityPercent: pctNumber(s.real.availabilityPercent), unmeasuredPercent: pctNumber(s.real.unmeasuredPercent), downMs: round(s.real.downMs), runs: s.real.runs, failedRuns: s.real.failedRuns, incidents: s.real.incidents },
+        refused: { samples: s.refused.samples, meanPercent: pct1(s.refused.meanPercent), worstPercent: pct1(s.refused.worstPercent), worstAt: s.refused.worstAt === null ? null : isoLocal(s.refused.worstAt) },
+        lpsDowntimeMs: round(s.lpsDowntimeMs),
+        lpsIncidents: s.lpsIncidents,
+      })),
+    })),
+    incidents: lps.incidents.map((i) => ({ service: i.service, start: isoLocal(i.start), end: isoLocal(i.end), downtimeMs: round(i.downtimeMs), class: i.class, owner: i.owner, summary: i.summary })),
+    statsUnknown: lps.statsUnknown.map((x) => ({ start: isoLocal(x.start), end: isoLocal(x.end), countedMs: round(x.countedMs) })),
+    statsUnknownMs: round(lps.statsUnknownMs),
   };
 }
 

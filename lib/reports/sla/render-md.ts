@@ -3,7 +3,7 @@
  */
 import type { SlaReport } from './compute.ts';
 import { showLocal } from './time.ts';
-import { actualEndText, definition, duration, headlineOf, hours, labelOf, meetsTarget, overranText, overrunText, pct, periodText, serviceHoursText } from './words.ts';
+import { actualEndText, definition, duration, headlineOf, hours, labelOf, lpsIntro, meetsTarget, overranText, overrunText, pct, periodText, refusedText, serviceHoursText, statsUnknownText } from './words.ts';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
@@ -71,6 +71,7 @@ export function renderMarkdown(report: SlaReport): string {
       : 'None.',
     ...(outside ? ['', `${outside} further failure stretch${outside === 1 ? '' : 'es'} lay wholly in maintenance or outside service hours and ${outside === 1 ? 'is' : 'are'} not counted.`] : []),
     '',
+    ...lpsSection(report),
     '## Maintenance windows',
     '',
     report.maintenance.length
@@ -129,6 +130,56 @@ export function renderMarkdown(report: SlaReport): string {
     ...report.notes.flatMap((n) => [`> ${n}`, '']),
   ];
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** The LPS vendors' section (contract v2), only for a config with launch profiles: one table per vendor, the incidents of the LPS checks, the statistics' unknown stretches. */
+function lpsSection(report: SlaReport): string[] {
+  const lps = report.lps;
+  if (!lps) return [];
+  const out = ['## LPS vendors', '', lpsIntro(lps), ''];
+  for (const v of lps.vendors) {
+    out.push(
+      `### ${v.vendor}`,
+      '',
+      table(
+        ['system', 'style', 'certified launch', 'unmeasured', 'launch down', 'refused: mean', 'refused: worst', 'worst at', 'lps incidents', 'lps downtime'],
+        v.systems.map((s) => [
+          s.system,
+          s.style,
+          pct(s.launch.availabilityPercent),
+          pct(s.launch.unmeasuredPercent),
+          duration(s.launch.downMs),
+          refusedText(s.refused.meanPercent),
+          refusedText(s.refused.worstPercent),
+          s.refused.worstAt === null ? '–' : showLocal(s.refused.worstAt),
+          String(s.lpsIncidents),
+          duration(s.lpsDowntimeMs),
+        ]),
+        ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r'],
+      ),
+      '',
+      `lps downtime charged to ${v.vendor}: ${duration(v.lpsDowntimeMs)} in ${v.lpsIncidents} incident${v.lpsIncidents === 1 ? '' : 's'}.`,
+      '',
+    );
+  }
+  out.push(
+    '### Incidents of the LPS checks',
+    '',
+    lps.incidents.length
+      ? table(
+          ['start', 'end', 'duration', 'service', 'class', 'owner', 'evidence'],
+          lps.incidents.map((i) => [showLocal(i.start), showLocal(i.end), duration(i.downtimeMs), labelOf(report, i.service), i.class ?? 'unknown', i.owner, i.summary]),
+          ['l', 'l', 'r'],
+        )
+      : 'None.',
+    '',
+    '### Launch statistics unknown',
+    '',
+    statsUnknownText(lps),
+    '',
+  );
+  if (lps.statsUnknown.length) out.push(table(['start', 'end', 'counted'], lps.statsUnknown.map((x) => [showLocal(x.start), showLocal(x.end), duration(x.countedMs)]), ['l', 'l', 'r']), '');
+  return out;
 }
 
 function ms(v: number | null): string {
