@@ -5,7 +5,6 @@
  * launches, and the simulated real launch traffic each vendor's LPS sends.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { FaultName } from './faults.ts';
 
 /** How a vendor's LPS launches FLP (contract v2, "Launch profiles"). */
 export type LaunchStyle = 'query' | 'form' | 'signed';
@@ -43,9 +42,12 @@ export type LaunchRefusalReason = 'missing-parameter' | 'unknown-parameter' | 'u
 
 export type LaunchJudgement = { ok: true; location: string } | { ok: false; status: 400 | 401; reason: LaunchRefusalReason; error: string };
 
-/** The faults judgeLaunch consults (a FaultState will do). */
+/** The faults the launch consults (named here, not imported: faults.ts imports this module). */
+export type LaunchFaultName = 'vendor-rejects' | 'vendor-changed' | 'all-launches-rejected';
+
+/** The faults judgeLaunch and the simulated traffic consult (a FaultState will do). */
 export interface LaunchFaults {
-  has(name: FaultName, target?: { system?: string }): boolean;
+  has(name: LaunchFaultName, target?: { system?: string }): boolean;
 }
 
 /** Lowercase hex HMAC-SHA256 of `parts` joined by `|` (the certified order is clinic, cpr, system, ts). */
