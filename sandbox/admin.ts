@@ -1,6 +1,6 @@
 /**
  * The admin server: switches faults while the sandbox runs and reports its statistics.
- * `GET /faults`, `POST /faults {name, node?, source?, ms?}`, `DELETE /faults`, `GET /stats`.
+ * `GET /faults`, `POST /faults {name, node?, source?, ms?, system?}`, `DELETE /faults`, `GET /stats`.
  * Its requests are not counted in the statistics.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -34,17 +34,19 @@ export function createAdminHandler(target: AdminTarget): (req: IncomingMessage, 
         try {
           body = JSON.parse((await readBody(req)).toString('utf8'));
         } catch {
-          return sendJson(res, 400, { error: 'body must be JSON {"name": "<fault>", "node"?, "source"?, "ms"?}' });
+          return sendJson(res, 400, { error: 'body must be JSON {"name": "<fault>", "node"?, "source"?, "ms"?, "system"?}' });
         }
         if (typeof body !== 'object' || body === null) return sendJson(res, 400, { error: 'body must be a JSON object {"name": "<fault>"}' });
-        const { name, node, source, ms } = body as Record<string, unknown>;
+        const { name, node, source, ms, system } = body as Record<string, unknown>;
         if (node !== undefined && typeof node !== 'string') return sendJson(res, 400, { error: 'node must be a string' });
         if (source !== undefined && typeof source !== 'string') return sendJson(res, 400, { error: 'source must be a string' });
         if (ms !== undefined && typeof ms !== 'number') return sendJson(res, 400, { error: 'ms must be a number' });
+        if (system !== undefined && typeof system !== 'string') return sendJson(res, 400, { error: 'system must be a string (an LPS system)' });
         const params: FaultParams = {};
         if (node !== undefined) params.node = node;
         if (source !== undefined) params.source = source;
         if (ms !== undefined) params.ms = ms;
+        if (system !== undefined) params.system = system;
         try {
           target.setFault(name as FaultName, params);
         } catch (err) {
@@ -59,7 +61,7 @@ export function createAdminHandler(target: AdminTarget): (req: IncomingMessage, 
     if (path === '/stats' && req.method === 'GET') return sendJson(res, 200, target.stats());
     if (path === '/' && req.method === 'GET') {
       return sendJson(res, 200, {
-        endpoints: ['GET /faults', 'POST /faults {"name", "node"?, "source"?, "ms"?}', 'DELETE /faults', 'GET /stats'],
+        endpoints: ['GET /faults', 'POST /faults {"name", "node"?, "source"?, "ms"?, "system"?}', 'DELETE /faults', 'GET /stats'],
         faults: FAULT_DESCRIPTIONS,
         active: target.activeFaults(),
       });

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendJson, sendText } from './http-util.ts';
 import { ALL_SECTIONS, appShellHtml, clientScript, landingHtml } from './page.ts';
 import { buildOverview, maskCpr } from './patient.ts';
+import { judgeLaunch, parseStatsMinutes } from './lps.ts';
 import { buildPdf } from './pdf.ts';
 import { syncStatus } from './sync.ts';
 import { LB_MARK_HEADER, type World } from './world.ts';
@@ -14,6 +15,13 @@ import { LB_MARK_HEADER, type World } from './world.ts';
 const CLINIC = /^\d+$/;
 const CPR = /^\d{10}$/;
 const HOUR = 3_600_000;
+
+/** A query or form's parameters, the first value of each name. */
+function firstValues(params: URLSearchParams): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, v] of params) if (!Object.hasOwn(out, k)) out[k] = v;
+  return out;
+}
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
@@ -29,18 +37,43 @@ export function createNodeApp(world: World, node: string): (req: IncomingMessage
     sendJson(res, 200, { status: 'ok', version, node, db: 'ok' });
   };
 
-  const launch: Handler = (req, res, url) => {
-    const clinic = url.searchParams.get('clinic') ?? '';
-    const cpr = url.searchParams.get('cpr') ?? '';
-    const system = url.searchParams.get('system') ?? '';
-    const problems: string[] = [];
-    if (!CLINIC.test(clinic)) problems.push('clinic must be digits');
-    if (!CPR.test(cpr)) problems.push('cpr must be 10 digits');
-    if (!system.trim()) problems.push('system must name the LPS system');
-    if (problems.length) return sendJson(res, 400, { error: `bad launch: ${problems.join('; ')}` });
-    const location = `/app/patient/${cpr}?clinic=${encodeURIComponent(clinic)}`;
-    res.writeHead(303, { location, 'content-length': 0, 'cache-control': 'no-store' });
+  /** `GET /lps/launch?…` (query, signed) or `POST /lps/launch` form-urlencoded (form), judged by judgeLaunch. */
+  const launch: Handler = async (req, res, url) => {
+    const synthetic = req.headers['x-flp-synthetic'] === '1';
+    const method = req.method ?? 'GET';
+    let fields: Record<string, string> = {};
+    if (method === 'GET' || method === 'HEAD') {
+      fields = firstValues(url.searchParams);
+    } else if (method === 'POST') {
+      const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      let raw: Buffer;
+      try {
+        raw = await readBody(req);
+      } catch (err) {
+        return sendJson(res, 400, { error: `bad launch: ${(err as Error).message}`, reason: 'missing-parameter' });
+      }
+      if (type !== 'application/x-www-form-urlencoded') {
+        return sendJson(res, 400, { error: 'bad launch: POST /lps/launch takes content-type application/x-www-form-urlencoded (fields clinic, cpr, system)', reason: 'missing-parameter' });
+      }
+      fields = firstValues(new URLSearchParams(raw.toString('utf8')));
+    } else {
+      return methodNotAllowed(res, 'GET, POST');
+    }
+    const now = world.now();
+    const judged = judgeLaunch(fields, method, world.faults, now, synthetic);
+    if (!synthetic && fields.system !== undefined) world.launches.record(fields.system, now, judged);
+    if (!judged.ok) return sendJson(res, judged.status, { error: judged.error, reason: judged.reason });
+    res.writeHead(303, { location: judged.location, 'content-length': 0, 'cache-control': 'no-store' });
     res.end();
+  };
+
+  /** `GET /lps/launch-stats?minutes=n`: real launches per system over the last n minutes. */
+  const launchStats: Handler = (req, res, url) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET');
+    if (world.faults.has('launch-stats-broken')) return sendJson(res, 500, { error: 'internal server error: launch statistics unavailable' });
+    const minutes = parseStatsMinutes(url.searchParams.get('minutes'));
+    if (minutes === undefined) return sendJson(res, 400, { error: 'minutes must be a whole number of minutes from 1 to 60' });
+    sendJson(res, 200, world.launches.report(minutes, world.now()));
   };
 
   const overview = async (res: ServerResponse, url: URL, cpr: string): Promise<void> => {
@@ -135,8 +168,9 @@ export function createNodeApp(world: World, node: string): (req: IncomingMessage
     const path = url.pathname;
     if (path === '/health') return req.method === 'GET' || req.method === 'HEAD' ? health(req, res, url) : methodNotAllowed(res, 'GET');
     if (path.startsWith('/api/')) return api(req, res, url);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET');
     if (path === '/lps/launch') return launch(req, res, url);
+    if (path === '/lps/launch-stats') return launchStats(req, res, url);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET');
     if (/^\/app\/patient\/[^/]+$/.test(path)) return sendText(res, 200, 'text/html; charset=utf-8', appShellHtml());
     if (path === '/app/app.js') {
       const script = clientScript({

@@ -3,6 +3,7 @@
  * currently active. Several faults may be active at once; setting a fault again with the same
  * target replaces it (e.g. `slow` with a new `ms`).
  */
+import { SANDBOX_LPS_SYSTEM_NAMES } from './lps.ts';
 
 /** Every fault the sandbox knows, in the order the contract's fault matrix lists them. */
 export const FAULT_NAMES = [
@@ -29,12 +30,16 @@ export const FAULT_NAMES = [
   'node-broken',
   'transient',
   'slow',
+  'vendor-rejects',
+  'vendor-changed',
+  'all-launches-rejected',
+  'launch-stats-broken',
 ] as const;
 
 export type FaultName = (typeof FAULT_NAMES)[number];
 
-/** What a fault applies to: a node (`node-down`, `version-drift`, `node-broken`, `dns`), a sync source (`sync-*`, `page-stale`), a delay (`slow`). */
-export type FaultParams = { node?: string; source?: string; ms?: number };
+/** What a fault applies to: a node (`node-down`, `version-drift`, `node-broken`, `dns`), a sync source (`sync-*`, `page-stale`), a delay (`slow`), an LPS system (`vendor-rejects`, `vendor-changed`). */
+export type FaultParams = { node?: string; source?: string; ms?: number; system?: string };
 
 /** A fault in force, with its defaults filled in. */
 export interface ActiveFault {
@@ -42,6 +47,7 @@ export interface ActiveFault {
   node?: string;
   source?: string;
   ms?: number;
+  system?: string;
   /** When it was set (ISO 8601). */
   since: string;
 }
@@ -71,10 +77,18 @@ export const FAULT_DESCRIPTIONS: Record<FaultName, string> = {
   'node-broken': 'a node serves a broken install: the right version and a healthy /health, but its overview API answers 500 (node, default flp-2)',
   transient: 'every server resets its next connection once, then behaves',
   slow: 'the overview API waits ms (default 2000) before answering',
+  'vendor-rejects': "FLP refuses one LPS system's certified launch: every launch of it, synthetic and real, answers 400 unknown-system (system, default medsign)",
+  'vendor-changed': "one vendor's LPS changed after certification: its real launches send patient= for cpr= (400 unknown-parameter) or sign cpr|clinic|system|ts (401 bad-signature); its certified launch still passes (system, default medsign)",
+  'all-launches-rejected': 'every real (non-synthetic) launch of every system answers 400 unknown-parameter; synthetic launches still pass',
+  'launch-stats-broken': '/lps/launch-stats answers 500 while launches keep working',
 };
 
 const NODE_FAULTS: ReadonlySet<FaultName> = new Set(['node-down', 'version-drift', 'node-broken', 'dns']);
 const SOURCE_FAULTS: ReadonlySet<FaultName> = new Set(['sync-failed', 'sync-stale', 'sync-malformed', 'sync-error', 'page-stale']);
+/** The faults that take `system`. */
+export const SYSTEM_FAULTS: ReadonlySet<FaultName> = new Set(['vendor-rejects', 'vendor-changed']);
+/** The system a system fault concerns when none is named. */
+export const DEFAULT_FAULT_SYSTEM = 'medsign';
 
 export function isFaultName(name: unknown): name is FaultName {
   return typeof name === 'string' && (FAULT_NAMES as readonly string[]).includes(name);
@@ -92,6 +106,8 @@ export class FaultError extends Error {
 export interface FaultTargets {
   nodes: readonly string[];
   sources: readonly string[];
+  /** The LPS systems (default: the sandbox's, SANDBOX_LPS_SYSTEMS). */
+  systems?: readonly string[];
 }
 
 function preferred(list: readonly string[], wanted: string, fallbackIndex: number): string | undefined {
@@ -132,12 +148,25 @@ export function resolveFault(name: unknown, params: FaultParams, targets: FaultT
   } else if (params.ms !== undefined) {
     throw new FaultError(`fault ${name} takes no ms (only slow does)`);
   }
+  if (SYSTEM_FAULTS.has(name)) {
+    const systems = targets.systems ?? SANDBOX_LPS_SYSTEM_NAMES;
+    const system = params.system ?? DEFAULT_FAULT_SYSTEM;
+    if (!systems.includes(system)) {
+      throw new FaultError(`fault ${name}: unknown system ${JSON.stringify(system)}; systems are: ${systems.join(', ')}`);
+    }
+    fault.system = system;
+  } else if (params.system !== undefined) {
+    throw new FaultError(`fault ${name} takes no system (only ${[...SYSTEM_FAULTS].join(', ')} do)`);
+  }
   return fault;
 }
 
-function keyOf(f: Pick<ActiveFault, 'name' | 'node' | 'source'>): string {
-  return `${f.name}|${f.node ?? ''}|${f.source ?? ''}`;
+function keyOf(f: Pick<ActiveFault, 'name' | 'node' | 'source' | 'system'>): string {
+  return `${f.name}|${f.node ?? ''}|${f.source ?? ''}|${f.system ?? ''}`;
 }
+
+/** What a lookup asks about: a fault with a target matches only that target. */
+export type FaultTarget = { node?: string; source?: string; system?: string };
 
 /** The faults in force. Listeners hear every change (the servers react to some at once). */
 export class FaultState {
@@ -175,17 +204,18 @@ export class FaultState {
   }
 
   /** The first active fault with this name whose target matches (a fault without a target matches all). */
-  find(name: FaultName, target: { node?: string; source?: string } = {}): ActiveFault | undefined {
+  find(name: FaultName, target: FaultTarget = {}): ActiveFault | undefined {
     for (const f of this.#faults.values()) {
       if (f.name !== name) continue;
       if (target.node !== undefined && f.node !== undefined && f.node !== target.node) continue;
       if (target.source !== undefined && f.source !== undefined && f.source !== target.source) continue;
+      if (target.system !== undefined && f.system !== undefined && f.system !== target.system) continue;
       return f;
     }
     return undefined;
   }
 
-  has(name: FaultName, target: { node?: string; source?: string } = {}): boolean {
+  has(name: FaultName, target: FaultTarget = {}): boolean {
     return this.find(name, target) !== undefined;
   }
 

@@ -14,6 +14,7 @@ export async function runSandboxForeground(options: SandboxOptions, out: (line: 
   for (const s of sandbox.sync) out(`  sync           ${s.url}`);
   out(`  DNS            ${sandbox.dnsServer} (resolves the names above)`);
   out(`  CA             ${sandbox.caFile}`);
+  out(`  LPS systems    ${sandbox.lpsSystems.map((s) => `${s.system} (${s.style})`).join(', ')}; launch stats ${sandbox.baseUrl}/lps/launch-stats?minutes=15`);
   out(`  admin          ${sandbox.adminUrl}  (POST /faults {"name": …}, DELETE /faults, GET /stats)`);
   out(`  faults         ${FAULT_NAMES.join(', ')}`);
   out('Ctrl-C to stop');

@@ -16,6 +16,7 @@ import { startDnsServer, type DnsServer } from './dns.ts';
 import { FaultState, type ActiveFault, type FaultName, type FaultParams } from './faults.ts';
 import { closeServer, listen, trackSockets } from './http-util.ts';
 import { createLoadBalancer } from './load-balancer.ts';
+import { LaunchTraffic, SANDBOX_LPS_SYSTEMS, SANDBOX_LPS_SYSTEM_NAMES, type SandboxLpsSystem } from './lps.ts';
 import { createNodeApp } from './app.ts';
 import { createSyncHandler } from './sync.ts';
 import { World, type SandboxStats } from './world.ts';
@@ -41,6 +42,10 @@ export interface SandboxOptions {
   domain?: string;
   /** Where the CA is kept (`ca.pem`, `ca-key.pem`); created if missing, reused when present. */
   certDir: string;
+  /** The sandbox clock (ms since the epoch) that signed launches and launch statistics go by. Default Date.now. */
+  clock?: () => number;
+  /** Simulate real clinics' launches (every system's `realLaunchesPerSecond`, once a second). Default true. */
+  launchTraffic?: boolean;
 }
 
 export interface Sandbox {
@@ -57,7 +62,9 @@ export interface Sandbox {
   /** PEM of the CA that signed the nodes' certificates (`<certDir>/ca.pem`). */
   caFile: string;
   version: string;
-  /** Switches a fault on. Throws FaultError on an unknown fault, node or source. */
+  /** The LPS systems the sandbox accepts launches from (with the signed systems' keys). */
+  lpsSystems: readonly SandboxLpsSystem[];
+  /** Switches a fault on. Throws FaultError on an unknown fault, node, source or system. */
   setFault(name: FaultName, params?: FaultParams): void;
   clearFaults(): void;
   activeFaults(): ActiveFault[];
@@ -129,8 +136,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const version = options.version ?? DEFAULT_VERSION;
   validateOptions(nodeSpecs, domain, sources);
 
-  const faults = new FaultState({ nodes: nodeSpecs.map((n) => n.name), sources });
-  const world = new World({ version, domain, nodes: nodeSpecs.map((n) => n.name), sources, faults });
+  const faults = new FaultState({ nodes: nodeSpecs.map((n) => n.name), sources, systems: SANDBOX_LPS_SYSTEM_NAMES });
+  const world = new World({ version, domain, nodes: nodeSpecs.map((n) => n.name), sources, faults, ...(options.clock ? { clock: options.clock } : {}) });
+  const traffic = new LaunchTraffic({ faults, stats: world.launches, clock: world.now });
 
   const { ca, caFile } = await loadOrCreateCa(options.certDir);
   const now = Date.now();
@@ -174,6 +182,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   let pending: Promise<unknown>[] = [];
 
   const closeAll = async () => {
+    traffic.stop();
     lb.close();
     for (const t of world.timers) clearTimeout(t);
     world.timers.clear();
@@ -250,6 +259,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     dnsServer: '',
     caFile,
     version,
+    lpsSystems: SANDBOX_LPS_SYSTEMS,
     setFault: (name, params) => void faults.set(name, params ?? {}),
     clearFaults: () => faults.clear(),
     activeFaults: () => faults.list(),
@@ -278,6 +288,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       adminUrl: `http://${hostPort(adminPort)}`,
       dnsServer: hostPort(dns.port),
     });
+    if (options.launchTraffic !== false) traffic.start();
   } catch (err) {
     await sandbox.close();
     throw err;

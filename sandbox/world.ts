@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FaultState } from './faults.ts';
+import { LaunchStats } from './lps.ts';
 
 /** Header the load balancer adds to proxied requests so a node does not count them twice. */
 export const LB_MARK_HEADER = 'x-sandbox-lb';
@@ -43,13 +44,18 @@ export class World {
   #deleted = 0;
   /** Pending timers (the `slow` fault), cleared on close. */
   readonly timers = new Set<NodeJS.Timeout>();
+  /** Real (non-synthetic) LPS launches per system, shared by every node (`GET /lps/launch-stats`). */
+  readonly launches = new LaunchStats();
+  /** The sandbox clock (ms since the epoch): signed launches' `ts` and the launch statistics go by it. */
+  readonly now: () => number;
 
-  constructor(init: { version: string; domain: string; nodes: readonly string[]; sources: readonly string[]; faults: FaultState }) {
+  constructor(init: { version: string; domain: string; nodes: readonly string[]; sources: readonly string[]; faults: FaultState; clock?: () => number }) {
     this.version = init.version;
     this.domain = init.domain;
     this.nodes = init.nodes;
     this.sources = init.sources;
     this.faults = init.faults;
+    this.now = init.clock ?? Date.now;
   }
 
   /** Counts a client request, and remembers it when it is not marked synthetic. */

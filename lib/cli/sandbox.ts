@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../core/config.ts';
 import { renderTable } from './output.ts';
 import type { Io } from './io.ts';
 import { UsageError } from './errors.ts';
-import { FAULT_NAMES, sandboxOptionsFromConfig, startSandbox, type Sandbox } from '../../sandbox/index.ts';
+import { DEFAULT_FAULT_SYSTEM, FAULT_NAMES, SANDBOX_LPS_SYSTEM_NAMES, SYSTEM_FAULTS, sandboxOptionsFromConfig, startSandbox, type FaultName, type Sandbox } from '../../sandbox/index.ts';
 import { clearFaults, listFaults, setFault } from '../../sandbox/admin-client.ts';
 
 function adminUrlOf(config: Config): string {
@@ -54,10 +54,21 @@ async function admin<T>(config: Config, call: (url: string) => Promise<T>): Prom
   }
 }
 
-export async function sandboxFault(name: string, opts: { config: string; node?: string; source?: string; ms?: number }, io: Io): Promise<number> {
+export async function sandboxFault(name: string, opts: { config: string; node?: string; source?: string; ms?: number; system?: string }, io: Io): Promise<number> {
   const config = await loadConfig(opts.config);
   if (!(FAULT_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown fault "${name}"; faults are: ${FAULT_NAMES.join(', ')}`);
-  const params = { ...(opts.node ? { node: opts.node } : {}), ...(opts.source ? { source: opts.source } : {}), ...(opts.ms !== undefined ? { ms: opts.ms } : {}) };
+  if (opts.system !== undefined) {
+    if (!SYSTEM_FAULTS.has(name as FaultName)) throw new UsageError(`fault ${name} takes no --system (only ${[...SYSTEM_FAULTS].join(', ')} do)`);
+    if (!SANDBOX_LPS_SYSTEM_NAMES.includes(opts.system)) {
+      throw new UsageError(`unknown LPS system "${opts.system}"; the sandbox knows: ${SANDBOX_LPS_SYSTEM_NAMES.join(', ')} (default ${DEFAULT_FAULT_SYSTEM})`);
+    }
+  }
+  const params = {
+    ...(opts.node ? { node: opts.node } : {}),
+    ...(opts.source ? { source: opts.source } : {}),
+    ...(opts.ms !== undefined ? { ms: opts.ms } : {}),
+    ...(opts.system !== undefined ? { system: opts.system } : {}),
+  };
   const active = await admin(config, (url) => setFault(url, name, params));
   io.out(`fault ${name} is on; active: ${active.map(describe).join(', ')}\n`);
   return 0;
@@ -81,6 +92,6 @@ export async function sandboxStatus(opts: { config: string; json?: boolean }, io
   return 0;
 }
 
-function describe(f: { name: string; node?: string; source?: string; ms?: number }): string {
-  return [f.name, f.node && `node=${f.node}`, f.source && `source=${f.source}`, f.ms !== undefined && `ms=${f.ms}`].filter(Boolean).join(' ');
+function describe(f: { name: string; node?: string; source?: string; ms?: number; system?: string }): string {
+  return [f.name, f.node && `node=${f.node}`, f.source && `source=${f.source}`, f.ms !== undefined && `ms=${f.ms}`, f.system && `system=${f.system}`].filter(Boolean).join(' ');
 }
