@@ -206,7 +206,8 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       if (!Number.isInteger(n) || n < 0) throw new UsageError(`--ms must be a whole number of milliseconds, not "${v}"`);
       return n;
     })
-    .action(async (name: string, opts: { config: string; node?: string; source?: string; ms?: number }) => {
+    .option('--system <name>', 'the LPS system the fault concerns (vendor-rejects, vendor-changed; default medsign)')
+    .action(async (name: string, opts: { config: string; node?: string; source?: string; ms?: number; system?: string }) => {
       code = await (await import('./sandbox.ts')).sandboxFault(name, opts, cio);
     });
   sandbox

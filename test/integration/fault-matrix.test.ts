@@ -14,7 +14,7 @@ import { buildNotification } from '../../lib/alarms/notification.ts';
 import { previewPages } from '../../lib/alarms/preview.ts';
 import type { FailureClass } from '../../lib/core/result.ts';
 import type { FaultName, FaultParams } from '../../sandbox/index.ts';
-import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
+import { sandboxLps, startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
 /** Sandboxes, and so rows, at once. */
 const AT_ONCE = 2;
@@ -35,9 +35,17 @@ interface Run {
   nonSyntheticRequests: unknown[];
 }
 
-async function runOnce(fx: SandboxFixture, fault: FaultName | null, params?: FaultParams): Promise<Run> {
+/**
+ * A vendor's real launches count in the launch statistics only as its clinics launch: a fault on
+ * them is given this long (the sandbox's clinics launch twice a second, the statistics cover the
+ * last minute, so 15 s of refusals are about a quarter of them, beyond the 20 % limit).
+ */
+const STATS_SETTLE_MS = 15_000;
+
+async function runOnce(fx: SandboxFixture, fault: FaultName | null, params?: FaultParams, settleMs = 0): Promise<Run> {
   fx.sandbox.clearFaults();
   if (fault) fx.sandbox.setFault(fault, params);
+  if (settleMs) await new Promise((r) => setTimeout(r, settleMs));
   let out = '';
   let err = '';
   try {
@@ -48,7 +56,15 @@ async function runOnce(fx: SandboxFixture, fault: FaultName | null, params?: Fau
     fx.sandbox.clearFaults();
   }
 }
-const rows: { fault: FaultName; params?: FaultParams; expected: FailureClass; owner: string; failing: string; cause: RegExp }[] = [
+interface Row {
+  fault: FaultName;
+  params?: FaultParams;
+  expected: FailureClass;
+  owner: string;
+  failing: string;
+  cause: RegExp;
+}
+const rows: Row[] = [
   { fault: 'node-down', expected: 'infrastructure', owner: 'PLSP', failing: 'node:flp-2', cause: /refused.*\(ECONNREFUSED\) on flp-2/ },
   { fault: 'lb-502', expected: 'infrastructure', owner: 'PLSP', failing: 'lb', cause: /502 from the gateway on the load balancer/ },
   { fault: 'lb-503', expected: 'infrastructure', owner: 'PLSP', failing: 'lb', cause: /503 from the gateway on the load balancer/ },
@@ -71,11 +87,52 @@ const rows: { fault: FaultName; params?: FaultParams; expected: FailureClass; ow
   { fault: 'version-drift', expected: 'release', owner: 'KiAP', failing: 'release', cause: /versions differ: flp-3 on 2026\.4\.0, not 2026\.4\.1 \(flp-1, flp-2 are\)/ },
 ];
 
+/**
+ * Contract v2's rows, on a sandbox of their own, one after the other: refused real launches stay
+ * in the statistics for their window after the fault is cleared, so each row is one whose verdict
+ * the previous row's leftovers cannot change (application outranks lps; unknown statistics are none).
+ */
+const lpsRows: (Row & { settleMs: number })[] = [
+  {
+    fault: 'vendor-changed',
+    params: { system: 'medsign' },
+    settleMs: STATS_SETTLE_MS,
+    expected: 'lps',
+    owner: 'MedSign ApS',
+    failing: 'lps:medsign',
+    cause: /^MedSign ApS's medsign launches refused: \d+ of \d+ in 1 min \([\d.]+ %\), last 401 bad-signature; its certified launch is accepted$/,
+  },
+  {
+    fault: 'all-launches-rejected',
+    settleMs: STATS_SETTLE_MS,
+    expected: 'application',
+    owner: 'KiAP',
+    failing: 'lps:nordjournal',
+    cause: /^every LPS system's real launches refused/,
+  },
+  {
+    fault: 'vendor-rejects',
+    params: { system: 'klinikplus' },
+    settleMs: 0,
+    expected: 'application',
+    owner: 'KiAP',
+    failing: 'launch:klinikplus',
+    cause: /^FLP refuses Klinik\+ A\/S's certified klinikplus launch: 400 unknown-system$/,
+  },
+];
+
 const runs = new Map<string, Run>();
 let pool: SandboxFixture[] = [];
+let lpsFixture: SandboxFixture;
 
 beforeAll(async () => {
-  pool = await Promise.all(Array.from({ length: AT_ONCE }, () => startSandboxFixture()));
+  pool = await Promise.all(Array.from({ length: AT_ONCE }, () => startSandboxFixture({ lps: sandboxLps() })));
+  lpsFixture = await startSandboxFixture({ lps: sandboxLps() });
+  // The v2 rows in order on their own sandbox, beside the others.
+  const lpsJobs = (async () => {
+    for (const r of lpsRows) runs.set(r.fault, await runOnce(lpsFixture, r.fault, r.params, r.settleMs));
+    runs.set('launch-stats-broken', await runOnce(lpsFixture, 'launch-stats-broken'));
+  })();
   const jobs: { key: string; fault: FaultName | null; params?: FaultParams }[] = [
     { key: 'healthy', fault: null },
     ...rows.map((r) => ({ key: r.fault, fault: r.fault, ...(r.params ? { params: r.params } : {}) })),
@@ -87,9 +144,10 @@ beforeAll(async () => {
       for (let job = jobs.shift(); job; job = jobs.shift()) runs.set(job.key, await runOnce(fx, job.fault, job.params));
     }),
   );
+  await lpsJobs;
 }, 400_000);
 afterAll(async () => {
-  await Promise.all(pool.map((fx) => fx.sandbox.close()));
+  await Promise.all([...pool, lpsFixture].filter(Boolean).map((fx) => fx.sandbox.close()));
 });
 
 function runOf(key: string): Run {
@@ -103,9 +161,17 @@ describe('fault matrix through `flp-monitor run --once --json`', () => {
     const { code, json, livePlans, nonSyntheticRequests } = runOf('healthy');
     expect(json.verdict).toEqual({ ok: true, class: null, owner: null, summary: expect.stringMatching(/^all \d+ checks passed/) });
     expect(code).toBe(0);
+    const systems = ['test-journal', 'nordjournal', 'klinikplus', 'medsign', 'praksisnet'];
     expect(json.results.map((r) => r.probe).sort()).toEqual(
-      ['journey', 'lb', 'node:flp-1', 'node:flp-2', 'node:flp-3', 'release', 'sync:diagnoses', 'sync:lab', 'sync:measurements', 'sync:medication'].sort(),
+      [
+        'journey', 'lb', 'node:flp-1', 'node:flp-2', 'node:flp-3', 'release', 'sync:diagnoses', 'sync:lab', 'sync:measurements', 'sync:medication',
+        ...systems.map((s) => `launch:${s}`), ...systems.map((s) => `lps:${s}`),
+      ].sort(),
     );
+    // Every vendor's certified launch accepted, every style; the real launches judged (test-journal has none: not judged).
+    for (const s of systems) expect(json.results.find((r) => r.probe === `launch:${s}`)).toMatchObject({ ok: true, steps: [{ name: 'launch', status: 'passed' }, { name: 'app-page', status: 'passed' }] });
+    expect(json.results.find((r) => r.probe === 'lps:medsign')!.observations).toMatchObject({ vendor: 'MedSign ApS', launches: expect.any(Number), rejectedPercent: expect.any(Number) });
+    expect(json.results.find((r) => r.probe === 'lps:medsign')!.observations.rejectedPercent).toBeLessThan(20);
     const journey = json.results.find((r) => r.probe === 'journey')!;
     expect(journey.steps.map((s) => [s.name, s.status])).toEqual([
       ['launch', 'passed'],
@@ -118,7 +184,7 @@ describe('fault matrix through `flp-monitor run --once --json`', () => {
     expect(nonSyntheticRequests).toEqual([]);
   });
 
-  it.each(rows)('reports $fault as $expected ($owner), naming $failing', ({ fault, expected, owner, failing }) => {
+  it.each([...rows, ...lpsRows])('reports $fault as $expected ($owner), naming $failing', ({ fault, expected, owner, failing }) => {
     const { code, json, livePlans } = runOf(fault);
     expect(json.verdict.class, json.verdict.summary).toBe(expected);
     expect(json.verdict.owner).toBe(owner);
@@ -130,7 +196,7 @@ describe('fault matrix through `flp-monitor run --once --json`', () => {
     expect(livePlans).toBe(0);
   });
 
-  it.each(rows)('pages $expected ($owner) for $fault, saying the cause and holding back its symptoms', async ({ fault, expected, owner, failing, cause }) => {
+  it.each([...rows, ...lpsRows])('pages $expected ($owner) for $fault, saying the cause and holding back its symptoms', async ({ fault, expected, owner, failing, cause }) => {
     const { json } = runOf(fault);
     const config = await loadConfig(pool[0]!.configFile);
     const at = new Date(json.startedAt);
@@ -156,6 +222,16 @@ describe('fault matrix through `flp-monitor run --once --json`', () => {
     expect(resolved.subject).toBe(`[FLP ${config.environment}] resolved: ${expected} · ${owner} · lasted 10 min 0 s`);
   });
 
+  it('takes launch statistics answering 500 as "unknown": verdict ok, no lps, a warning in each real-launch check', () => {
+    const { code, json } = runOf('launch-stats-broken');
+    expect(json.verdict.class, json.verdict.summary).toBeNull();
+    expect(code).toBe(0);
+    const lps = json.results.filter((r) => r.kind === 'lps');
+    expect(lps).toHaveLength(5);
+    for (const r of lps) expect(r).toMatchObject({ ok: true, class: null, observations: { statsUnknown: expect.stringMatching(/^launch statistics answered 500/) } });
+    expect(json.results.filter((r) => r.kind === 'launch').every((r) => r.ok)).toBe(true);
+  });
+
   it('clears a single transient connection error with a retry: verdict ok, attempts recorded', () => {
     const { code, json } = runOf('transient');
     expect(json.verdict.class, json.verdict.summary).toBeNull();
@@ -164,6 +240,6 @@ describe('fault matrix through `flp-monitor run --once --json`', () => {
   });
 
   it('sent every request of every row with the synthetic header', () => {
-    for (const fx of pool) expect(fx.sandbox.stats().nonSyntheticRequests).toEqual([]);
+    for (const fx of [...pool, lpsFixture]) expect(fx.sandbox.stats().nonSyntheticRequests).toEqual([]);
   });
 });

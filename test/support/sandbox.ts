@@ -5,13 +5,25 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startSandbox, type Sandbox } from '../../sandbox/index.ts';
+import { SANDBOX_LPS_SYSTEMS, startSandbox, type Sandbox } from '../../sandbox/index.ts';
 
 export interface SandboxFixture {
   sandbox: Sandbox;
   dir: string;
   configFile: string;
   raw: Record<string, unknown>;
+}
+
+/**
+ * The sandbox's LPS vendors as launch profiles (signed ones with their keys), the way the bundled
+ * config lists them: the statistics read over the last minute, since the sandbox's clinics launch
+ * a few times a second.
+ */
+export function sandboxLps(): Record<string, unknown> {
+  return {
+    profiles: SANDBOX_LPS_SYSTEMS.map((s) => ({ system: s.system, vendor: s.vendor, style: s.style, ...(s.key ? { key: s.key } : {}) })),
+    statsMinutes: 1,
+  };
 }
 
 export function configFor(sandbox: Sandbox, dir: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -427,6 +427,7 @@ describe('sandbox faults', () => {
       [
         'node-down', 'lb-502', 'lb-503', 'lb-504', 'lb-hang', 'db-down', 'tls-expired', 'tls-untrusted', 'dns', 'api-500', 'missing-section', 'js-error',
         'create-fails', 'print-not-pdf', 'sync-failed', 'sync-stale', 'sync-malformed', 'sync-error', 'page-stale', 'version-drift', 'node-broken', 'transient', 'slow',
+        'vendor-rejects', 'vendor-changed', 'all-launches-rejected', 'launch-stats-broken',
       ].sort(),
     );
   });
