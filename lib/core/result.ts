@@ -105,6 +105,8 @@ export interface Observations {
   certDaysLeft?: number;
   phases?: PhaseTimings;
   planId?: string;
+  /** The probe passed on a retry: the first attempt's one-line error (a transient failure, cleared). */
+  transient?: string;
 }
 
 /** A probe result with its class and owner decided. */
