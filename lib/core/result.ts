@@ -148,6 +148,8 @@ export interface Observations {
    * page) and the `LaunchStatsUnknown` metric warns KiAP.
    */
   statsUnknown?: string;
+  /** The probe passed on a retry: the first attempt's one-line error (a transient failure, cleared). */
+  transient?: string;
 }
 
 /** A probe result with its class and owner decided. */

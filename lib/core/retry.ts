@@ -2,7 +2,8 @@
  * Retry a probe once, immediately, when its failure may be transient: a reset connection, a
  * gateway hiccup, a timeout. A stale sync, an expired certificate or a version drift will not
  * clear by asking again, so those count at once. Built on p-retry; the result records how many
- * attempts it took.
+ * attempts it took, and a pass that needed a retry says what the first attempt saw
+ * (`observations.transient`), so a failure the retry cleared is reported as transient, not hidden.
  */
 import pRetry, { AbortError } from 'p-retry';
 import type { Evidence, ProbeResult } from './result.ts';
@@ -41,18 +42,36 @@ export interface RetryOptions {
   /** No new attempt starts after this many milliseconds from the first (the time left in the run). */
   maxRetryTimeMs?: number;
   signal?: AbortSignal;
+  /**
+   * Which failed results are worth another attempt; default {@link isRetryable} (transient
+   * evidence only). The journey retries every failure it ran into: its retry is also the one
+   * that records the trace (probes/journey/traced-retry.ts).
+   */
+  retryIf?: (result: ProbeResult) => boolean;
 }
 
-/** Runs `attempt` until it passes, its failure is not transient, or the retries are spent. */
-export async function withRetry(attempt: () => Promise<ProbeResult>, options: RetryOptions): Promise<ProbeResult> {
+/** The one line a pass after a retry keeps of the first failure: its error, else the probe's name. */
+function firstLine(r: ProbeResult): string {
+  return (r.error ?? `${r.probe} failed`).split('\n')[0]!;
+}
+
+/**
+ * Runs `attempt` until it passes, its failure is not worth retrying, or the retries are spent.
+ * `attempt` is told which attempt it is (1 for the first). A pass after a failed attempt comes
+ * back with `observations.transient`: the first failed attempt's one-line error.
+ */
+export async function withRetry(attempt: (attemptNumber: number) => Promise<ProbeResult>, options: RetryOptions): Promise<ProbeResult> {
+  const retryIf = options.retryIf ?? isRetryable;
   let attempts = 0;
+  let firstFailure: ProbeResult | undefined;
   try {
     const result = await pRetry(
       async () => {
         attempts += 1;
-        const r = await attempt();
-        if (isRetryable(r)) throw new RetryableFailure(r);
-        // Not transient: stop here and hand the result back as it is.
+        const r = await attempt(attempts);
+        if (!r.ok) firstFailure ??= r;
+        if (!r.ok && retryIf(r)) throw new RetryableFailure(r);
+        // Not worth another attempt: stop here and hand the result back as it is.
         if (!r.ok) throw new AbortError(new RetryableFailure(r));
         return r;
       },
@@ -66,7 +85,7 @@ export async function withRetry(attempt: () => Promise<ProbeResult>, options: Re
         signal: options.signal,
       },
     );
-    return { ...result, attempts };
+    return firstFailure ? { ...result, attempts, observations: { ...result.observations, transient: firstLine(firstFailure) } } : { ...result, attempts };
   } catch (err) {
     const failure = err instanceof RetryableFailure ? err : (err as Error).cause instanceof RetryableFailure ? ((err as Error).cause as RetryableFailure) : null;
     if (failure) return { ...failure.result, attempts };

@@ -6,9 +6,18 @@ import { formatAge } from './format.ts';
 import type { ProbeResult } from './result.ts';
 import { PROBE_IDS } from './contract.ts';
 
+/**
+ * How a pass that needed a retry says so: what the first attempt failed with (a transient
+ * failure, cleared by the retry), or, without that line, which attempt passed.
+ */
+export function retriedNote(r: ProbeResult): string {
+  if (r.attempts <= 1) return '';
+  return r.observations.transient ? ` (passed on retry after: ${r.observations.transient})` : ` (passed on attempt ${r.attempts})`;
+}
+
 export function passSummary(r: ProbeResult): string {
   const o = r.observations;
-  const retried = r.attempts > 1 ? ` (passed on attempt ${r.attempts})` : '';
+  const retried = retriedNote(r);
   switch (r.kind) {
     case 'journey':
       return `${r.steps.map((s) => `${s.name} ${s.durationMs} ms`).join(', ')}${retried}`;

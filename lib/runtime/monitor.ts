@@ -130,7 +130,7 @@ export class Monitor {
    */
   async runNodeJourneys(): Promise<ClassifiedResult[]> {
     const { config } = this;
-    const { probeJourney } = await import('../../probes/journey/forloebsplan.ts');
+    const { probeJourneyRetried } = await import('../../probes/journey/forloebsplan.ts');
     const { BrowserProvider } = await import('../adapters/browser.ts');
     const nodeBrowser =
       this.#nodeBrowser ??
@@ -147,7 +147,8 @@ export class Monitor {
       const target = await journeyBrowserTarget(direct, this.#ctx.resolve, this.#ca, this.#ctx.logger);
       const { browser, done } = await nodeBrowser(target);
       try {
-        const raw = await withRetry(() => probeJourney(direct, { ...this.#ctx, browser, artifactsDir: config.artifacts.dir }), { retries: config.retry.retries, maxRetryTimeMs });
+        // Untraced first, a failure retried with the trace on (probes/journey/traced-retry.ts).
+        const raw = await probeJourneyRetried(direct, { ...this.#ctx, browser, artifactsDir: config.artifacts.dir }, { retries: config.retry.retries, maxRetryTimeMs });
         classified.push(classify(redact({ ...raw, probe: PROBE_IDS.nodeJourney(node.name), target: node.url }), config.owners));
       } finally {
         await done();
@@ -228,8 +229,9 @@ export class Monitor {
       }
       case 'journey': {
         const browser = await this.#browserFor();
-        const { probeJourney } = await import('../../probes/journey/forloebsplan.ts');
-        return [await retry(() => probeJourney(config, { ...this.#ctx, browser, artifactsDir: config.artifacts.dir }))];
+        const { probeJourneyRetried } = await import('../../probes/journey/forloebsplan.ts');
+        // Untraced first, a failure retried with the trace on (probes/journey/traced-retry.ts).
+        return [await probeJourneyRetried(config, { ...this.#ctx, browser, artifactsDir: config.artifacts.dir }, { retries: config.retry.retries, maxRetryTimeMs })];
       }
     }
   }

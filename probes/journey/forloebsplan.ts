@@ -13,6 +13,7 @@ import { errorLine } from '../../lib/core/format.ts';
 import { maskCpr, redact } from '../../lib/core/privacy.ts';
 import type { ProbeResult } from '../../lib/core/result.ts';
 import { keepArtifacts } from './artifacts.ts';
+import { retryJourney, type JourneyRetryOptions } from './traced-retry.ts';
 import { PageEvidence } from './page-evidence.ts';
 import { runSteps, type StepDefinition } from './runner.ts';
 import { journeyTarget, PLAYWRIGHT_SLACK_MS, STEPS, type JourneyState } from './steps.ts';
@@ -21,8 +22,18 @@ import { journeyTarget, PLAYWRIGHT_SLACK_MS, STEPS, type JourneyState } from './
 export interface JourneyContext extends ProbeContext {
   /** Hands out the (warm) browser; each run opens a fresh context in it. */
   browser: BrowserProvider;
-  /** Where a failed run leaves its screenshot and trace, one folder per run. */
+  /** Where a failed run leaves its screenshot (and trace, when traced), one folder per run. */
   artifactsDir: string;
+}
+
+/** How one run of the journey goes. */
+export interface JourneyOptions {
+  /**
+   * Record a Playwright trace (DOM snapshots), kept with the screenshot when the run fails.
+   * Default false: a healthy run pays nothing for a trace; the retry of a failed run records it
+   * ({@link probeJourneyRetried}).
+   */
+  trace?: boolean;
 }
 
 /**
@@ -39,9 +50,11 @@ const CONTEXT_CLOSE_WAIT_MS = 250;
 /**
  * Runs the journey once. Never throws: failures of FLP come back as failed steps with
  * evidence; failures of the monitor itself (no browser, unwritable artifacts) as `monitor`
- * evidence. A failed run keeps a full-page screenshot and a Playwright trace.
+ * evidence. A failed run keeps a full-page screenshot, and its Playwright trace when
+ * `options.trace` recorded one.
  */
-export async function probeJourney(config: Config, ctx: JourneyContext): Promise<ProbeResult> {
+export async function probeJourney(config: Config, ctx: JourneyContext, options: JourneyOptions = {}): Promise<ProbeResult> {
+  const trace = options.trace ?? false;
   const started = ctx.clock.now();
   const t0 = performance.now();
   const base = {
@@ -73,7 +86,7 @@ export async function probeJourney(config: Config, ctx: JourneyContext): Promise
     return notRun('Chromium would not start', err);
   }
   try {
-    const run = await runJourney(config, ctx, context, started);
+    const run = await runJourney(config, ctx, context, started, trace);
     return redact({ ...base, ...run, durationMs: Math.round(performance.now() - t0) });
   } catch (err) {
     // Only a bug in the monitor gets here; the steps catch everything FLP can do.
@@ -88,7 +101,7 @@ export async function probeJourney(config: Config, ctx: JourneyContext): Promise
       // A trace never stopped (no time left to write it, or a crash) keeps Playwright's temporary
       // playwright-tracing-* directory for good; stopping it now, on the closed context, fails at
       // once and discards it.
-      .then(() => context.tracing.stop().catch(() => undefined));
+      .then(() => (trace ? context.tracing.stop().catch(() => undefined) : undefined));
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, CONTEXT_CLOSE_WAIT_MS).unref())]);
   }
 }
@@ -110,18 +123,20 @@ type RunPart = Pick<ProbeResult, 'ok' | 'steps' | 'evidence' | 'error' | 'observ
 /** The four contract steps; cleanup runs after them whatever happened. */
 const MAIN_STEPS = JOURNEY_STEPS.filter((name) => name !== 'cleanup');
 
-async function runJourney(config: Config, ctx: JourneyContext, context: BrowserContext, started: Date): Promise<RunPart> {
+async function runJourney(config: Config, ctx: JourneyContext, context: BrowserContext, started: Date, trace: boolean): Promise<RunPart> {
   const stepMs = config.timeouts.stepMs;
   const target = journeyTarget(config);
   // DOM snapshots only: the screencast doubled the cost of tracing (bench/journey-overhead.ts),
   // and a failed run keeps a full-page screenshot of its own.
-  const tracing = await context.tracing.start({ screenshots: false, snapshots: true }).then(
-    () => true,
-    (err) => {
-      ctx.logger.warn('journey: trace not recorded', { error: errorLine(err) });
-      return false;
-    },
-  );
+  const tracing = trace
+    ? await context.tracing.start({ screenshots: false, snapshots: true }).then(
+        () => true,
+        (err) => {
+          ctx.logger.warn('journey: trace not recorded', { error: errorLine(err) });
+          return false;
+        },
+      )
+    : false;
   const page = await context.newPage();
   page.setDefaultTimeout(stepMs + PLAYWRIGHT_SLACK_MS);
   page.setDefaultNavigationTimeout(stepMs + PLAYWRIGHT_SLACK_MS);
@@ -165,4 +180,15 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
     observations: journey.planId ? { planId: journey.planId } : {},
     artifacts,
   };
+}
+
+/**
+ * The journey as the monitor runs it (every scheduled run, each node's journey): the first
+ * attempt untraced, a failed one retried with the trace on (Playwright's `on-first-retry`), within
+ * `maxRetryTimeMs`. A failure the retry confirms keeps the retry's screenshot and trace; one the
+ * retry clears passes with `attempts: 2` and `observations.transient`, and leaves no file behind.
+ * With `retries: 0` the single attempt records the trace. See {@link retryJourney}.
+ */
+export function probeJourneyRetried(config: Config, ctx: JourneyContext, options: JourneyRetryOptions): Promise<ProbeResult> {
+  return retryJourney((attempt) => probeJourney(config, ctx, attempt), { ...options, artifactsDir: ctx.artifactsDir, signal: ctx.signal, logger: ctx.logger });
 }

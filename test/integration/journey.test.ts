@@ -170,8 +170,9 @@ describe('the journey against a healthy FLP', () => {
 });
 
 describe('the journey against a faulty FLP', () => {
-  it('fails the overview when the API answers 500, and keeps a screenshot and a trace named by time, never by the patient', async () => {
-    const result = await journeyWith('api-500');
+  it('fails the overview when the API answers 500, and keeps a screenshot and (traced, as a retry runs) a trace named by time, never by the patient', async () => {
+    sandbox.setFault('api-500');
+    const result = await probeJourney(config, ctx, { trace: true });
     expect(result.ok).toBe(false);
     expect(statuses(result)).toEqual({ launch: 'passed', overview: 'failed', 'create-plan': 'skipped', print: 'skipped', cleanup: 'skipped' });
     expect(ofType(result, 'request-failed')).toEqual([expect.objectContaining({ method: 'GET', status: 500, url: expect.stringContaining('/overview') })]);

@@ -146,7 +146,7 @@ beforeAll(async () => {
   // A warm process: the browser is up and every module and code path has run once before the baseline.
   await browser.get();
   await probeNode({ name: 'flp-1', url: srv.baseUrl }, ctx, { requestMs: REQUEST_MS });
-  await probeJourney(config, { ...ctx, browser, artifactsDir: config.artifacts.dir });
+  await probeJourney(config, { ...ctx, browser, artifactsDir: config.artifacts.dir }, { trace: true });
   collectGarbage();
   baselineRss = process.memoryUsage().rss;
   peakRss = baselineRss;
@@ -230,7 +230,8 @@ describe.sequential('the journey against a hostile target', () => {
     let endedAt: number;
     let stalledMs: number;
     try {
-      result = classify(await probeJourney(config, { ...ctx, browser, artifactsDir: config.artifacts.dir }), DEFAULT_OWNERS);
+      // Traced, as the retry of a failure runs: its trace must fit the same second as the screenshot.
+      result = classify(await probeJourney(config, { ...ctx, browser, artifactsDir: config.artifacts.dir }, { trace: true }), DEFAULT_OWNERS);
       endedAt = Date.now();
     } finally {
       clearInterval(watch);

@@ -120,7 +120,8 @@ describe('100 journey runs with faults', () => {
         artifactsDir: config.artifacts.dir,
       };
       try {
-        const result = classify(await probeJourney(config, ctx), DEFAULT_OWNERS);
+        // Traced, as the retry of a failure runs: a trace stopped late or never must leave nothing either.
+        const result = classify(await probeJourney(config, ctx, { trace: true }), DEFAULT_OWNERS);
         note();
         // each run is a journey that ran: never a failure of the monitor (no browser, a crash),
         // and a failing fault always fails (its class is the fault matrix's business; on a busy

@@ -62,6 +62,34 @@ describe('retry of a failed probe', () => {
     expect(r.attempts).toBe(1);
   });
 
+  it('tells each attempt its number', async () => {
+    const seen: number[] = [];
+    await withRetry(async (n) => (seen.push(n), outcome([reset])), { retries: 2 });
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('reports a failure the retry cleared as transient: the first attempt\'s one-line error in observations.transient', async () => {
+    const answers = [{ ...outcome([reset]), error: 'overview failed: socket hang up\nat line 2' }, { ...outcome([]), observations: { planId: 'p-1' } }];
+    let calls = 0;
+    const r = await withRetry(async () => answers[calls++]!, { retries: 1 });
+    expect(r).toMatchObject({ ok: true, attempts: 2, observations: { planId: 'p-1', transient: 'overview failed: socket hang up' } });
+  });
+
+  it('marks neither a first-attempt pass nor a confirmed failure as transient', async () => {
+    expect((await withRetry(async () => outcome([]), { retries: 1 })).observations.transient).toBeUndefined();
+    expect((await withRetry(async () => outcome([reset]), { retries: 1 })).observations.transient).toBeUndefined();
+  });
+
+  it('retries what retryIf says is worth it, transient or not', async () => {
+    let calls = 0;
+    const r = await withRetry(async () => (calls++ === 0 ? outcome([expired]) : outcome([])), { retries: 1, retryIf: (x) => !x.ok });
+    expect(calls).toBe(2);
+    expect(r).toMatchObject({ ok: true, attempts: 2, observations: { transient: 'failed' } });
+    let none = 0;
+    const kept = await withRetry(async () => (none++, outcome([reset])), { retries: 1, retryIf: () => false });
+    expect({ none, attempts: kept.attempts }).toEqual({ none: 1, attempts: 1 });
+  });
+
   it('treats NXDOMAIN as an answer and a resolver timeout as transient', () => {
     expect(isTransient({ type: 'network', url: 'u', code: 'ENOTFOUND', message: '' })).toBe(false);
     expect(isTransient({ type: 'network', url: 'u', code: 'EAI_AGAIN', message: '' })).toBe(true);
