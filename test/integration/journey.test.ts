@@ -16,7 +16,7 @@ import type { HttpClient, Logger } from '../../lib/core/context.ts';
 import type { Evidence, ProbeResult } from '../../lib/core/result.ts';
 import { createResolver } from '../../lib/adapters/resolver.ts';
 import { probeJourney, type JourneyContext } from '../../probes/journey/forloebsplan.ts';
-import { startSandbox, type FaultName, type FaultParams, type Sandbox } from '../../sandbox/index.ts';
+import { SANDBOX_LPS_SYSTEMS, startSandbox, type FaultName, type FaultParams, type Sandbox } from '../../sandbox/index.ts';
 import { startStallMeter } from '../support/stall-meter.ts';
 
 const STEP_MS = 4_000;
@@ -307,5 +307,43 @@ describe('the journey when the monitor itself cannot run it', () => {
     expect(result.steps.map((s) => s.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
     expect(result.evidence).toEqual([{ type: 'monitor', message: expect.stringMatching(/^Chromium would not start: /) }]);
     expect(result.error).toMatch(/^journey not run: Chromium would not start/);
+  });
+});
+
+describe('the journey launching as each LPS profile', () => {
+  const profiles = SANDBOX_LPS_SYSTEMS.map((s) => ({ system: s.system, vendor: s.vendor, style: s.style, ...(s.key ? { key: s.key } : {}) }));
+  const asSystem = (lpsSystem: string, over: Partial<{ key: string }> = {}): Config => {
+    const c = parseConfig(
+      {
+        environment: 'test',
+        target: { baseUrl: sandbox.baseUrl, nodes: sandbox.nodes, dnsServers: [sandbox.dnsServer] },
+        journey: { clinic: '012345', cpr: CPR, lpsSystem },
+        lps: { profiles: profiles.map((p) => (p.system === lpsSystem ? { ...p, ...over } : p)) },
+        timeouts: { requestMs: 2_000, stepMs: STEP_MS },
+        artifacts: { dir: 'artifacts' },
+      },
+      { baseDir: dir },
+    );
+    return c;
+  };
+
+  it.each([
+    ['klinikplus', 'form', 'POST'],
+    ['medsign', 'signed', 'GET'],
+  ] as const)('launches as %s (%s: %s /lps/launch) and passes all five steps', async (system, _style, method) => {
+    const r = await probeJourney(asSystem(system), ctx);
+    expect(r.error).toBeNull();
+    expect(r.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
+    // The sandbox saw that style's launch, and counted none of it as a clinic's.
+    expect(sandbox.stats().nonSyntheticRequests).toEqual([]);
+    expect(method).toMatch(/GET|POST/);
+  });
+
+  it("fails the launch as the application, naming the vendor and the reason, when FLP refuses the profile's signature", async () => {
+    const r = classify(await probeJourney(asSystem('medsign', { key: 'not-the-vendors-key' }), ctx), DEFAULT_OWNERS);
+    expect(r).toMatchObject({ ok: false, class: 'application', owner: 'KiAP' });
+    expect(r.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(r.evidence).toContainEqual(expect.objectContaining({ type: 'launch-refused', system: 'medsign', vendor: 'MedSign ApS', status: 401, reason: 'bad-signature' }));
+    expect(r.summary).toContain("refused medsign's certified launch: 401 bad-signature");
   });
 });

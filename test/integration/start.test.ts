@@ -14,6 +14,7 @@ import { main } from '../../lib/cli/main.ts';
 import { LocalStore } from '../../lib/adapters/local-store.ts';
 import { freePorts } from '../support/ports.ts';
 import { startStallMeter } from '../support/stall-meter.ts';
+import { sandboxLps } from '../support/sandbox.ts';
 import { PAGERDUTY_RESOLVE, PAGERDUTY_TRIGGER, validate } from '../support/vendor-formats.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -41,7 +42,7 @@ async function startReceiver(): Promise<{ url: string; events: { path: string; b
   return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`, events };
 }
 
-async function writeSandboxConfig(dir: string, receiverUrl: string) {
+async function writeSandboxConfig(dir: string, receiverUrl: string, extra: Record<string, unknown> = {}) {
   const [lb, n1, n2, n3, sync, dns, admin] = await freePorts(7);
   const host = (name: string, port: number, scheme = 'http') => `${scheme}://${name}.sandbox.test:${port}`;
   const config = {
@@ -74,7 +75,7 @@ async function writeSandboxConfig(dir: string, receiverUrl: string) {
     },
   };
   const file = path.join(dir, 'flp-monitor.config.json');
-  await writeFile(file, JSON.stringify(config, null, 2));
+  await writeFile(file, JSON.stringify({ ...config, ...extra }, null, 2));
   return file;
 }
 
@@ -226,4 +227,47 @@ describe('npm start', () => {
     expect(await exited).toBe(0);
     expect(stderr).toBe('');
   }, 240_000);
+
+  it("pages MedSign ApS, and tells KiAP, when its LPS stops launching FLP as certified (vendor-changed), and nobody else", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-start-'));
+    const hub = await startReceiver();
+    const hook = (name: string, owner: string) => ({ type: 'webhook', name, owners: [owner], url: `${hub.url}/${name}` });
+    const configFile = await writeSandboxConfig(dir, hub.url, {
+      lps: { ...sandboxLps(), maxRejectedPercent: 20, minLaunches: 5 },
+      notify: { channels: [hook('medsign', 'MedSign ApS'), hook('kiap', 'KiAP'), hook('plsp', 'PLSP'), hook('nordlys', 'Nordlys Data')] },
+    });
+    const proc = spawn(process.execPath, [path.join(root, 'lib/cli/bin.mjs'), 'start', '--config', configFile], { cwd: dir, stdio: 'pipe' });
+    child = proc;
+    const seen = { text: '' };
+    proc.stdout.on('data', (d: Buffer) => (seen.text += d.toString()));
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await waitForOutput(proc, /journey +OK: all \d+ checks passed/, 20_000, seen);
+
+    let out = '';
+    expect(await main(['sandbox', 'fault', 'vendor-changed', '--system', 'medsign', '--config', configFile], { out: (s) => (out += s), err: (s) => (out += s) })).toBe(0);
+    expect(out).toContain('fault vendor-changed is on');
+    const injectedAt = Date.now();
+    const stall = startStallMeter();
+    // The clinics launch twice a second and the statistics cover the last minute: 20 % of them are refused about 12 s on.
+    const verdict = await waitForOutput(proc, /FAIL lps \/ MedSign ApS: [^\n]*/, 40_000, seen);
+    expect(verdict).toContain("MedSign ApS's LPS no longer launches FLP as certified");
+    const page = await waitForOutput(proc, /notify +trigger \[FLP sandbox\] lps · MedSign ApS · [^\n]*/, 30_000, seen);
+    // Detection: the refused share past its limit (~12 s at the sandbox's pace), then the policy's datapoints at the nodes' 1 s pace, plus what the machine stalled.
+    expect(Date.now() - injectedAt).toBeLessThan(30_000 + stall.stop());
+    expect(page).toMatch(/→ (medsign|kiap) delivered \(202\), (medsign|kiap) delivered \(202\)$/);
+    const got = (name: string) => hub.events.filter((e) => e.path === `/${name}`).map((e) => e.body as { subject: string; class: string; owner: string });
+    expect(got('medsign').map((e) => [e.class, e.owner])).toEqual([['lps', 'MedSign ApS']]);
+    expect(got('kiap').map((e) => e.subject)).toEqual(got('medsign').map((e) => e.subject));
+    expect(got('medsign')[0]!.subject).toMatch(/^\[FLP sandbox\] lps · MedSign ApS · /);
+    // Nobody else: not the hosting, not another vendor, and no application page (FLP accepts the certified launch).
+    expect(got('plsp')).toEqual([]);
+    expect(got('nordlys')).toEqual([]);
+    expect(seen.text).not.toMatch(/alarm +ALARM (application|infrastructure)-page/);
+
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+    proc.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+  }, 120_000);
 });
