@@ -35,6 +35,7 @@ export function passSummary(r: ProbeResult): string {
       return `${o.system ?? r.probe} launch accepted (303)${o.phases?.totalMs !== undefined ? ` in ${Math.round(o.phases.totalMs)} ms` : ''}${retried}`;
     case 'lps':
       if (o.statsUnknown) return `launch statistics unknown: ${o.statsUnknown}`;
-      return o.launches !== undefined ? `${o.rejected ?? 0} of ${o.launches} real launches refused (${o.rejectedPercent ?? 0} %)` : 'no real launches counted';
+      if (!o.launches) return 'no real launches in the statistics window';
+      return `${o.rejected ?? 0} of ${o.launches} real launches refused (${o.rejectedPercent ?? 0} %)`;
   }
 }
