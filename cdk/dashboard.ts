@@ -7,8 +7,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import type { AlarmPolicy, AlarmSpec } from '../lib/alarms/policy.ts';
-import type { Config } from '../lib/core/config.ts';
+import { lpsAlarmId, vendorCompositeId, type AlarmPolicy, type AlarmSpec } from '../lib/alarms/policy.ts';
+import { allOwners, type Config } from '../lib/core/config.ts';
+import { PROBE_IDS } from '../lib/core/contract.ts';
 import { DIMENSIONS, METRICS } from '../lib/core/metric-names.ts';
 import { specMetric, type PolicyAlarms } from './alarms.ts';
 import { resourceName } from './probe-functions.ts';
@@ -16,6 +17,7 @@ import { resourceName } from './probe-functions.ts';
 const FULL = 24;
 const HALF = 12;
 const GRAPH_HEIGHT = 6;
+const THIRD = 8;
 
 
 /** The dashboard's name: known before deployment, so the notifier can link it without depending on it (the dashboard draws the alarms the notifier is an action of). */
@@ -69,7 +71,7 @@ export class MonitorDashboard extends Construct {
       defaultInterval: Duration.hours(12),
     });
 
-    const owners = [...new Set(Object.values(config.owners))];
+    const owners = allOwners(config);
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
         markdown:
@@ -142,11 +144,16 @@ export class MonitorDashboard extends Construct {
     const certs = specsOf(METRICS.certDaysLeft.name);
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Failed runs by class; runs completed (heartbeat) and maintenance windows',
-        left: failures.map((s) => lineOf(s, DIMENSIONS.failureClass)),
+        title: 'Failed runs by class; runs completed (heartbeat), maintenance windows, launch statistics unknown',
+        // A class's failures of one probe alone (the journey's, an LPS system's) are labelled with the probe.
+        left: failures.map((s) => {
+          const probe = s.metric.dimensions[DIMENSIONS.probe];
+          return probe ? specMetric(policy, s).with({ label: `${s.class} (${probe})` }) : lineOf(s, DIMENSIONS.failureClass);
+        }),
         right: [
           ...heartbeat.map((s) => specMetric(policy, s).with({ label: 'heartbeat (runs)' })),
           ...maintenance.map((s) => specMetric(policy, s).with({ label: 'maintenance window open' })),
+          ...specsOf(METRICS.launchStatsUnknown.name).map((s) => specMetric(policy, s).with({ label: 'launch statistics unknown' })),
         ],
         stacked: false,
         leftYAxis: { min: 0, showUnits: false },
@@ -163,6 +170,39 @@ export class MonitorDashboard extends Construct {
         height: GRAPH_HEIGHT,
       }),
     );
+    // A row per LPS vendor: its certified launches, its clinics' refused share, its page.
+    const vendors = [...new Set(config.lps.profiles.map((p) => p.vendor))];
+    const lpsPeriod = policy.alarms.find((a) => a.class === 'lps')?.periodSeconds ?? fastest;
+    const metric = (name: string, dimensions: Record<string, string>, statistic: string, label: string) =>
+      new cloudwatch.Metric({ namespace: policy.namespace, metricName: name, dimensionsMap: { [DIMENSIONS.environment]: policy.environment, ...dimensions }, statistic, period: Duration.seconds(lpsPeriod), label });
+    for (const vendor of vendors) {
+      const systems = config.lps.profiles.filter((p) => p.vendor === vendor);
+      const page = alarms.composites.get(vendorCompositeId(vendor));
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: `${vendor}: certified launch accepted (1 = yes), per system`,
+          left: systems.map((p) => metric(METRICS.success.name, { [DIMENSIONS.probe]: PROBE_IDS.launch(p.system) }, 'Average', `${p.system} (${p.style})`)),
+          leftYAxis: { min: 0, max: 1, showUnits: false },
+          width: THIRD,
+          height: GRAPH_HEIGHT,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${vendor}: clinics' real launches refused (%), per system`,
+          left: systems.map((p) => metric(METRICS.launchRejectedPercent.name, { [DIMENSIONS.system]: p.system }, 'Maximum', p.system)),
+          leftAnnotations: [{ value: config.lps.maxRejectedPercent, label: `lps threshold (≥ ${config.lps.minLaunches} launches)`, color: cloudwatch.Color.RED }],
+          leftYAxis: { min: 0, max: 100, showUnits: false },
+          width: THIRD,
+          height: GRAPH_HEIGHT,
+        }),
+        new cloudwatch.AlarmStatusWidget({
+          title: `${vendor}: its page (${vendorCompositeId(vendor)}) and its systems' alarms`,
+          alarms: [...(page ? [page] : []), ...systems.map((p) => alarms.alarms.get(lpsAlarmId(p.system))).filter((a): a is cloudwatch.Alarm => !!a)],
+          width: THIRD,
+          height: GRAPH_HEIGHT,
+        }),
+      );
+    }
+
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({
         title: 'Every alarm of the policy (no actions of their own)',

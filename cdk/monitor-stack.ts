@@ -6,7 +6,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { alarmPolicy, type AlarmPolicy } from '../lib/alarms/policy.ts';
-import type { Config } from '../lib/core/config.ts';
+import { allOwners, type Config } from '../lib/core/config.ts';
 import { PolicyAlarms } from './alarms.ts';
 import { ArtifactsBucket } from './artifacts-bucket.ts';
 import { dashboardName, MonitorDashboard } from './dashboard.ts';
@@ -51,7 +51,8 @@ export class MonitorStack extends Stack {
 
     this.artifacts = new ArtifactsBucket(this, 'Artifacts', { retentionDays: config.aws.artifactsRetentionDays, environment: config.environment });
     this.probes = new ProbeFunctions(this, 'Probes', { config, namespace: this.policy.namespace, artifactsBucket: this.artifacts.bucket });
-    this.topics = new OwnerTopics(this, 'Topics', { environment: config.environment, owners: Object.values(config.owners) });
+    // Every owner a page can be for: the classes' owners and each LPS vendor (an lps page is its vendor's).
+    this.topics = new OwnerTopics(this, 'Topics', { environment: config.environment, owners: allOwners(config) });
     // The journey function tells KiAP and a release window's owner the verdict of a release it verified.
     this.probes.notifyReleases(this.topics, ON_CALL);
     this.alarms = new PolicyAlarms(this, 'Alarms', { config, policy: this.policy, artifactsBucketName: this.artifacts.bucket.bucketName });

@@ -20,7 +20,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { Config } from '../lib/core/config.ts';
+import { DEFAULT_SELECTORS, type Config } from '../lib/core/config.ts';
 import { enabledGroups, intervalSeconds, type ProbeGroup } from '../lib/core/contract.ts';
 import { certificatesInPem } from '../lib/core/pem.ts';
 import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
@@ -57,6 +57,47 @@ export function allowChannelSecrets(role: iam.Role, config: Config): void {
       sid: 'ReadChannelSecrets',
       actions: ['secretsmanager:GetSecretValue'],
       // A secret's ARN ends in `-` and six random characters.
+      resources: names.map((name) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
+    }),
+  );
+}
+
+/**
+ * Refuses an LPS profile whose shared HMAC key would be written into the CloudFormation template
+ * and the functions' environment: in a deployment a signed profile's key comes from Secrets
+ * Manager (`keySecretName`, or `lpsKeys.<system>` in the journey secret), read at cold start.
+ * A sandbox config (its targets unreachable from AWS anyway, its keys the sandbox's own) is let
+ * through with a warning.
+ */
+export function checkLaunchKeys(config: Config): void {
+  if (config.sandbox) return;
+  const problems = config.lps.profiles.flatMap((p, i) => (p.key ? [`lps.profiles[${i}] (${p.system}).key`] : []));
+  if (problems.length)
+    throw new Error(
+      `${problems.join(', ')} would be written into the CloudFormation template and the functions' environment; ` +
+        'put the vendor\'s key in Secrets Manager and name it with keySecretName, or as lpsKeys.<system> in the journey secret (aws.journeySecretName): read at run time, never in the template',
+    );
+}
+
+/** The Secrets Manager secrets the signed LPS profiles name (`keySecretName`), each once. */
+export function launchKeySecretNames(config: Pick<Config, 'lps'>): string[] {
+  return [...new Set(config.lps.profiles.filter((p) => p.style === 'signed' && !p.key && p.keySecretName).map((p) => p.keySecretName!))];
+}
+
+/** Whether a signed profile takes its key from the journey secret (`lpsKeys.<system>`): then the LPS launches need that secret too. */
+export function launchKeysInJourneySecret(config: Pick<Config, 'lps' | 'aws'>): boolean {
+  return !!config.aws.journeySecretName && config.lps.profiles.some((p) => p.style === 'signed' && !p.key && !p.keySecretName);
+}
+
+/** Lets `role` read the signed LPS profiles' key secrets (`lps.profiles[].keySecretName`), those alone. */
+export function allowLaunchKeySecrets(role: iam.Role, config: Pick<Config, 'lps'>): void {
+  const names = launchKeySecretNames(config);
+  if (!names.length) return;
+  const stack = Stack.of(role);
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadLaunchKeys',
+      actions: ['secretsmanager:GetSecretValue'],
       resources: names.map((name) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
     }),
   );
@@ -188,7 +229,10 @@ export const SHIPPED_CA_FILE = 'flp-ca.pem';
 export function lambdaConfig(config: Config, options: { caShipped?: boolean } = {}): Record<string, unknown> {
   const { file: _file, store: _store, artifacts: _artifacts, sandbox: _sandbox, ...rest } = config;
   const { caFile: _caFile, ...target } = rest.target;
-  return { ...rest, target: options.caShipped ? { ...target, caFile: SHIPPED_CA_FILE } : target };
+  // Only the selectors a deployment overrides: the rest parse back to their defaults, and the
+  // environment's 4 KB are better spent on the LPS profiles and the owners' topics.
+  const selectors = Object.fromEntries(Object.entries(rest.journey.selectors).filter(([k, v]) => DEFAULT_SELECTORS[k as keyof typeof DEFAULT_SELECTORS] !== v));
+  return { ...rest, target: options.caShipped ? { ...target, caFile: SHIPPED_CA_FILE } : target, journey: { ...rest.journey, selectors } };
 }
 
 /**
@@ -276,6 +320,12 @@ export class ProbeFunctions extends Construct {
         `This config drives the local sandbox (it has a "sandbox" section): its targets are not reachable from AWS. Deploy a config that targets a reachable FLP (cdk deploy -c config=FILE).`,
       );
 
+    checkLaunchKeys(config);
+    if (config.sandbox && config.lps.profiles.some((p) => p.key))
+      Annotations.of(this).addWarningV2(
+        'flp:sandboxLaunchKeys',
+        'The sandbox config\'s signed LPS profiles carry their keys (the sandbox\'s own): they would be in the template. A deployed config names them by keySecretName; synth refuses a key anywhere else.',
+      );
     const network = this.#network(config);
     this.chromiumLayer = groups.includes('journey') ? this.#chromiumLayer() : undefined;
     const flpConfig = JSON.stringify(lambdaConfig(config, { caShipped }));
@@ -376,6 +426,14 @@ export class ProbeFunctions extends Construct {
           environment[ENV.journeySecretArn] = secret.secretArn;
           secret.grantRead(role);
         }
+      }
+      // The LPS launches sign with the vendors' keys: the nodes function's certified launches, and
+      // the journey's, which reads every profile's key at cold start (lib/runtime/launch-keys.ts).
+      if (group === 'nodes' || journey) allowLaunchKeySecrets(role, config);
+      if (group === 'nodes' && secret && launchKeysInJourneySecret(config)) {
+        // Only when a signed profile takes its key from lpsKeys.<system> in the journey secret.
+        environment[ENV.journeySecretArn] = secret.secretArn;
+        secret.grantRead(role);
       }
       checkEnvironmentSize(group, environment);
 

@@ -39,9 +39,13 @@ export function namedChannels(config: Pick<Config, 'notify'>): (ChannelConfig & 
   return config.notify.channels.map((c, i) => ({ ...c, name: names[i]! }));
 }
 
-/** The channels that carry a notification: those of its owner (or "*") and of its severity. */
-export function channelsFor<C extends Pick<ChannelConfig, 'owners' | 'severities'>>(channels: readonly C[], n: Pick<Notification, 'owner' | 'severity'>): C[] {
-  return channels.filter((c) => (c.owners.includes('*') || c.owners.includes(n.owner)) && c.severities.includes(n.severity));
+/**
+ * The channels that carry a notification: those of its owner, of the owners it tells too
+ * (`alsoNotify`: an LPS vendor's page goes to KiAP's channels as well), or of "*", and of its severity.
+ */
+export function channelsFor<C extends Pick<ChannelConfig, 'owners' | 'severities'>>(channels: readonly C[], n: Pick<Notification, 'owner' | 'severity'> & { alsoNotify?: readonly string[] }): C[] {
+  const owners = [n.owner, ...(n.alsoNotify ?? [])];
+  return channels.filter((c) => (c.owners.includes('*') || owners.some((o) => c.owners.includes(o))) && c.severities.includes(n.severity));
 }
 
 /**

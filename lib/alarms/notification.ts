@@ -29,6 +29,10 @@ export interface AlarmChange {
   runbook?: string;
   /** When the alarm went into ALARM: on a resolve, how long it lasted. */
   alarmSince?: Date;
+  /** Owners told too, besides `owner` (an LPS vendor's page: KiAP). */
+  alsoNotify?: readonly string[];
+  /** The composite's own incident, when it is not its class's (`lps-medsign-aps`). */
+  incident?: string;
 }
 
 /** How long a probe has been failing, from the record of its runs. */
@@ -62,6 +66,8 @@ export interface Notification {
   severity: 'page' | 'warning';
   class: FailureClass;
   owner: string;
+  /** Owners told too: their channels carry the page beside the owner's (an LPS vendor's page: KiAP). */
+  alsoNotify?: string[];
   environment: string;
   subject: string;
   /** The cause in words, as in the subject. */
@@ -83,17 +89,26 @@ export interface Notification {
 /**
  * The incident a notification belongs to: one per environment and class (`flp-prod-sync`), a
  * trigger and its resolve sharing it. Warnings of a class are an incident of their own
- * (`flp-prod-application-warning`): a slow step is not the failing application.
+ * (`flp-prod-application-warning`): a slow step is not the failing application. A composite
+ * that names its own incident has that key: an LPS vendor's page is one incident per vendor
+ * (`flp-prod-lps-medsign-aps`), never one for every vendor.
  */
-export function notificationKey(environment: string, cls: FailureClass, severity: 'page' | 'warning'): string {
+export function notificationKey(environment: string, cls: FailureClass, severity: 'page' | 'warning', incident?: string): string {
+  if (incident) return `flp-${environment}-${incident}`;
   return `flp-${environment}-${cls}${severity === 'warning' ? '-warning' : ''}`;
+}
+
+/** The results a page is about: the failures of its class, and of an `lps` page only its own vendor's. */
+export function rootResults(results: readonly ClassifiedResult[], change: Pick<AlarmChange, 'class' | 'owner'>): ClassifiedResult[] {
+  return results.filter((r) => !r.ok && r.class === change.class && (change.class !== 'lps' || r.owner === change.owner));
 }
 
 /** Builds the trigger (alarm in ALARM) or resolve (back to OK) notification. */
 export function buildNotification(input: NotificationInput): Notification {
   const { environment, change } = input;
   const failing = input.results.filter((r) => !r.ok && r.class);
-  const root = failing.filter((r) => r.class === change.class);
+  const root = rootResults(failing, change);
+  const alsoNotify = [...new Set(change.alsoNotify ?? [])].filter((o) => o !== change.owner);
   const cause = root.length ? causeOf(root) : `no ${change.class} failure in the latest runs`;
   const kind = change.state === 'ALARM' ? 'trigger' : 'resolve';
   const lasted = change.alarmSince ? formatAge((change.at.getTime() - change.alarmSince.getTime()) / 1000) : null;
@@ -112,11 +127,12 @@ export function buildNotification(input: NotificationInput): Notification {
   const artifactLink = input.artifactLink ?? ((a: string) => [{ label: a.split('/').pop()!, url: a }]);
   const links = [...(input.links ?? []), ...root.flatMap((r) => r.artifacts.flatMap((a) => artifactLink(a).map((l) => ({ label: `${r.probe}: ${l.label}`, url: l.url }))))];
   const notification: Omit<Notification, 'text'> = {
-    key: notificationKey(environment, change.class, change.severity),
+    key: notificationKey(environment, change.class, change.severity, change.incident),
     kind,
     severity: change.severity,
     class: change.class,
     owner: change.owner,
+    ...(alsoNotify.length ? { alsoNotify } : {}),
     environment,
     subject,
     cause,
@@ -313,7 +329,7 @@ function textOf(n: Omit<Notification, 'text'>, lasted: string | null): string {
   if (n.kind === 'resolve') lines.push(`Resolved at ${n.at}${lasted ? ` after ${lasted}` : ''}. Was: ${n.cause}.`, '');
   else {
     if (n.overrun) lines.push(`Maintenance overran: ${n.overrun}. The page is no longer held back.`, '');
-    lines.push(`What broke: ${n.cause}`, `Whose job: ${n.owner} (${n.class})`);
+    lines.push(`What broke: ${n.cause}`, `Whose job: ${n.owner} (${n.class})${n.alsoNotify?.length ? `; told too: ${n.alsoNotify.join(', ')}` : ''}`);
     if (n.since) lines.push(`Since: ${n.since.copenhagen} (${n.since.utc}), ${n.since.runs} failing ${n.since.runs === 1 ? 'run' : 'runs'}`);
     lines.push('', 'Evidence:', ...n.evidence.map((l) => `  - ${l}`));
     if (n.symptoms.length) lines.push('', 'Held back as symptoms of it:', ...n.symptoms.flatMap((s) => s.lines.map((l) => `  - ${s.class}: ${l}`)));

@@ -6,7 +6,9 @@
  */
 import { channelNames, type Config } from '../core/config.ts';
 import { JOURNEY_STEPS } from '../core/contract.ts';
-import { AlarmSpecBuilder, alarmPeriods, MAINTENANCE_ALARM_ID, type AlarmSpec, type CompositeSpec } from './spec-builder.ts';
+import { AlarmSpecBuilder, alarmPeriods, LAUNCH_STATS_ALARM_ID, LAUNCH_STATS_COMPOSITE_ID, MAINTENANCE_ALARM_ID, type AlarmSpec, type CompositeSpec } from './spec-builder.ts';
+
+export { LAUNCH_STATS_ALARM_ID, LAUNCH_STATS_COMPOSITE_ID, lpsAlarmId, vendorCompositeId, vendorSlug } from './spec-builder.ts';
 
 export type { AlarmSpec, Comparison, CompositeSpec, MissingData, Severity, Statistic } from './spec-builder.ts';
 
@@ -42,6 +44,10 @@ export function alarmPolicy(config: Config, options: PolicyOptions = {}): AlarmP
   const p = alarmPeriods(config.schedule, options.minPeriodSeconds ?? 60);
   const stepLatencyMs = config.alarms.stepLatencyMs ?? Math.round(config.timeouts.stepMs / 2);
   const httpsNodes = config.target.nodes.filter((node) => node.url.startsWith('https:'));
+  const profiles = config.lps.profiles;
+  const vendors = [...new Set(profiles.map((pr) => pr.vendor))];
+  // The LPS checks run in the nodes group: FLP refusing a certified launch (application) is judged at that pace too.
+  const appAtNodesPace = profiles.length > 0 && p.nodes < p.journey;
 
   const alarms: AlarmSpec[] = [
     b.classFailures({
@@ -64,6 +70,15 @@ export function alarmPolicy(config: Config, options: PolicyOptions = {}): AlarmP
     }),
     // Only when the journey is slower than the HTTP probes does it need its own pace (see journeyFailures).
     ...(config.journey.enabled && p.journey > p.fastest ? (['infrastructure', 'sync', 'monitor'] as const).map((cls) => b.journeyFailures(cls, p.journey)) : []),
+    ...(appAtNodesPace
+      ? [
+          b.nodesFailures(
+            'application',
+            p.nodes,
+            'Check first: the failing launch:<system> probe (FLP refuses that vendor\'s certified launch: its status and reason against the profile in lps.profiles), or lps:<system> (every system\'s real launches refused). FLP changed: KiAP\'s to fix.',
+          ),
+        ]
+      : []),
     b.releaseDrift(p.nodes),
     b.classFailures({
       class: 'monitor',
@@ -76,17 +91,46 @@ export function alarmPolicy(config: Config, options: PolicyOptions = {}): AlarmP
     ...config.sync.map((source) => b.syncLag(source, p.sync)),
     ...httpsNodes.map((node) => b.certExpiry(node, p.nodes, config.alarms.certWarningDays)),
     ...channelNames(config.notify.channels).map((name) => b.channelFailures(name, p.fastest)),
+    // Per LPS system, owned by its vendor: its real launches refused while FLP accepts its certified launch.
+    ...profiles.map((profile) => b.lpsFailures(profile, p.nodes)),
+    ...(profiles.length ? [b.launchStatsUnknown(p.nodes)] : []),
     b.maintenanceWindow(p.fastest),
   ];
 
   const hosting = 'infrastructure-failures';
+  // FLP-wide application failures: what the application composite pages on.
+  const applicationPage = alarms.filter((a) => a.class === 'application' && a.severity === 'page').map((a) => a.id);
+  const slowSteps = alarms.filter((a) => a.class === 'application' && a.severity === 'warning' && a.id !== LAUNCH_STATS_ALARM_ID).map((a) => a.id);
   const composites: CompositeSpec[] = [
     b.composite(alarms, { class: 'infrastructure', severity: 'page', title: 'FLP hosting failing', runbook: 'The hosting is broken; the application and sync alarms it causes are suppressed.' }),
     b.composite(alarms, { class: 'release', severity: 'page', title: 'FLP release installed unevenly', suppressedBy: [hosting], runbook: 'Nodes disagree about their version.' }),
     b.composite(alarms, { class: 'sync', severity: 'page', title: 'FLP data sync failing', suppressedBy: [hosting], runbook: 'A sync source failed or fell behind while the hosting is healthy.' }),
     b.composite(alarms, { class: 'application', severity: 'page', title: 'FLP application failing', suppressedBy: [hosting], runbook: 'The application fails while hosting and sync are healthy.' }),
     b.composite(alarms, { class: 'monitor', severity: 'page', title: 'flp-monitor failing', runbook: 'The monitor cannot tell whether FLP works.' }),
-    b.composite(alarms, { class: 'application', severity: 'warning', title: 'FLP journey slow', suppressedBy: [hosting], runbook: 'A journey step is slower than its threshold.' }),
+    b.composite(alarms, { class: 'application', severity: 'warning', title: 'FLP journey slow', suppressedBy: [hosting], runbook: 'A journey step is slower than its threshold.', members: slowSteps }),
+    // One page per LPS vendor, the vendor's and KiAP's: never while FLP itself (hosting, the application) is failing.
+    ...vendors.map((vendor) =>
+      b.vendorComposite(alarms, vendor, {
+        suppressedBy: [hosting, ...applicationPage],
+        alsoNotify: [owners.application],
+        runbook:
+          `${vendor}'s LPS stopped launching FLP as certified: its clinics' launches are refused while FLP accepts the monitor's launch with ${vendor}'s certified profile. ` +
+          `Compare the last refusal reason with that profile and contact ${vendor}; ${owners.application} is told too and coordinates with the vendor.`,
+      }),
+    ),
+    ...(profiles.length
+      ? [
+          b.composite(alarms, {
+            id: LAUNCH_STATS_COMPOSITE_ID,
+            class: 'application',
+            severity: 'warning',
+            title: 'FLP launch statistics unknown',
+            suppressedBy: [hosting],
+            members: [LAUNCH_STATS_ALARM_ID],
+            runbook: 'The vendors\' real launches cannot be judged: FLP\'s launch statistics are unavailable or malformed. Never a page, never an LPS vendor\'s.',
+          }),
+        ]
+      : []),
     ...(httpsNodes.length
       ? [b.composite(alarms, { class: 'infrastructure', severity: 'warning', title: 'FLP certificate expiring', runbook: 'Renew the certificate named in the alarm.' })]
       : []),

@@ -47,10 +47,39 @@ export interface CompositeSpec {
   alarms: string[];
   suppressedBy: string[];
   runbook: string;
+  /**
+   * Owners told too, besides `owner`: their topics and channels get the same page (an LPS
+   * vendor's composite tells KiAP, who coordinates with the vendors). Absent: the owner alone.
+   */
+  alsoNotify?: string[];
+  /**
+   * The incident the composite's pages belong to, when it is not its class's own: the key is
+   * `flp-<env>-<incident>` (`lps-medsign-aps`: one incident per vendor). Absent: the class's key.
+   */
+  incident?: string;
 }
 
 /** The id of the alarm that is in ALARM while a planned maintenance window is open. */
 export const MAINTENANCE_ALARM_ID = 'maintenance-window';
+
+/** An LPS vendor's name as an id part: lowercase letters, digits and hyphens (`MedSign ApS` → `medsign-aps`). */
+export function vendorSlug(vendor: string): string {
+  return vendor.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'vendor';
+}
+
+/** The id of an LPS vendor's paging composite: `lps-<vendor slug>` (alarm `flp-<env>-lps-<slug>`). */
+export function vendorCompositeId(vendor: string): string {
+  return `lps-${vendorSlug(vendor)}`;
+}
+
+/** The id of one LPS system's alarm: its real launches refused while its certified launch passes. */
+export function lpsAlarmId(system: string): string {
+  return `lps-failures-${system}`;
+}
+
+/** The id of the warning alarm on unknown launch statistics, and of its warning composite. */
+export const LAUNCH_STATS_ALARM_ID = 'launch-stats-unknown';
+export const LAUNCH_STATS_COMPOSITE_ID = 'launch-stats-warning';
 
 /** The schedule's intervals, in seconds, as the config states them. */
 export interface ScheduleSeconds {
@@ -123,6 +152,8 @@ export interface MetricAlarmProps {
   /** @default 'notBreaching' */
   readonly treatMissingData?: MissingData;
   readonly runbook: string;
+  /** The owner when it is not the class's (an `lps` alarm: the system's vendor). @default the class's owner */
+  readonly owner?: string;
 }
 
 /** A composite over the alarms of one class and severity. */
@@ -138,6 +169,10 @@ export interface CompositeProps {
    */
   readonly suppressedBy?: readonly string[];
   readonly runbook: string;
+  /** The composite's id when it is not `<class>-<severity>`; it is then an incident of its own (see {@link CompositeSpec.incident}). */
+  readonly id?: string;
+  /** Its member alarms when not every alarm of the class and severity. */
+  readonly members?: readonly string[];
 }
 
 /** One class-failure alarm: its class, its period and the wording that differs per class. */
@@ -163,7 +198,7 @@ export class AlarmSpecBuilder {
       id: props.id,
       title: props.title,
       class: props.class,
-      owner: this.#props.owners[props.class],
+      owner: props.owner ?? this.#props.owners[props.class],
       severity: props.severity ?? 'page',
       metric: { name: props.metric, dimensions: { [DIMENSIONS.environment]: this.#props.environment, ...props.dimensions }, statistic: props.statistic },
       periodSeconds: props.periodSeconds,
@@ -299,6 +334,58 @@ export class AlarmSpecBuilder {
     });
   }
 
+  /**
+   * Failures of a class at the nodes group's pace, from every probe: `<class>-failures-nodes`.
+   * The LPS checks (`launch:<system>`, `lps:<system>`) run with the servers' probes, faster than
+   * the journey: what they see would otherwise be judged only at the journey's pace.
+   */
+  nodesFailures(cls: FailureClass, periodSeconds: number, runbook: string): AlarmSpec {
+    return this.#failures({
+      id: `${cls}-failures-nodes`,
+      title: `FLP ${cls} failing in the nodes group (LPS launches)`,
+      class: cls,
+      dimensions: { [DIMENSIONS.failureClass]: cls },
+      periodSeconds,
+      runbook,
+    });
+  }
+
+  /**
+   * One LPS system's real launches refused while its certified launch is accepted:
+   * `lps-failures-<system>`, the `lps` failures of `lps:<system>` alone, owned by its vendor.
+   */
+  lpsFailures(profile: { system: string; vendor: string; style: string }, periodSeconds: number): AlarmSpec {
+    return this.#failures({
+      id: lpsAlarmId(profile.system),
+      title: `${profile.vendor}'s ${profile.system} launches of FLP refused`,
+      class: 'lps',
+      owner: profile.vendor,
+      dimensions: { [DIMENSIONS.probe]: PROBE_IDS.lps(profile.system), [DIMENSIONS.failureClass]: 'lps' },
+      periodSeconds,
+      runbook:
+        `Check first: the last refusal reason of ${profile.system} (the lps:${profile.system} result's summary: status and reason) against ${profile.vendor}'s certified ${profile.style} profile; ` +
+        `FLP still accepts that profile, so ${profile.vendor}'s LPS changed what it sends: contact ${profile.vendor}.`,
+    });
+  }
+
+  /** The launch statistics could not be read or judged (a warning, never a page, and never `lps`). */
+  launchStatsUnknown(periodSeconds: number): AlarmSpec {
+    return this.metricAlarm({
+      id: LAUNCH_STATS_ALARM_ID,
+      title: 'FLP launch statistics unknown',
+      class: 'application',
+      severity: 'warning',
+      metric: METRICS.launchStatsUnknown.name,
+      statistic: 'Maximum',
+      periodSeconds,
+      comparison: 'GreaterThanOrEqualToThreshold',
+      threshold: 1,
+      runbook:
+        'Check first: GET /lps/launch-stats?minutes=n on FLP (a 5xx, or a body that misses the contract, or a system missing from it). ' +
+        'The vendors\' real launches cannot be judged meanwhile; the certified launches still are.',
+    });
+  }
+
   /** In ALARM while a planned maintenance window is open: {@link MAINTENANCE_ALARM_ID}, the suppressor of every composite. */
   maintenanceWindow(periodSeconds: number): AlarmSpec {
     return this.metricAlarm({
@@ -322,20 +409,44 @@ export class AlarmSpecBuilder {
    */
   composite(alarms: readonly AlarmSpec[], props: CompositeProps): CompositeSpec {
     const owner = this.#props.owners[props.class];
+    const members = props.members ?? alarms.filter((a) => a.class === props.class && a.severity === props.severity && a.id !== MAINTENANCE_ALARM_ID).map((a) => a.id);
     return {
-      id: `${props.class}-${props.severity}`,
+      id: props.id ?? `${props.class}-${props.severity}`,
       title: `${props.title} (${owner})`,
       class: props.class,
       owner,
       severity: props.severity,
-      alarms: alarms.filter((a) => a.class === props.class && a.severity === props.severity && a.id !== MAINTENANCE_ALARM_ID).map((a) => a.id),
+      alarms: [...members],
       suppressedBy: [MAINTENANCE_ALARM_ID, ...(props.suppressedBy ?? [])],
       runbook: props.runbook,
+      ...(props.id ? { incident: props.id } : {}),
+    };
+  }
+
+  /**
+   * An LPS vendor's paging composite, `lps-<vendor slug>`: any of that vendor's systems' `lps`
+   * alarms, owned by the vendor, telling `alsoNotify` too, one incident per vendor. There is no
+   * composite of the `lps` class as such: every vendor pages for its own systems.
+   */
+  vendorComposite(alarms: readonly AlarmSpec[], vendor: string, props: { suppressedBy: readonly string[]; alsoNotify: readonly string[]; runbook: string }): CompositeSpec {
+    const id = vendorCompositeId(vendor);
+    const also = [...new Set(props.alsoNotify)].filter((o) => o !== vendor);
+    return {
+      id,
+      title: `${vendor}'s LPS launches of FLP refused (${vendor})`,
+      class: 'lps',
+      owner: vendor,
+      severity: 'page',
+      alarms: alarms.filter((a) => a.class === 'lps' && a.owner === vendor && a.severity === 'page').map((a) => a.id),
+      suppressedBy: [MAINTENANCE_ALARM_ID, ...props.suppressedBy],
+      runbook: props.runbook,
+      ...(also.length ? { alsoNotify: also } : {}),
+      incident: id,
     };
   }
 
   /** A failure count of at least one in each of the periods: the shape of every failure alarm. */
-  #failures(props: { id: string; title: string; class: FailureClass; dimensions: Record<string, string>; periodSeconds: number; runbook: string }): AlarmSpec {
+  #failures(props: { id: string; title: string; class: FailureClass; owner?: string; dimensions: Record<string, string>; periodSeconds: number; runbook: string }): AlarmSpec {
     return this.metricAlarm({ ...props, metric: METRICS.failures.name, statistic: 'Sum', comparison: 'GreaterThanOrEqualToThreshold', threshold: 1 });
   }
 }

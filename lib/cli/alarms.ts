@@ -3,7 +3,7 @@
  * the README) or as one JSON document, and with `--evaluate` each alarm's state over the local
  * store right now.
  */
-import { alarmPolicy, type AlarmSpec } from '../alarms/policy.ts';
+import { alarmPolicy, type AlarmSpec, type CompositeSpec } from '../alarms/policy.ts';
 import { evaluatePolicy, type Evaluation } from '../alarms/evaluator.ts';
 import { loadConfig } from '../core/config.ts';
 import { LocalStore } from '../adapters/local-store.ts';
@@ -40,6 +40,27 @@ export function policyMarkdown(alarms: readonly AlarmSpec[]): string {
   ].join('\n');
 }
 
+/** What each composite pages, whom, and what holds it back: the pages behind the alarms. */
+const COMPOSITE_COLUMNS: Column<CompositeSpec>[] = [
+  { header: 'composite', value: (c) => c.id },
+  { header: 'class', value: (c) => c.class },
+  { header: 'owner', value: (c) => c.owner },
+  { header: 'told too', value: (c) => (c.alsoNotify?.length ? c.alsoNotify.join(', ') : '-') },
+  { header: 'severity', value: (c) => c.severity },
+  { header: 'any of', value: (c) => c.alarms.join(', ') },
+  { header: 'held back while', value: (c) => c.suppressedBy.join(', ') },
+];
+
+/** The composites as a Markdown table (one per page: an LPS vendor's own, `lps-<vendor>`, among them). */
+export function compositesMarkdown(composites: readonly CompositeSpec[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    `| ${COMPOSITE_COLUMNS.map((c) => c.header).join(' | ')} |`,
+    `|${COMPOSITE_COLUMNS.map(() => '---').join('|')}|`,
+    ...composites.map((k) => `| ${COMPOSITE_COLUMNS.map((c) => esc(c.value(k))).join(' | ')} |`),
+  ].join('\n');
+}
+
 /** The `--evaluate --json` document: each alarm's state, and what would page whom. */
 export function evaluationJson(e: Evaluation): string {
   return JSON.stringify(
@@ -52,6 +73,7 @@ export function evaluationJson(e: Evaluation): string {
         state: c.state,
         paging: c.state === 'ALARM' && !c.suppressedBy.length,
         owner: c.spec.owner,
+        ...(c.spec.alsoNotify?.length ? { alsoNotify: c.spec.alsoNotify } : {}),
         firing: c.firing,
         suppressedBy: c.suppressedBy,
       })),
@@ -85,12 +107,17 @@ export async function alarmsCommand(opts: { config: string; markdown?: boolean; 
       { header: 'why', value: (a) => a.reason },
     ])}\n`);
     io.out(
-      `\n${active.length ? active.map((c) => `${c.suppressedBy.length ? 'SUPPRESSED' : 'PAGING'} ${c.spec.id} → ${c.spec.owner} (${c.firing.join(', ')})${c.suppressedBy.length ? ` by ${c.suppressedBy.join(', ')}` : ''}`).join('\n') : 'nothing would page'}\n`,
+      `\n${active.length ? active.map((c) => `${c.suppressedBy.length ? 'SUPPRESSED' : 'PAGING'} ${c.spec.id} → ${[c.spec.owner, ...(c.spec.alsoNotify ?? [])].join(' + ')} (${c.firing.join(', ')})${c.suppressedBy.length ? ` by ${c.suppressedBy.join(', ')}` : ''}`).join('\n') : 'nothing would page'}\n`,
     );
     return paging;
   }
   const policy = alarmPolicy(config, { minPeriodSeconds: 60 });
   if (opts.json) io.out(`${JSON.stringify(policy, null, 2)}\n`);
-  else io.out(`${opts.markdown ? policyMarkdown(policy.alarms) : renderTable(policy.alarms, COLUMNS)}\n`);
+  else
+    io.out(
+      opts.markdown
+        ? `${policyMarkdown(policy.alarms)}\n\n${compositesMarkdown(policy.composites)}\n`
+        : `${renderTable(policy.alarms, COLUMNS)}\n\n${renderTable(policy.composites, COMPOSITE_COLUMNS)}\n`,
+    );
   return 0;
 }

@@ -75,7 +75,7 @@ export async function costCommand(opts: CostCommandOptions, io: Io): Promise<num
   const out: string[] = [];
   out.push(`Monthly cost of ${config.environment} in ${PRICE_REGION} (USD, list prices, no free tier)\n`);
   out.push(
-    renderTable(report.flpMonitor.lines.filter((l) => l.usd > 0 || l.service === 'EventBridge'), [
+    renderTable(report.flpMonitor.lines.filter((l) => l.usd > 0 || l.service === 'EventBridge' || l.price === 'snsTopicMonth'), [
       { header: 'service', value: (l: CostLine) => l.service },
       { header: 'item', value: (l) => l.item },
       { header: 'quantity', value: (l) => `${l.quantity.toLocaleString('en-US')} ${l.unit}`, max: 48 },

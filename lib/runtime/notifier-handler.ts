@@ -29,7 +29,7 @@ import { createCloudWatchSink } from '../adapters/cloudwatch-sink.ts';
 import { createLatestResultsStore, isLatestResults, type S3LatestResultsStore } from '../adapters/latest-results-s3.ts';
 import { createLogger, type LogLevel } from '../adapters/logger.ts';
 import { createSnsPublisher, type SnsPublisher } from '../adapters/sns-publisher.ts';
-import { buildNotification, OVERRUN_SLACK_MS, overranWindow, type AlarmChange, type FailingSince, type Notification, type NotificationInput } from '../alarms/notification.ts';
+import { buildNotification, OVERRUN_SLACK_MS, overranWindow, rootResults, type AlarmChange, type FailingSince, type Notification, type NotificationInput } from '../alarms/notification.ts';
 import { suppressionPeriods } from '../alarms/suppression.ts';
 import { createS3WindowStore, type S3WindowStore } from '../adapters/window-store-s3.ts';
 import { plannedWindowsBefore, type RuntimeWindow } from '../core/windows.ts';
@@ -349,9 +349,13 @@ export function createNotifierHandler(deps: NotifierDeps = {}): NotifierHandler 
       out.info('alarm ignored', { ...ids, alarmName: alarm.alarmName, state: alarm.state.value, reason });
       return { action: 'ignored', reason, alarmName: alarm.alarmName, published: [], deliveries: [] };
     }
-    const ownerTopic = topics.byOwner.get(composite.owner);
-    if (!ownerTopic) monitorFailure(config, `${HANDLER_ENV.topicArns} names no topic for ${composite.owner}; on-call alone gets ${alarm.alarmName}`, ids);
-    const targets = [...new Set([ownerTopic, topics.onCall].filter((t): t is string => !!t))];
+    // The owner's topic, those of the owners told too (an LPS vendor's page: KiAP's), and on-call's.
+    const ownerTopics = [composite.owner, ...(composite.alsoNotify ?? [])].map((owner) => {
+      const t = topics.byOwner.get(owner);
+      if (!t) monitorFailure(config, `${HANDLER_ENV.topicArns} names no topic for ${owner}; ${owner} does not get ${alarm.alarmName} on SNS`, ids);
+      return t;
+    });
+    const targets = [...new Set([...ownerTopics, topics.onCall].filter((t): t is string => !!t))];
     const seen = reachedFor(alarm.key);
 
     // The page itself: results, message, SNS. Bounded by the deadline less the fallback's reserve.
@@ -388,7 +392,7 @@ export function createNotifierHandler(deps: NotifierDeps = {}): NotifierHandler 
     // The channels and their metrics: the page is out on SNS by now, so nothing here throws.
     let deliveries: Delivery[];
     try {
-      deliveries = await withDeadline(sendToChannels(notification, config), left() - 1_000, () => new NotifierFailure('the channels did not answer before the deadline'));
+      deliveries = await withDeadline(sendToChannels(notification, config, [notification.owner, ...(notification.alsoNotify ?? [])]), left() - 1_000, () => new NotifierFailure('the channels did not answer before the deadline'));
     } catch (err) {
       const why = describeError(err);
       deliveries = channelsFor(namedChannels(config), notification).map((c) => ({ channel: c.name, type: c.type, ok: false, status: null, attempts: 0, durationMs: 0, error: why }));
@@ -453,6 +457,8 @@ async function compose(
     state: kind === 'trigger' ? 'ALARM' : 'OK',
     at,
     runbook: pageRunbook(st.policy, composite, firingMembers(alarm.state, config.environment)),
+    ...(composite.alsoNotify?.length ? { alsoNotify: composite.alsoNotify } : {}),
+    ...(composite.incident ? { incident: composite.incident } : {}),
     ...(kind === 'resolve' && parseAlarmTime(alarm.previous.timestamp) ? { alarmSince: parseAlarmTime(alarm.previous.timestamp)! } : {}),
   };
 
@@ -462,7 +468,7 @@ async function compose(
   pageLinks.push({ label: 'Alarm', url: alarmConsoleUrl(links.region, alarm.alarmName) });
   // The root cause's screenshots and traces: the S3 console and a download that needs no sign-in for a day.
   const presigned: string[] = [];
-  for (const r of results.filter((x) => !x.ok && x.class === composite.class)) {
+  for (const r of rootResults(results, composite)) {
     for (const uri of r.artifacts) {
       const where = parseS3Uri(uri);
       if (!where) continue;
@@ -501,7 +507,7 @@ async function overrunOf(
   failing: ReadonlyMap<string, FailingSince>,
   o: { signal: AbortSignal; out: Logger; ids: Record<string, string> },
 ): Promise<{ reason: string; start: Date; end: Date } | null> {
-  const root = results.filter((r) => !r.ok && r.class === composite.class).map((r) => failing.get(r.probe)?.firstFailingAt.getTime()).filter((t): t is number => t !== undefined);
+  const root = rootResults(results, composite).map((r) => failing.get(r.probe)?.firstFailingAt.getTime()).filter((t): t is number => t !== undefined);
   if (!root.length) return null;
   const graceMs = suppressionPeriods(st.policy, composite).extensionSeconds * 1000 + OVERRUN_SLACK_MS;
   let runtime: RuntimeWindow[] = [];

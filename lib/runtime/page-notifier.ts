@@ -83,7 +83,8 @@ export class PageNotifier {
     const sent: SentNotification[] = [];
     const actions = this.#gate.update(evaluation);
     for (const c of evaluation.composites) {
-      const key = notificationKey(this.#config.environment, c.spec.class, c.spec.severity);
+      // An LPS vendor's composite is an incident of its own (`flp-<env>-lps-<vendor>`), one per vendor.
+      const key = notificationKey(this.#config.environment, c.spec.class, c.spec.severity, c.spec.incident);
       const paging = actions.get(c.spec.id) === 'paging';
       const since = this.#open.get(key);
       if (paging && !since) {
@@ -102,7 +103,19 @@ export class PageNotifier {
     const overrun = state === 'ALARM' ? await this.#overrun(c, at) : null;
     const notification = buildNotification({
       environment: config.environment,
-      change: { alarmId: c.spec.id, class: c.spec.class, owner: c.spec.owner, severity: c.spec.severity, state, at, runbook: pageRunbook(this.#policy, c.spec, c.firing), ...(alarmSince ? { alarmSince } : {}) },
+      change: {
+        alarmId: c.spec.id,
+        class: c.spec.class,
+        owner: c.spec.owner,
+        severity: c.spec.severity,
+        state,
+        at,
+        runbook: pageRunbook(this.#policy, c.spec, c.firing),
+        ...(alarmSince ? { alarmSince } : {}),
+        // The owners told too (an LPS vendor's page: KiAP): their channels carry it beside the owner's.
+        ...(c.spec.alsoNotify?.length ? { alsoNotify: c.spec.alsoNotify } : {}),
+        ...(c.spec.incident ? { incident: c.spec.incident } : {}),
+      },
       results: latest,
       failing: this.#stretches.current,
       links: config.notify.dashboardUrl ? [{ label: 'dashboard', url: config.notify.dashboardUrl }] : [],

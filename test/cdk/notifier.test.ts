@@ -15,7 +15,7 @@ import { FUNCTION_RETRY_ATTEMPTS, MAX_EVENT_AGE, NOTIFIER_HANDLER } from '../../
 import { PROBE_RUNTIME } from '../../cdk/probe-functions.ts';
 import { NOTIFIER_ALARMS } from '../../lib/reports/cost/model.ts';
 import { ON_CALL } from '../../cdk/topics.ts';
-import { parseConfig } from '../../lib/core/config.ts';
+import { allOwners, parseConfig } from '../../lib/core/config.ts';
 import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
 import { loadConfigFromEnv } from '../../lib/runtime/handler-config.ts';
 import { logicalId, PRODUCTION_CONFIG, removeAssembly, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
@@ -98,7 +98,7 @@ describe('the function', () => {
     expect(config.notify.channels.map((c) => c.name)).toEqual(CHANNELS.map((c) => c.name));
     expect(env[ENV.artifactsBucket]).toEqual({ Ref: logicalId(s, s.stack.artifacts.bucket) });
     const topics = JSON.stringify(env[ENV.topicArns]);
-    for (const owner of [...new Set(Object.values(s.stack.config.owners))]) {
+    for (const owner of allOwners(s.stack.config)) {
       expect(topics).toContain(`\\"${owner}\\":\\"`);
       expect(topics).toContain(JSON.stringify({ Ref: logicalId(s, s.stack.topics.of(owner)) }));
     }

@@ -68,9 +68,10 @@ describe('a production-like deployment', () => {
     expect(timings.journey.capped).toBe(false);
   });
 
-  it('has a topic for the monitor\'s own owner beside PLSP\'s, KiAP\'s and on-call\'s', () => {
+  it('has a topic for the monitor\'s own owner beside PLSP\'s, KiAP\'s, each LPS vendor\'s and on-call\'s', () => {
     const names = resourcesOf(s, 'AWS::SNS::Topic').map(([, t]) => t.TopicName).sort();
-    expect(names).toEqual(['flp-prod-on-call', 'flp-prod-owner-KiAP', 'flp-prod-owner-PLSP', 'flp-prod-owner-Sundhedsdatastyrelsen']);
+    const vendors = ['Dampsoft-Danmark', 'eJournal-Nord-ApS', 'Klinik-A-S', 'MedSign-ApS', 'Nordlys-Data', 'PraksisNet', 'SundSys-I-S', 'XMO-A-S'].map((v) => `flp-prod-owner-${v}`);
+    expect(names).toEqual(['flp-prod-on-call', 'flp-prod-owner-KiAP', 'flp-prod-owner-PLSP', 'flp-prod-owner-Sundhedsdatastyrelsen', ...vendors].sort());
   });
 
   it('reports no unacknowledged AwsSolutions finding', () => {

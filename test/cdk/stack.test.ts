@@ -16,6 +16,7 @@ import { loadConfigFromEnv } from '../../lib/runtime/lambda-handlers.ts';
 import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
 import { evidenceHint } from '../../lib/alarms/policy.ts';
 import { PROBE_GROUPS } from '../../lib/core/contract.ts';
+import { allOwners } from '../../lib/core/config.ts';
 import { DEFAULT_CONFIG, logicalId, removeAssembly, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
 
 let s: Synthesized;
@@ -210,8 +211,8 @@ describe('alarms', () => {
 });
 
 describe('topics', () => {
-  it('has one encrypted, TLS-only topic per owner organisation plus on-call, with their ARNs as outputs', () => {
-    const owners = [...new Set(Object.values(s.stack.config.owners))];
+  it('has one encrypted, TLS-only topic per owner organisation (each LPS vendor among them) plus on-call, with their ARNs as outputs', () => {
+    const owners = allOwners(s.stack.config);
     const topics = resourcesOf(s, 'AWS::SNS::Topic');
     expect(topics).toHaveLength(owners.length + 1);
     for (const owner of [...owners, ON_CALL]) {

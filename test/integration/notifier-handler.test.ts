@@ -422,4 +422,38 @@ describe('a page is never lost', () => {
     await expect(notify(alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'OK'), context())).rejects.toThrow(/FLP_CONFIG/);
     expect(rawAlarmPages().map((p) => p.topicArn)).toEqual([TOPICS['on-call']]);
   });
+  it('pages an LPS vendor on its own topic and KiAP\'s (and on-call\'s), with the vendor\'s channels and KiAP\'s, for that vendor\'s refused launches only', async () => {
+    const rawLps = {
+      ...raw,
+      lps: { profiles: [{ system: 'test-journal', vendor: 'KiAP', style: 'query' }, { system: 'medsign', vendor: 'MedSign ApS', style: 'signed', key: 'k' }, { system: 'praksisnet', vendor: 'PraksisNet', style: 'query' }], statsMinutes: 1 },
+      notify: { channels: [{ type: 'pagerduty', name: 'pd-plsp', owners: ['PLSP'], secretName: 'flp/prod/pagerduty' }, { type: 'webhook', name: 'hook-medsign', owners: ['MedSign ApS'], secretName: 'flp/prod/medsign' }, { type: 'webhook', name: 'hook-kiap', owners: ['KiAP'], secretName: 'flp/prod/kiap' }, { type: 'webhook', name: 'hook-praksisnet', owners: ['PraksisNet'], secretName: 'flp/prod/praksisnet' }] },
+    };
+    const lpsConfig = parseConfig(rawLps);
+    const topics = { ...TOPICS, 'MedSign ApS': topic('owner-MedSign-ApS'), PraksisNet: topic('owner-PraksisNet') };
+    const c = (r: ProbeResult) => classify(r, lpsConfig.owners);
+    const refused = (system: string, vendor: string) =>
+      c(probe({ probe: `lps:${system}`, kind: 'lps', ok: false, error: `${vendor}'s LPS no longer launches FLP as certified: 9 of 10 real ${system} launches refused`, evidence: [{ type: 'lps-refused', system, vendor, scope: 'system', launches: 10, rejected: 9, percent: 90, maxPercent: 20, windowMinutes: 1, lastRejected: null }], observations: { system, vendor } }));
+    const at = new Date().toISOString();
+    await putState({
+      nodes: { group: 'nodes', at, results: [c(probe({ probe: 'lb', kind: 'node', ok: true })), c(probe({ probe: 'launch:medsign', kind: 'launch', ok: true })), refused('medsign', 'MedSign ApS'), refused('praksisnet', 'PraksisNet')], failing: { 'lps:medsign': { firstFailingAt: started(4), runs: 4 } } },
+      sync: { group: 'sync', at, results: [c(probe({ probe: 'sync:lab', kind: 'sync', ok: true }))], failing: {} },
+      journey: { group: 'journey', at, results: [c(probe({ probe: 'journey', kind: 'journey', ok: true }))], failing: {} },
+    });
+    const asked: { key: string; owners: readonly string[] | undefined; subject: string }[] = [];
+    const notify = handler({
+      env: { ...env(), FLP_CONFIG: JSON.stringify(rawLps), FLP_TOPIC_ARNS: JSON.stringify(topics) },
+      sendToChannels: async (n, _cfg, owners) => {
+        asked.push({ key: n.key, owners, subject: n.subject });
+        return [];
+      },
+    });
+    const result = await notify(alarmEvent('flp-prod-lps-medsign-aps', 'ALARM', 'OK'), context());
+    expect(result).toMatchObject({ action: 'paged', kind: 'trigger' });
+    expect(aws.publishes().map((p) => p.topicArn).sort()).toEqual([topics['MedSign ApS'], topics.KiAP, topics['on-call']].sort());
+    const page = aws.publishes()[0]!;
+    expect(page.subject).toMatch(/^\[FLP prod\] lps - MedSign ApS - MedSign ApS's medsign launches refused/);
+    expect(page.message).toContain('Whose job: MedSign ApS (lps); told too: KiAP');
+    expect(page.message).not.toContain('praksisnet');
+    expect(asked).toEqual([{ key: 'flp-prod-lps-medsign-aps', owners: ['MedSign ApS', 'KiAP'], subject: expect.stringContaining('lps · MedSign ApS') }]);
+  });
 });

@@ -7,7 +7,7 @@
  * Pure: the inputs (durations, schedule overrides) come in, nothing is read here.
  */
 import { alarmPolicy } from '../../alarms/policy.ts';
-import type { Config } from '../../core/config.ts';
+import { allOwners, type Config } from '../../core/config.ts';
 import { customMetricCount } from '../../core/metric-names.ts';
 import { FAILURE_CLASSES } from '../../core/result.ts';
 import { intervalSeconds, JOURNEY_STEPS, PROBE_GROUPS, type ProbeGroup } from '../../core/contract.ts';
@@ -55,6 +55,14 @@ export const ASSUMPTIONS = {
   pageChangesPerMonth: 60,
   /** One notifier run: three latest-results documents read, links signed, SNS and the channels. */
   notifierDurationMs: 1_000,
+  /**
+   * What the LPS checks add to a nodes run when nothing was measured: a certified launch is two
+   * requests one after the other (the launch, then the page its redirect names), beside the
+   * servers' probes; the statistics are one more request at the same time.
+   */
+  launchExtraMs: 500,
+  /** Topics one page is published to: the owner's, on-call's, and for an LPS vendor's page KiAP's too (an upper bound). */
+  topicsPerPage: 3,
 } as const;
 
 /** The notifier's function (cdk/notifier.ts): arm64, this much memory. */
@@ -92,8 +100,10 @@ export interface GroupPlan {
   architecture: 'x86_64' | 'arm64';
   /** Probe results per run (each logs a line; the nodes group adds the release check). */
   results: number;
-  /** HTTP requests per run (API checks elsewhere); 0 for the journey. */
+  /** Checks per run as an API-check service counts them (one per endpoint, one per certified launch); 0 for the journey. */
   requests: number;
+  /** HTTP requests one run sends (a certified launch is two). */
+  httpRequests: number;
   /** Metric datums one run publishes (what PutMetricData carries). */
   datums: number;
 }
@@ -108,6 +118,10 @@ export interface CostInputs {
   compositeAlarms: number;
   dashboards: number;
   artifactsRetentionDays: number;
+  /** SNS topics: one per owner (classes' owners and each LPS vendor) and on-call's. */
+  topics: number;
+  /** The LPS checks of the nodes group: one certified launch per profile, one statistics read per run. */
+  lps: { profiles: number; statsChecks: number };
 }
 
 export interface CostReport {
@@ -141,11 +155,16 @@ export function costInputs(config: Config, options: CostOptions = {}): CostInput
   const sources = config.sync.length;
   const nodes = config.target.nodes.length;
   const httpsNodes = config.target.nodes.filter((n) => n.url.startsWith('https:')).length;
-  const durations = { ...DEFAULT_DURATIONS_MS, ...options.durations };
+  const profiles = config.lps.profiles.length;
+  const statsChecks = profiles ? 1 : 0;
+  // The LPS checks make a nodes run longer by a second request in sequence, unless measured (the launches' own DurationMillis is then in the median).
+  const defaults = { ...DEFAULT_DURATIONS_MS, nodes: DEFAULT_DURATIONS_MS.nodes + (profiles ? ASSUMPTIONS.launchExtraMs : 0) };
+  const durations = { ...defaults, ...options.durations };
   const durationSource = Object.fromEntries(PROBE_GROUPS.map((g) => [g, options.durationSource?.[g] ?? 'default'])) as Record<ProbeGroup, string>;
   // Per run: Success and DurationMillis per probe, plus the heartbeat and maintenance flag (lib/runtime/monitor.ts).
-  const perRun = { journey: 2 + JOURNEY_STEPS.length + 2, sync: 3 * sources + 2, nodes: 2 * (nodes + 2) + httpsNodes + 2 };
-  const plan = (group: ProbeGroup, memoryMb: number, architecture: GroupPlan['architecture'], results: number, requests: number): GroupPlan => {
+  // The LPS checks: Success and DurationMillis per certified launch; Success, LaunchRejectedPercent and LaunchStatsUnknown per system.
+  const perRun = { journey: 2 + JOURNEY_STEPS.length + 2, sync: 3 * sources + 2, nodes: 2 * (nodes + 2) + httpsNodes + 2 + 5 * profiles };
+  const plan = (group: ProbeGroup, memoryMb: number, architecture: GroupPlan['architecture'], results: number, requests: number, httpRequests = requests): GroupPlan => {
     const rate = rateMinutes(schedule[group]);
     return {
       group,
@@ -157,6 +176,7 @@ export function costInputs(config: Config, options: CostOptions = {}): CostInput
       architecture,
       results,
       requests,
+      httpRequests,
       datums: perRun[group],
     };
   };
@@ -164,7 +184,8 @@ export function costInputs(config: Config, options: CostOptions = {}): CostInput
   // As cdk/probe-functions.ts builds them: the Lambda Chromium is x86_64, the HTTP probes run on Graviton.
   if (config.journey.enabled) groups.push(plan('journey', config.aws.journeyMemoryMb, 'x86_64', 1, 0));
   if (sources > 0) groups.push(plan('sync', config.aws.httpMemoryMb, 'arm64', sources, sources));
-  groups.push(plan('nodes', config.aws.httpMemoryMb, 'arm64', nodes + 2, nodes + 1));
+  // Results: the servers', the release check, a launch and a judgement per profile. Requests: a launch is two, the statistics one.
+  groups.push(plan('nodes', config.aws.httpMemoryMb, 'arm64', nodes + 2 + 2 * profiles, nodes + 1 + profiles + statsChecks, nodes + 1 + 2 * profiles + statsChecks));
 
   const policy = alarmPolicy(config, { minPeriodSeconds: 60 });
   // CloudWatch takes one suppressor per composite: a set of several root causes is one more composite (cdk/alarms.ts).
@@ -181,11 +202,14 @@ export function costInputs(config: Config, options: CostOptions = {}): CostInput
       sources,
       classes: FAILURE_CLASSES.length,
       channels: config.notify.channels.length,
+      profiles,
     }),
     standardAlarms: policy.alarms.length + NOTIFIER_ALARMS,
     compositeAlarms: policy.composites.length + suppressorSets.size,
     dashboards: 1,
     artifactsRetentionDays: config.aws.artifactsRetentionDays,
+    topics: allOwners(config).length + 1,
+    lps: { profiles, statsChecks },
   };
 }
 
@@ -206,7 +230,8 @@ export function flpMonitorCost(inputs: CostInputs, prices: PriceTable = PRICES):
   let logBytes = 0;
   for (const g of inputs.groups) {
     const gbSeconds = g.runsPerMonth * (g.durationMs / 1000) * (g.memoryMb / 1024);
-    lines.push(line(prices, 'Lambda', `${g.group}: ${fmt(g.runsPerMonth)} runs (every ${g.rateMinutes} min)`, g.runsPerMonth, 'lambdaRequest'));
+    const sent = g.group === 'nodes' && inputs.lps.profiles ? `, ${g.httpRequests} requests a run, the LPS checks' ${2 * inputs.lps.profiles + inputs.lps.statsChecks} among them` : '';
+    lines.push(line(prices, 'Lambda', `${g.group}: ${fmt(g.runsPerMonth)} runs (every ${g.rateMinutes} min${sent})`, g.runsPerMonth, 'lambdaRequest'));
     lines.push(
       line(prices, 'Lambda', `${g.group}: ${g.durationMs} ms × ${g.memoryMb} MB ${g.architecture}`, gbSeconds, g.architecture === 'x86_64' ? 'lambdaX86GbSecond' : 'lambdaArmGbSecond'),
     );
@@ -230,6 +255,8 @@ export function flpMonitorCost(inputs: CostInputs, prices: PriceTable = PRICES):
   lines.push(line(prices, 'CloudWatch', 'standard alarms (alarm policy, and the notifier\'s two)', inputs.standardAlarms, 'standardAlarmMonth'));
   lines.push(line(prices, 'CloudWatch', 'composite alarms (pages, suppressors)', inputs.compositeAlarms, 'compositeAlarmMonth'));
   lines.push(line(prices, 'CloudWatch', 'dashboard', inputs.dashboards, 'dashboardMonth'));
+  lines.push(line(prices, 'SNS', `${inputs.topics} topics: one per owner (each LPS vendor's among them) and on-call's`, inputs.topics, 'snsTopicMonth'));
+  lines.push(line(prices, 'SNS', `pages published: ~${pages} state changes × up to ${ASSUMPTIONS.topicsPerPage} topics`, pages * ASSUMPTIONS.topicsPerPage, 'snsPublish'));
   lines.push(...logLines(prices, logBytes, inputs.artifactsRetentionDays));
   const journey = inputs.groups.find((g) => g.group === 'journey');
   if (journey) {
@@ -272,7 +299,24 @@ export function syntheticsCost(inputs: CostInputs, prices: PriceTable = PRICES):
     lines.push(line(prices, 'S3', `${g.group} canary: artifacts stored (${ASSUMPTIONS.canaryRetentionDays} days)`, storedGb, 's3StandardGbMonth'));
     logBytes += g.runsPerMonth * (ASSUMPTIONS.platformLogBytes + g.results * ASSUMPTIONS.resultLogBytes);
   }
-  lines.push(line(prices, 'CloudWatch', 'one alarm per canary', inputs.groups.length, 'standardAlarmMonth'));
+  // The LPS checks as canaries of their own at the nodes pace, as a vendor's check would be built
+  // there (its own canary, its own alarm, its vendor its owner): one API canary per profile's
+  // certified launch, and one for the launch statistics.
+  const nodes = inputs.groups.find((g) => g.group === 'nodes');
+  const lpsCanaries = nodes ? inputs.lps.profiles + inputs.lps.statsChecks : 0;
+  if (nodes && lpsCanaries) {
+    const runs = nodes.runsPerMonth * lpsCanaries;
+    const what = `LPS canaries (${inputs.lps.profiles} certified launches, ${inputs.lps.statsChecks} launch statistics)`;
+    lines.push(line(prices, 'Synthetics', `${what}: ${fmt(runs)} runs (every ${nodes.rateMinutes} min)`, runs, 'canaryRun'));
+    const gbSeconds = runs * (DEFAULT_DURATIONS_MS.nodes / 1000) * (ASSUMPTIONS.canaryMemoryMb / 1024);
+    lines.push(line(prices, 'Lambda', `${what}: ${DEFAULT_DURATIONS_MS.nodes} ms × ${ASSUMPTIONS.canaryMemoryMb} MB x86_64`, gbSeconds, 'lambdaX86GbSecond'));
+    lines.push(line(prices, 'Lambda', `${what}: invocations`, runs, 'lambdaRequest'));
+    lines.push(line(prices, 'S3', `${what}: artifacts of every run (PUTs)`, runs * ASSUMPTIONS.canaryPuts.api, 's3Put'));
+    const storedGb = (runs * ASSUMPTIONS.canaryArtifactBytes.api * (ASSUMPTIONS.canaryRetentionDays / DAYS_PER_MONTH)) / GB;
+    lines.push(line(prices, 'S3', `${what}: artifacts stored (${ASSUMPTIONS.canaryRetentionDays} days)`, storedGb, 's3StandardGbMonth'));
+    logBytes += runs * (ASSUMPTIONS.platformLogBytes + ASSUMPTIONS.resultLogBytes);
+  }
+  lines.push(line(prices, 'CloudWatch', 'one alarm per canary', inputs.groups.length + lpsCanaries, 'standardAlarmMonth'));
   lines.push(...logLines(prices, logBytes, inputs.artifactsRetentionDays));
   return estimate(lines);
 }
@@ -307,8 +351,13 @@ export function costReport(config: Config, options: CostOptions = {}): CostRepor
       `${Math.round(ASSUMPTIONS.journeyFailureRate * 100)} % of journey runs fail and keep ${fmtBytes(ASSUMPTIONS.artifactBytes)} of screenshot and trace; retries of failed runs are not counted`,
       'custom metrics counted at their upper bound: a FailureCount per class is billed only in hours a failure of that class happens',
       `CloudWatch Synthetics: one canary per probe group at the same pace, ${ASSUMPTIONS.canaryMemoryMb} MB, the same durations, artifacts of every run kept ${ASSUMPTIONS.canaryRetentionDays} days, one alarm per canary`,
+      ...(inputs.lps.profiles
+        ? [
+            `LPS checks: a nodes run sends ${2 * inputs.lps.profiles + inputs.lps.statsChecks} more requests (a certified launch is two, per profile; the statistics one), ${inputs.durationSource.nodes === 'default' ? `+${ASSUMPTIONS.launchExtraMs} ms a run` : 'measured'}; CloudWatch Synthetics runs each profile's launch and the statistics as API canaries of their own at the nodes pace`,
+          ]
+        : []),
       'Checkly: per-run base prices of its prepaid bundles, one location, no retries; the plan fee is not included (it would only add)',
-      'EventBridge scheduled rules are free; SNS notifications (a few a month) are left out',
+      `EventBridge scheduled rules are free; SNS topics have no monthly fee, their publishes (~${ASSUMPTIONS.pageChangesPerMonth} pages × ${ASSUMPTIONS.topicsPerPage} topics) are counted, e-mail deliveries not`,
       ...inputs.groups
         .filter((g) => g.rateMinutes * 60 !== g.scheduleSeconds)
         .map((g) => `schedule: the ${g.group} probes are configured every ${g.scheduleSeconds} s; EventBridge runs them every ${g.rateMinutes} min (whole minutes, at least 1)`),

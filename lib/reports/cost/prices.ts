@@ -171,6 +171,22 @@ export const PRICES = {
     status: 'confirmed',
     note: 'Scheduled rules on the default bus are AWS events, not custom events: free. (EventBridge Scheduler, which the stack does not use, has its own price.)',
   },
+  snsTopicMonth: {
+    usd: 0,
+    unit: 'SNS standard topic-month',
+    source: 'https://aws.amazon.com/sns/pricing/',
+    read: READ,
+    status: 'us-east',
+    note: 'A standard topic has no monthly fee: SNS bills requests and deliveries only. One topic per owner (each LPS vendor among them) and on-call\'s.',
+  },
+  snsPublish: {
+    usd: 0.5 / 1e6,
+    unit: 'SNS publish request',
+    source: 'https://aws.amazon.com/sns/pricing/',
+    read: READ,
+    status: 'us-east',
+    note: '"$0.50 per 1 million requests" for standard topics (first million a month free, not counted here); e-mail deliveries to subscribers are not counted.',
+  },
   checklyBrowserRun: {
     usd: 5 / 1000,
     unit: 'Checkly browser check run',

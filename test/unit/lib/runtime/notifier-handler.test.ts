@@ -63,6 +63,25 @@ describe('channelsCarrying', () => {
     expect(channelsFor(namedChannels(config), { owner: 'KiAP', severity: 'warning' }).map((c) => c.name)).toEqual(['slack']);
     expect(channelsFor(namedChannels(config), { owner: 'KiAP', severity: 'page' }).map((c) => c.name)).toEqual(['slack', 'slack-2']);
   });
+
+  it('carries an LPS vendor\'s page on the vendor\'s channels and those of the owners told too (KiAP), no one else\'s', () => {
+    const config = parseConfig(
+      rawConfig({
+        lps: { profiles: [{ system: 'test-journal', vendor: 'KiAP', style: 'query' }, { system: 'medsign', vendor: 'MedSign ApS', style: 'query' }, { system: 'praksisnet', vendor: 'PraksisNet', style: 'query' }] },
+        notify: {
+          channels: [
+            { type: 'pagerduty', name: 'pd-plsp', owners: ['PLSP'], secretName: 'pd' },
+            { type: 'teams', name: 'teams-kiap', owners: ['KiAP'], secretName: 'tk' },
+            { type: 'slack', name: 'slack-medsign', owners: ['MedSign ApS'], secretName: 'sm' },
+            { type: 'webhook', name: 'hook-praksisnet', owners: ['PraksisNet'], secretName: 'hp' },
+          ],
+        },
+      }),
+    );
+    const page = { owner: 'MedSign ApS', severity: 'page' as const, alsoNotify: ['KiAP'] };
+    expect(channelsFor(namedChannels(config), page).map((c) => c.name)).toEqual(['teams-kiap', 'slack-medsign']);
+    expect(channelsFor(namedChannels(config), { owner: 'MedSign ApS', severity: 'page' }).map((c) => c.name)).toEqual(['slack-medsign']);
+  });
 });
 
 describe('firingMembers', () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { alarmPolicy } from '../../../../../lib/alarms/policy.ts';
-import { parseConfig, type Config } from '../../../../../lib/core/config.ts';
+import { allOwners, loadConfig, parseConfig, type Config } from '../../../../../lib/core/config.ts';
 import { ASSUMPTIONS, checklyCost, NOTIFIER_ALARMS, costInputs, costReport, flpMonitorCost, journeyPaceTable, rateMinutes, syntheticsCost, type CostLine } from '../../../../../lib/reports/cost/model.ts';
 import { PRICES, type Price } from '../../../../../lib/reports/cost/prices.ts';
 import { customMetricCount } from '../../../../../lib/core/metric-names.ts';
+import { FAILURE_CLASSES } from '../../../../../lib/core/result.ts';
 import { rawConfig } from '../../../../support/config.ts';
 
 /** Production defaults (journey 5 min, sync and nodes 1 min), two HTTPS nodes, one sync source. */
@@ -62,7 +63,7 @@ describe('the cost of a deployment', () => {
 
   it('bills the custom metrics customMetricCount says the config publishes', () => {
     const inputs = costInputs(shipped());
-    expect(inputs.customMetrics).toBe(customMetricCount({ journeyEnabled: true, steps: 5, nodes: 3, httpsNodes: 3, sources: 4, classes: 5 }));
+    expect(inputs.customMetrics).toBe(customMetricCount({ journeyEnabled: true, steps: 5, nodes: 3, httpsNodes: 3, sources: 4, classes: FAILURE_CLASSES.length }));
     expect(flpMonitorCost(inputs).lines.find((l) => l.price === 'metricMonth')!.usd).toBeCloseTo(inputs.customMetrics * 0.3, 6);
   });
 
@@ -112,5 +113,72 @@ describe('the cost of a deployment', () => {
       expect(['confirmed', 'us-east', 'assumed'], key).toContain(p.status);
       if (p.status !== 'confirmed') expect(p.note, key).toBeTruthy();
     }
+  });
+});
+
+describe('the cost of the LPS checks (contract v2)', () => {
+  const PROFILES = [
+    { system: 'test-journal', vendor: 'KiAP', style: 'query' },
+    { system: 'nordjournal', vendor: 'Nordlys Data', style: 'query' },
+    { system: 'klinikplus', vendor: 'Klinik+ A/S', style: 'form' },
+    { system: 'medsign', vendor: 'MedSign ApS', style: 'signed', keySecretName: 'flp/medsign' },
+  ];
+  const withLps = () => production({ ...shipped_raw(), lps: { profiles: PROFILES } });
+  function shipped_raw() {
+    return {
+      target: { baseUrl: 'http://flp.example.test:8080', nodes: ['flp-1', 'flp-2', 'flp-3'].map((name, i) => ({ name, url: `https://${name}.example.test:${8701 + i}` })) },
+      sync: ['lab', 'diagnoses', 'medication', 'measurements'].map((source) => ({ source, url: `http://sync.example.test/sync/${source}/status`, maxLagMinutes: 120 })),
+    };
+  }
+
+  it('counts six metrics per profile and the statistics flag once', () => {
+    const base = costInputs(shipped()).customMetrics;
+    const inputs = costInputs(withLps());
+    expect(inputs.customMetrics).toBe(base + 6 * PROFILES.length + 1);
+    expect(customMetricCount({ journeyEnabled: true, steps: 5, nodes: 3, httpsNodes: 3, sources: 4, classes: FAILURE_CLASSES.length, profiles: 4 })).toBe(inputs.customMetrics);
+  });
+
+  it('makes a nodes run send two requests per certified launch and one for the statistics, publish their datums, and last a second request longer', () => {
+    const base = costInputs(shipped()).groups.find((g) => g.group === 'nodes')!;
+    const nodes = costInputs(withLps()).groups.find((g) => g.group === 'nodes')!;
+    expect(nodes.httpRequests - base.httpRequests).toBe(2 * PROFILES.length + 1);
+    expect(nodes.requests - base.requests).toBe(PROFILES.length + 1);
+    expect(nodes.results - base.results).toBe(2 * PROFILES.length);
+    expect(nodes.datums - base.datums).toBe(5 * PROFILES.length);
+    expect(nodes.durationMs - base.durationMs).toBe(ASSUMPTIONS.launchExtraMs);
+    // Measured durations stand as measured: the launches' own DurationMillis is in them.
+    expect(costInputs(withLps(), { durations: { nodes: 1_800 } }).groups.find((g) => g.group === 'nodes')!.durationMs).toBe(1_800);
+  });
+
+  it('bills the vendors\' alarms, composites and suppressor, and a topic per vendor (free, its publishes counted)', () => {
+    const config = withLps();
+    const policy = alarmPolicy(config, { minPeriodSeconds: 60 });
+    const inputs = costInputs(config);
+    expect(inputs.standardAlarms).toBe(policy.alarms.length + NOTIFIER_ALARMS);
+    expect(policy.alarms.filter((a) => a.class === 'lps')).toHaveLength(PROFILES.length);
+    const severalSuppressors = new Set(policy.composites.filter((c) => c.suppressedBy.length > 1).map((c) => [...c.suppressedBy].sort().join()));
+    expect(inputs.compositeAlarms).toBe(policy.composites.length + severalSuppressors.size);
+    expect(inputs.compositeAlarms - costInputs(shipped()).compositeAlarms).toBe(4 + 1 + 1); // four vendors, the statistics warning, one suppressor
+    expect(inputs.topics).toBe(allOwners(config).length + 1);
+    const sns = flpMonitorCost(inputs).lines.filter((l) => l.service === 'SNS');
+    expect(sns.find((l) => l.price === 'snsTopicMonth')!.quantity).toBe(inputs.topics);
+    expect(sns.find((l) => l.price === 'snsPublish')!.quantity).toBe(ASSUMPTIONS.pageChangesPerMonth * ASSUMPTIONS.topicsPerPage);
+  });
+
+  it('prices each certified launch and the statistics as CloudWatch Synthetics canaries of their own at the nodes pace, with an alarm each', () => {
+    const inputs = costInputs(withLps());
+    const lines = syntheticsCost(inputs).lines;
+    const canaries = lines.filter((l) => l.price === 'canaryRun');
+    expect(canaries.map((l) => l.quantity)).toEqual([8760, 43_800, 43_800, 43_800 * (PROFILES.length + 1)]);
+    expect(lines.find((l) => l.price === 'standardAlarmMonth')!.quantity).toBe(3 + PROFILES.length + 1);
+    // Checkly: one API check per certified launch and one for the statistics, beside the servers'.
+    expect(checklyCost(inputs).lines.filter((l) => l.price === 'checklyApiRun').map((l) => l.quantity)).toEqual([4 * 43_800, (4 + PROFILES.length + 1) * 43_800]);
+  });
+
+  it('costs at most a quarter of CloudWatch Synthetics for the production fixture\'s eight vendors', async () => {
+    const config = await loadConfig(new URL('../../../../cdk/fixtures/production.config.json', import.meta.url).pathname);
+    expect(config.lps.profiles).toHaveLength(8);
+    const report = costReport(config);
+    expect(report.ratioToSynthetics).toBeLessThanOrEqual(0.25);
   });
 });
