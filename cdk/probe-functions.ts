@@ -20,7 +20,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DEFAULT_SELECTORS, type Config } from '../lib/core/config.ts';
+import { DEFAULT_SELECTORS, journeyProfile, type Config } from '../lib/core/config.ts';
 import { enabledGroups, intervalSeconds, type ProbeGroup } from '../lib/core/contract.ts';
 import { certificatesInPem } from '../lib/core/pem.ts';
 import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
@@ -429,7 +429,9 @@ export class ProbeFunctions extends Construct {
       }
       // The LPS launches sign with the vendors' keys: the nodes function's certified launches, and
       // the journey's, which reads every profile's key at cold start (lib/runtime/launch-keys.ts).
-      if (group === 'nodes' || journey) allowLaunchKeySecrets(role, config);
+      // The nodes function signs every vendor's launch; the journey only its own profile's.
+      if (group === 'nodes') allowLaunchKeySecrets(role, config);
+      else if (journey) allowLaunchKeySecrets(role, { lps: { ...config.lps, profiles: config.lps.profiles.filter((p) => p.system === journeyProfile(config).system) } });
       if (group === 'nodes' && secret && launchKeysInJourneySecret(config)) {
         // Only when a signed profile takes its key from lpsKeys.<system> in the journey secret.
         environment[ENV.journeySecretArn] = secret.secretArn;

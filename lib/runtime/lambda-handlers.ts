@@ -54,7 +54,7 @@ import type { Notification } from '../alarms/notification.ts';
 import { parseTopicArns } from './topic-arns.ts';
 import { latestMaxAgeMs, nextFailing, type LatestResults } from '../core/latest-results.ts';
 import { verdictOf } from '../core/classify.ts';
-import { DEFAULT_OWNERS, type Config } from '../core/config.ts';
+import { DEFAULT_OWNERS, journeyProfile, type Config } from '../core/config.ts';
 import { describeError } from '../core/format.ts';
 import type { Logger, Resolve } from '../core/context.ts';
 import { createLambdaBrowser, type LambdaBrowserProvider } from '../adapters/lambda-browser.ts';
@@ -242,7 +242,8 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
         if (group === 'journey') deps.onJourneySecret?.(secret);
       }
       const readKey = (name: string) => readSecretString({ region, secretId: name, endpoint: env[HANDLER_ENV.secretsEndpoint], what: 'an LPS launch key' });
-      config = await withLaunchKeys(config, readKey, secret).catch((err: Error) => {
+      const only = group === 'journey' ? new Set([journeyProfile(config).system]) : undefined;
+      config = await withLaunchKeys(config, readKey, secret, only).catch((err: Error) => {
         throw new MonitorFailure(err.message, { cause: err });
       });
     }

@@ -36,11 +36,17 @@ export function lpsKeysFromJourneySecret(value: string | undefined): Record<stri
  * The config with every signed profile's key filled in. Throws an error naming the profile and
  * the secret when a key cannot be found: a cold-start failure of the monitor, not a launch FLP refused.
  */
-export async function withLaunchKeys(config: Config, readSecret: (name: string) => Promise<string>, journeySecret?: string): Promise<Config> {
+export async function withLaunchKeys(
+  config: Config,
+  readSecret: (name: string) => Promise<string>,
+  journeySecret?: string,
+  /** Only these systems' keys (the journey function signs its own profile's launch alone); default every profile's. */
+  only?: ReadonlySet<string>,
+): Promise<Config> {
   const fromJourney = lpsKeysFromJourneySecret(journeySecret);
   const profiles = await Promise.all(
     config.lps.profiles.map(async (p, i): Promise<LaunchProfile> => {
-      if (p.style !== 'signed' || p.key) return p;
+      if (p.style !== 'signed' || p.key || (only && !only.has(p.system))) return p;
       if (p.keySecretName) {
         const key = keyFromSecret(await readSecret(p.keySecretName));
         if (!key) throw new Error(`lps.profiles[${i}] (${p.system}): secret ${p.keySecretName} holds no key (a bare value, or JSON { "key": … })`);

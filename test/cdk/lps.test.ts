@@ -80,15 +80,17 @@ describe('the LPS vendors in a production-like deployment', () => {
     expect(composites.map(([, c]) => c.AlarmName)).toContain('flp-prod-launch-stats-warning');
   });
 
-  it('lets the nodes and journey functions read the signed profiles\' key secrets, those alone; the sync function none', () => {
+  it('lets the nodes function read the signed profiles\' key secrets, those alone, the journey function its own profile\'s at most, the sync function none', () => {
     const names = profiles.filter((p) => p.keySecretName).map((p) => p.keySecretName!);
-    for (const group of ['nodes', 'journey'] as const) {
-      const read = statementsOf(group).find((st) => st.Sid === 'ReadLaunchKeys')!;
-      expect(read.Action).toBe('secretsmanager:GetSecretValue');
-      const resources = JSON.stringify(read.Resource);
-      for (const n of names) expect(resources).toContain(`:secret:${n}-??????`);
-      expect((read.Resource as unknown[]).length).toBe(names.length);
-    }
+    const read = statementsOf('nodes').find((st) => st.Sid === 'ReadLaunchKeys')!;
+    expect(read.Action).toBe('secretsmanager:GetSecretValue');
+    const resources = JSON.stringify(read.Resource);
+    for (const n of names) expect(resources).toContain(`:secret:${n}-??????`);
+    expect((read.Resource as unknown[]).length).toBe(names.length);
+    // The fixture's journey launches as xmo (query): it signs nothing and reads no vendor's key.
+    const own = profiles.find((p) => p.system === raw.journey.lpsSystem)!;
+    expect(own.style).toBe('query');
+    expect(statementsOf('journey').find((st) => st.Sid === 'ReadLaunchKeys')).toBeUndefined();
     expect(statementsOf('sync').some((st) => JSON.stringify(st.Action).includes('secretsmanager'))).toBe(false);
     // The keys come by keySecretName: the nodes function needs no journey secret.
     expect(fnOf('nodes').Environment.Variables).not.toHaveProperty(ENV.journeySecretArn);

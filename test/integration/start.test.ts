@@ -187,7 +187,8 @@ describe('npm start', () => {
     await waitForOutput(proc, /release +trigger \[FLP sandbox\] release 2026\.4\.1 FAILED: flp-3 answers 2026\.4\.0[^\n]*→ pagerduty delivered \(202\)/, 60_000, seen);
     const failed = JSON.parse((await cli('release', 'status', '--json')).out) as { releases: { version: string; verdict: string; windowId?: string }[] };
     expect(failed.releases[0]).toMatchObject({ version: '2026.4.1', verdict: 'fail', windowId: expect.stringMatching(/^w-/) });
-    const pdFail = hub.events.filter((e) => e.path === '/v2/enqueue').at(-1)!.body as { event_action: string; dedup_key: string; payload: { summary: string } };
+    // The verification's own incident (the drifted node pages the release class as well, under its own key, in either order).
+    const pdFail = hub.events.find((e) => e.path === '/v2/enqueue' && e.body.dedup_key === 'flp-sandbox-release-verification')?.body as { event_action: string; dedup_key: string; payload: { summary: string } };
     expect(pdFail).toMatchObject({ event_action: 'trigger', dedup_key: 'flp-sandbox-release-verification' });
 
     // Fixed: the next window passes, resolving the verification's incident.

@@ -25,6 +25,7 @@ function counts() {
     httpsNodes: config.target.nodes.filter((n) => n.url.startsWith('https:')).length,
     sources: config.sync.length,
     classes: FAILURE_CLASSES.length,
+    profiles: config.lps.profiles.length,
   };
 }
 
@@ -47,8 +48,12 @@ describe('README', () => {
       ['release', 'release', {}],
       ...config.target.nodes.map((n): [string, ProbeKind, ClassifiedResult['observations']] => [`node:${n.name}`, 'node', { node: n.name, certDaysLeft: 80 }]),
       ...config.sync.map((s): [string, ProbeKind, ClassifiedResult['observations']] => [`sync:${s.source}`, 'sync', { source: s.source, lagSeconds: 5 }]),
+      ...config.lps.profiles.map((p): [string, ProbeKind, ClassifiedResult['observations']] => [`launch:${p.system}`, 'launch', { system: p.system }]),
+      ...config.lps.profiles.map((p): [string, ProbeKind, ClassifiedResult['observations']] => [`lps:${p.system}`, 'lps', { system: p.system, launches: 10, rejected: 1, rejectedPercent: 10 }]),
     ];
-    const records = probes.flatMap(([p, k, o]) => [null, ...FAILURE_CLASSES].flatMap((cls) => metricRecords(result(p, k, cls, o), 'sandbox')));
+    // What each kind can fail as: a launch check as the hosting's or the application's, the real launches as lps or the application's (or not judged).
+    const classesOf = (k: ProbeKind): (FailureClass | null)[] => (k === 'lps' ? [null, 'lps', 'application'] : k === 'launch' ? [null, 'infrastructure', 'application', 'monitor'] : [null, ...FAILURE_CLASSES]);
+    const records = probes.flatMap(([p, k, o]) => classesOf(k).flatMap((cls) => metricRecords(result(p, k, cls, o), 'sandbox')));
     records.push(heartbeatRecord('sandbox', '2026-11-22T10:00:00Z'), maintenanceRecord('sandbox', '2026-11-22T10:00:00Z', false));
     const distinct = new Set(records.map((r) => `${r.name} ${JSON.stringify(r.dimensions)}`));
     expect(distinct.size).toBe(customMetricCount(counts()));

@@ -47,3 +47,16 @@ describe('withLaunchKeys', () => {
     expect(keyFromSecret('  ')).toBeUndefined();
   });
 });
+
+describe('withLaunchKeys for one function', () => {
+  it("reads only the keys it is told to: the journey function signs its own profile's launch alone", async () => {
+    const read: string[] = [];
+    const c = config([
+      { system: 'medsign', vendor: 'MedSign ApS', style: 'signed', keySecretName: 'flp/medsign' },
+      { system: 'praksisnet', vendor: 'PraksisNet', style: 'signed', keySecretName: 'flp/praksis' },
+    ]);
+    const keyed = await withLaunchKeys(c, async (name) => (read.push(name), 'k'), undefined, new Set(['medsign']));
+    expect(read).toEqual(['flp/medsign']);
+    expect(keyed.lps.profiles.map((p) => p.key)).toEqual(['k', undefined]);
+  });
+});
