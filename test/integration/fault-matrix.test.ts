@@ -12,6 +12,7 @@ import { loadConfig } from '../../lib/core/config.ts';
 import type { ClassifiedResult } from '../../lib/core/result.ts';
 import { buildNotification } from '../../lib/alarms/notification.ts';
 import { previewPages } from '../../lib/alarms/preview.ts';
+import { vendorCompositeId } from '../../lib/alarms/spec-builder.ts';
 import type { FailureClass } from '../../lib/core/result.ts';
 import type { FaultName, FaultParams } from '../../sandbox/index.ts';
 import { sandboxLps, startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
@@ -219,7 +220,8 @@ describe('fault matrix through `flp-monitor run --once --json`', () => {
     expect(page.text).not.toContain(config.journey.cpr);
     const resolved = buildNotification({
       environment: config.environment,
-      change: { alarmId: `${expected}-page`, class: expected, owner, severity: 'page', state: 'OK', at: new Date(at.getTime() + 600_000), alarmSince: at },
+      // A vendor's lps page comes from its own composite (lps-<vendor>), every other class's from `<class>-page`.
+      change: { alarmId: expected === 'lps' ? vendorCompositeId(owner) : `${expected}-page`, class: expected, owner, severity: 'page', state: 'OK', at: new Date(at.getTime() + 600_000), alarmSince: at },
       results: json.results,
     });
     expect(resolved).toMatchObject({ kind: 'resolve', key: page.key });
