@@ -300,13 +300,14 @@ export function syntheticsCost(inputs: CostInputs, prices: PriceTable = PRICES):
     logBytes += g.runsPerMonth * (ASSUMPTIONS.platformLogBytes + g.results * ASSUMPTIONS.resultLogBytes);
   }
   // The LPS checks as canaries of their own at the nodes pace, as a vendor's check would be built
-  // there (its own canary, its own alarm, its vendor its owner): one API canary per profile's
-  // certified launch, and one for the launch statistics.
+  // there: a canary's success is what Synthetics alarms on, so a page of its own for each vendor
+  // takes a canary of its own, one API canary per profile (its certified launch, and its system's
+  // line of the launch statistics), with its alarm.
   const nodes = inputs.groups.find((g) => g.group === 'nodes');
-  const lpsCanaries = nodes ? inputs.lps.profiles + inputs.lps.statsChecks : 0;
+  const lpsCanaries = nodes ? inputs.lps.profiles : 0;
   if (nodes && lpsCanaries) {
     const runs = nodes.runsPerMonth * lpsCanaries;
-    const what = `LPS canaries (${inputs.lps.profiles} certified launches, ${inputs.lps.statsChecks} launch statistics)`;
+    const what = `LPS canaries (one per profile: its certified launch and its launch statistics)`;
     lines.push(line(prices, 'Synthetics', `${what}: ${fmt(runs)} runs (every ${nodes.rateMinutes} min)`, runs, 'canaryRun'));
     const gbSeconds = runs * (DEFAULT_DURATIONS_MS.nodes / 1000) * (ASSUMPTIONS.canaryMemoryMb / 1024);
     lines.push(line(prices, 'Lambda', `${what}: ${DEFAULT_DURATIONS_MS.nodes} ms × ${ASSUMPTIONS.canaryMemoryMb} MB x86_64`, gbSeconds, 'lambdaX86GbSecond'));
@@ -353,7 +354,7 @@ export function costReport(config: Config, options: CostOptions = {}): CostRepor
       `CloudWatch Synthetics: one canary per probe group at the same pace, ${ASSUMPTIONS.canaryMemoryMb} MB, the same durations, artifacts of every run kept ${ASSUMPTIONS.canaryRetentionDays} days, one alarm per canary`,
       ...(inputs.lps.profiles
         ? [
-            `LPS checks: a nodes run sends ${2 * inputs.lps.profiles + inputs.lps.statsChecks} more requests (a certified launch is two, per profile; the statistics one), ${inputs.durationSource.nodes === 'default' ? `+${ASSUMPTIONS.launchExtraMs} ms a run` : 'measured'}; CloudWatch Synthetics runs each profile's launch and the statistics as API canaries of their own at the nodes pace`,
+            `LPS checks: a nodes run sends ${2 * inputs.lps.profiles + inputs.lps.statsChecks} more requests (a certified launch is two, per profile; the statistics one), ${inputs.durationSource.nodes === 'default' ? `+${ASSUMPTIONS.launchExtraMs} ms a run` : 'measured'}; CloudWatch Synthetics runs each profile's launch and its statistics as an API canary of its own at the nodes pace (a page per vendor takes a canary per vendor)`,
           ]
         : []),
       'Checkly: per-run base prices of its prepaid bundles, one location, no retries; the plan fee is not included (it would only add)',

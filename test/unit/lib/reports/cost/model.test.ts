@@ -165,12 +165,12 @@ describe('the cost of the LPS checks (contract v2)', () => {
     expect(sns.find((l) => l.price === 'snsPublish')!.quantity).toBe(ASSUMPTIONS.pageChangesPerMonth * ASSUMPTIONS.topicsPerPage);
   });
 
-  it('prices each certified launch and the statistics as CloudWatch Synthetics canaries of their own at the nodes pace, with an alarm each', () => {
+  it('prices each profile (its certified launch and its statistics) as a CloudWatch Synthetics canary of its own at the nodes pace, with an alarm each', () => {
     const inputs = costInputs(withLps());
     const lines = syntheticsCost(inputs).lines;
     const canaries = lines.filter((l) => l.price === 'canaryRun');
-    expect(canaries.map((l) => l.quantity)).toEqual([8760, 43_800, 43_800, 43_800 * (PROFILES.length + 1)]);
-    expect(lines.find((l) => l.price === 'standardAlarmMonth')!.quantity).toBe(3 + PROFILES.length + 1);
+    expect(canaries.map((l) => l.quantity)).toEqual([8760, 43_800, 43_800, 43_800 * PROFILES.length]);
+    expect(lines.find((l) => l.price === 'standardAlarmMonth')!.quantity).toBe(3 + PROFILES.length);
     // Checkly: one API check per certified launch and one for the statistics, beside the servers'.
     expect(checklyCost(inputs).lines.filter((l) => l.price === 'checklyApiRun').map((l) => l.quantity)).toEqual([4 * 43_800, (4 + PROFILES.length + 1) * 43_800]);
   });
