@@ -79,6 +79,17 @@ async function writeSandboxConfig(dir: string, receiverUrl: string, extra: Recor
   return file;
 }
 
+/** `flp-monitor start` as `npm start` runs it, in `dir`: its screen so far, and its stderr. */
+function startMonitor(configFile: string, dir: string): { proc: ChildProcessWithoutNullStreams; seen: { text: string }; stderr: () => string } {
+  const proc = spawn(process.execPath, [path.join(root, 'lib/cli/bin.mjs'), 'start', '--config', configFile], { cwd: dir, stdio: 'pipe' });
+  child = proc;
+  const seen = { text: '' };
+  proc.stdout.on('data', (d: Buffer) => (seen.text += d.toString()));
+  let err = '';
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return { proc, seen, stderr: () => err };
+}
+
 function waitForOutput(proc: ChildProcessWithoutNullStreams, pattern: RegExp, timeoutMs: number, seen: { text: string }): Promise<string> {
   return new Promise((resolve, reject) => {
     const check = () => {
@@ -103,12 +114,7 @@ describe('npm start', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-start-'));
     const hub = await startReceiver();
     const configFile = await writeSandboxConfig(dir, hub.url);
-    const proc = spawn(process.execPath, [path.join(root, 'lib/cli/bin.mjs'), 'start', '--config', configFile], { cwd: dir, stdio: 'pipe' });
-    child = proc;
-    const seen = { text: '' };
-    proc.stdout.on('data', (d: Buffer) => (seen.text += d.toString()));
-    let stderr = '';
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const { proc, seen, stderr } = startMonitor(configFile, dir);
 
     await waitForOutput(proc, /journey +OK: all \d+ checks passed/, 20_000, seen);
 
@@ -152,7 +158,7 @@ describe('npm start', () => {
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
     proc.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(stderr).toBe('');
+    expect(stderr()).toBe('');
 
     // Every result went to the local store as metric and result records, every line whole (Ctrl-C waits for a write under way).
     const days = await readdir(path.join(dir, 'store/metrics'));
@@ -167,12 +173,7 @@ describe('npm start', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-start-'));
     const hub = await startReceiver();
     const configFile = await writeSandboxConfig(dir, hub.url);
-    const proc = spawn(process.execPath, [path.join(root, 'lib/cli/bin.mjs'), 'start', '--config', configFile], { cwd: dir, stdio: 'pipe' });
-    child = proc;
-    const seen = { text: '' };
-    proc.stdout.on('data', (d: Buffer) => (seen.text += d.toString()));
-    let stderr = '';
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const { proc, seen, stderr } = startMonitor(configFile, dir);
     const cli = async (...args: string[]) => {
       let out = '';
       const code = await main([...args, '--config', configFile], { out: (s) => (out += s), err: (s) => (out += s) });
@@ -226,7 +227,7 @@ describe('npm start', () => {
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
     proc.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(stderr).toBe('');
+    expect(stderr()).toBe('');
   }, 240_000);
 
   it("pages MedSign ApS, and tells KiAP, when its LPS stops launching FLP as certified (vendor-changed), and nobody else", async () => {
@@ -237,12 +238,7 @@ describe('npm start', () => {
       lps: { ...sandboxLps(), maxRejectedPercent: 20, minLaunches: 5 },
       notify: { channels: [hook('medsign', 'MedSign ApS'), hook('kiap', 'KiAP'), hook('plsp', 'PLSP'), hook('nordlys', 'Nordlys Data')] },
     });
-    const proc = spawn(process.execPath, [path.join(root, 'lib/cli/bin.mjs'), 'start', '--config', configFile], { cwd: dir, stdio: 'pipe' });
-    child = proc;
-    const seen = { text: '' };
-    proc.stdout.on('data', (d: Buffer) => (seen.text += d.toString()));
-    let stderr = '';
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const { proc, seen, stderr } = startMonitor(configFile, dir);
     await waitForOutput(proc, /journey +OK: all \d+ checks passed/, 20_000, seen);
 
     let out = '';
@@ -269,6 +265,6 @@ describe('npm start', () => {
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
     proc.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(stderr).toBe('');
+    expect(stderr()).toBe('');
   }, 120_000);
 });

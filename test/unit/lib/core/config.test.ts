@@ -249,17 +249,18 @@ describe('config: the JSON Schema (flp-monitor config schema)', () => {
 
 describe('lps: the vendors\' launch profiles', () => {
   const journey = { clinic: '012345', cpr: '2512489996', lpsSystem: 'medsign' };
+  // A signed profile without a key, a key on a query profile, a system listed twice.
+  const mistaken = [
+    { system: 'medsign', vendor: 'MedSign ApS', style: 'signed' },
+    { system: 'nordjournal', vendor: 'Nordlys Data', style: 'query', key: 'k' },
+    { system: 'medsign', vendor: 'Other', style: 'form' },
+  ];
   it('names every mistake in the profiles with the property it concerns', () => {
     const problems = problemsOf(
       rawConfig({
         journey: { ...journey, lpsSystem: 'xmo' },
         lps: {
-          profiles: [
-            { system: 'medsign', vendor: 'MedSign ApS', style: 'signed' },
-            { system: 'nordjournal', vendor: 'Nordlys Data', style: 'query', key: 'k' },
-            { system: 'medsign', vendor: 'Other', style: 'form' },
-            { system: 'bad system', vendor: '', style: 'soap' },
-          ],
+          profiles: [...mistaken, { system: 'bad system', vendor: '', style: 'soap' }],
           maxRejectedPercent: 120,
           statsMinutes: 90,
         },
@@ -276,11 +277,7 @@ describe('lps: the vendors\' launch profiles', () => {
       rawConfig({
         journey: { ...journey, lpsSystem: 'xmo' },
         lps: {
-          profiles: [
-            { system: 'medsign', vendor: 'MedSign ApS', style: 'signed' },
-            { system: 'nordjournal', vendor: 'Nordlys Data', style: 'query', key: 'k' },
-            { system: 'medsign', vendor: 'Other', style: 'form' },
-          ],
+          profiles: mistaken,
         },
       }),
     );
