@@ -289,7 +289,7 @@ export const detection: BenchModule = {
         return [c, of.some((r) => r.runs === null) ? null : Math.max(...of.map((r) => r.runs!))];
       }),
     ) as Record<string, number | null>;
-    const met = Object.values(perClass).every((v) => v !== null && v <= GOAL);
+    const withinRuns = Object.values(perClass).every((v) => v !== null && v <= GOAL);
     return [
       {
         key: 'detectionMinutes',
@@ -307,16 +307,18 @@ export const detection: BenchModule = {
       },
       {
         key: 'detectionIntervals',
-        label: 'runs from fault onset until paged, worst per class',
+        label: 'runs from fault onset until paged, worst per class (detectionMinutes is the goal)',
         value: perClass,
         shown: classes.map((c) => `${c} ${perClass[c] ?? 'never'}`).join(', '),
-        goal: `≤ ${GOAL} each`,
-        met,
+        // Runs of a probe that now runs every minute (and a re-check counts as a run): informational beside the minutes.
+        goal: '-',
+        met: null,
         details: {
           method:
             `production alarm policy (60 s minimum period) and schedules (journey ${schedule.journeySeconds} s, sync ${schedule.syncSeconds} s, nodes ${schedule.nodesSeconds} s), the local evaluator once a minute on a simulated clock; ` +
             `onset swept over ${PHASES} points of one interval of the observing probe; a run counts from the first run after the onset to the run whose data made the page; ` +
             `"never" = no page within ${CAP_INTERVALS} intervals`,
+          withinTwoRuns: withinRuns,
           scenarios: results,
         },
       },
