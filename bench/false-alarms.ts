@@ -116,7 +116,7 @@ export const falseAlarms: BenchModule = {
     const withOneRetry = defaultDeploymentConfig();
     withOneRetry.retry = { retries: 1 };
     const oneRuns: FalseAlarmRun[] = [];
-    for (let i = 1; i <= Math.ceil(seeds / 3); i++) oneRuns.push(await falseAlarmRun(SEED + i, { config: withOneRetry }));
+    for (let i = 1; i <= seeds; i++) oneRuns.push(await falseAlarmRun(SEED + i, { config: withOneRetry }));
     log(`false-alarms: mean ${mean((r) => r.composites)} composite alarm(s) per ${TICKS} ticks over ${seeds} seeds`);
     return [
       {
