@@ -1,11 +1,14 @@
 /**
- * `detectionIntervals`: for each failure class, how many runs of the probe that sees the fault
- * it takes from the fault's onset until someone is paged: the class's paging composite in ALARM
- * and not suppressed. Production alarm policy (`alarmPolicy(config)`, 60 s minimum period),
- * production schedules (journey 5 min, sync and nodes 1 min), the local evaluator once a minute
- * on a simulated clock (bench/simulate.ts). Each fault of the contract's fault matrix is a
- * scenario; its onset is swept across one interval of the probe that observes it, and the worst
- * case counts.
+ * `detectionMinutes` and `detectionIntervals`: for each failure class, how long (minutes) and how
+ * many runs of the probe that sees the fault it takes from the fault's onset until someone is
+ * paged: the class's paging composite in ALARM and not suppressed. Production alarm policy
+ * (`alarmPolicy(config)`, 60 s minimum period), production schedules (the shipped defaults:
+ * journey, sync and nodes every minute; a failing journey re-checked after
+ * `schedule.journeyRecheckSeconds` by the re-check schedule when that is sooner), the local
+ * evaluator once a minute on a simulated clock (bench/simulate.ts). Each fault of the contract's
+ * fault matrix is a scenario; its onset is swept across one interval of the probe that observes
+ * it, and the worst case counts. The details also give the minutes at slower journey paces, with
+ * and without the re-check, which is how the default pace was chosen (README, "Performance").
  */
 import { alarmPolicy } from '../lib/alarms/policy.ts';
 import { paging } from '../lib/alarms/evaluator.ts';
@@ -13,8 +16,11 @@ import type { ProbeGroup } from '../lib/core/contract.ts';
 import type { Evidence, FailureClass } from '../lib/core/result.ts';
 import { simulate, type Outcome, type SimProbe } from './simulate.ts';
 import { defaultDeploymentConfig, round, type BenchModule, type Figure } from './support.ts';
+import type { Config } from '../lib/core/config.ts';
 
 export const GOAL = 2;
+/** Issue 12: paged within 3 minutes of the onset, whatever sees the fault. */
+export const GOAL_MINUTES = 3;
 
 interface Scenario {
   id: string;
@@ -31,7 +37,7 @@ interface Scenario {
 const LB = 'http://flp.example/health';
 const lab = (p: SimProbe) => p.probe === 'sync:lab';
 
-const SCENARIOS: Scenario[] = [
+export const SCENARIOS: Scenario[] = [
   {
     id: 'lb-5xx',
     class: 'infrastructure',
@@ -159,12 +165,14 @@ export interface ScenarioResult {
   /** Worst and best case, wall time from onset until paged, in observer intervals. */
   worstIntervals: number | null;
   bestIntervals: number | null;
+  /** Worst case over the onsets, minutes from onset until paged; null when never paged within the cap. */
+  worstMinutes: number | null;
   /** Composites that paged (the first onset), to show symptoms were suppressed. */
   paged: string[];
 }
 
-export async function detect(scenario: Scenario): Promise<ScenarioResult> {
-  const config = defaultDeploymentConfig();
+export async function detect(scenario: Scenario, options: { config?: Config } = {}): Promise<ScenarioResult> {
+  const config = options.config ?? defaultDeploymentConfig();
   const policy = alarmPolicy(config);
   const interval = { journey: config.schedule.journeySeconds, sync: config.schedule.syncSeconds, nodes: config.schedule.nodesSeconds }[scenario.observer] * 1000;
   // Monday 2026-01-05 00:00 UTC; runs start off the minute, as EventBridge rates do.
@@ -173,6 +181,7 @@ export async function detect(scenario: Scenario): Promise<ScenarioResult> {
   const warmup = 30 * 60_000;
   let worstRuns: number | null = 0;
   let worst: number | null = 0;
+  let worstMs: number | null = 0;
   let best = Number.POSITIVE_INFINITY;
   let paged: string[] = [];
   for (let k = 0; k < PHASES; k++) {
@@ -211,6 +220,7 @@ export async function detect(scenario: Scenario): Promise<ScenarioResult> {
     if (alarmAt === null) {
       worstRuns = null;
       worst = null;
+      worstMs = null;
       continue;
     }
     const at: number = alarmAt;
@@ -218,6 +228,7 @@ export async function detect(scenario: Scenario): Promise<ScenarioResult> {
     const elapsed = (at - onset) / interval;
     if (worstRuns !== null) worstRuns = Math.max(worstRuns, runs);
     if (worst !== null) worst = Math.max(worst, elapsed);
+    if (worstMs !== null) worstMs = Math.max(worstMs, at - onset);
     best = Math.min(best, elapsed);
   }
   return {
@@ -228,20 +239,49 @@ export async function detect(scenario: Scenario): Promise<ScenarioResult> {
     runs: worstRuns,
     worstIntervals: worst === null ? null : round(worst, 2),
     bestIntervals: Number.isFinite(best) ? round(best, 2) : null,
+    worstMinutes: worstMs === null ? null : round(worstMs / 60_000, 2),
     paged,
   };
 }
 
+/** Worst minutes from onset until paged, per class, over every scenario (null: some scenario of the class never paged). */
+export function minutesPerClass(results: readonly ScenarioResult[]): Record<string, number | null> {
+  const classes = [...new Set(results.map((r) => r.class))];
+  return Object.fromEntries(classes.map((c) => {
+    const of = results.filter((r) => r.class === c);
+    return [c, of.some((r) => r.worstMinutes === null) ? null : Math.max(...of.map((r) => r.worstMinutes!))];
+  }));
+}
+
+/** Other journey paces, for the README's choice of the default: detection at each, the re-check on or off. */
+const ALTERNATIVES: { journeySeconds: number; journeyRecheckSeconds: number }[] = [
+  { journeySeconds: 120, journeyRecheckSeconds: 60 },
+  { journeySeconds: 120, journeyRecheckSeconds: 120 },
+  { journeySeconds: 300, journeyRecheckSeconds: 60 },
+  { journeySeconds: 300, journeyRecheckSeconds: 300 },
+];
+
 export const detection: BenchModule = {
   name: 'detection',
-  expectedSeconds: 10,
-  async run({ log }): Promise<Figure[]> {
+  expectedSeconds: 15,
+  async run({ log, quick }): Promise<Figure[]> {
     const results: ScenarioResult[] = [];
     for (const s of SCENARIOS) {
       const r = await detect(s);
       results.push(r);
-      log(`detection ${s.id} (${s.class}): ${r.runs === null ? 'never paged' : `paged after ${r.runs} runs of ${s.observer}`}`);
+      log(`detection ${s.id} (${s.class}): ${r.runs === null ? 'never paged' : `paged after ${r.runs} runs of ${s.observer}, ${r.worstMinutes} min at worst`}`);
     }
+    const schedule = defaultDeploymentConfig().schedule;
+    const alternatives = [];
+    for (const alt of quick ? [] : ALTERNATIVES) {
+      const config = defaultDeploymentConfig();
+      config.schedule = { ...config.schedule, ...alt };
+      const of: ScenarioResult[] = [];
+      for (const s of SCENARIOS) of.push(await detect(s, { config }));
+      alternatives.push({ ...alt, recheck: alt.journeyRecheckSeconds < alt.journeySeconds, detectionMinutes: minutesPerClass(of) });
+    }
+    const minutes = minutesPerClass(results);
+    const minutesMet = Object.values(minutes).every((v) => v !== null && v <= GOAL_MINUTES);
     const classes = [...new Set(SCENARIOS.map((s) => s.class))];
     const perClass = Object.fromEntries(
       classes.map((c) => {
@@ -249,20 +289,36 @@ export const detection: BenchModule = {
         return [c, of.some((r) => r.runs === null) ? null : Math.max(...of.map((r) => r.runs!))];
       }),
     ) as Record<string, number | null>;
-    const met = Object.values(perClass).every((v) => v !== null && v <= GOAL);
+    const withinRuns = Object.values(perClass).every((v) => v !== null && v <= GOAL);
     return [
       {
-        key: 'detectionIntervals',
-        label: 'runs from fault onset until paged, worst per class',
-        value: perClass,
-        shown: classes.map((c) => `${c} ${perClass[c] ?? 'never'}`).join(', '),
-        goal: `≤ ${GOAL} each`,
-        met,
+        key: 'detectionMinutes',
+        label: 'minutes from fault onset until paged, worst per class',
+        value: minutes,
+        shown: classes.map((c) => `${c} ${minutes[c] ?? 'never'}`).join(', '),
+        goal: `≤ ${GOAL_MINUTES} each`,
+        met: minutesMet,
         details: {
           method:
-            'production alarm policy (60 s minimum period) and schedules (journey 300 s, sync and nodes 60 s), the local evaluator once a minute on a simulated clock; ' +
+            `production alarm policy (60 s minimum period) and schedules (journey ${schedule.journeySeconds} s, re-checked after ${schedule.journeyRecheckSeconds} s while failing, sync ${schedule.syncSeconds} s, nodes ${schedule.nodesSeconds} s), ` +
+            'the local evaluator once a minute on a simulated clock; a fault\'s onset swept over one interval of the observing probe, minutes from the onset to the evaluation that finds the class\'s paging composite in ALARM and not suppressed; the worst scenario of each class',
+          alternatives,
+        },
+      },
+      {
+        key: 'detectionIntervals',
+        label: 'runs from fault onset until paged, worst per class (detectionMinutes is the goal)',
+        value: perClass,
+        shown: classes.map((c) => `${c} ${perClass[c] ?? 'never'}`).join(', '),
+        // Runs of a probe that now runs every minute (and a re-check counts as a run): informational beside the minutes.
+        goal: '-',
+        met: null,
+        details: {
+          method:
+            `production alarm policy (60 s minimum period) and schedules (journey ${schedule.journeySeconds} s, sync ${schedule.syncSeconds} s, nodes ${schedule.nodesSeconds} s), the local evaluator once a minute on a simulated clock; ` +
             `onset swept over ${PHASES} points of one interval of the observing probe; a run counts from the first run after the onset to the run whose data made the page; ` +
             `"never" = no page within ${CAP_INTERVALS} intervals`,
+          withinTwoRuns: withinRuns,
           scenarios: results,
         },
       },

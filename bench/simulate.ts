@@ -17,6 +17,7 @@ import type { Evidence, ProbeKind, ProbeResult } from '../lib/core/result.ts';
 import { withRetry } from '../lib/core/retry.ts';
 import { JOURNEY_STEPS } from '../lib/core/contract.ts';
 import { checkRelease } from '../probes/release.ts';
+import { journeyRecheckSeconds } from '../lib/core/recheck.ts';
 
 export interface SimProbe {
   group: ProbeGroup;
@@ -40,6 +41,10 @@ export interface SimulationOptions {
   endMs: number;
   /** Offset of each group's first run from `startMs` (EventBridge rates do not start on the minute). */
   phaseMs: Record<ProbeGroup, number>;
+  /** Offset of the journey re-check schedule's first tick (a rule of its own, its own phase). Default 47 s. */
+  recheckPhaseMs?: number;
+  /** Called for every re-check tick: whether it ran the journey (the latest journey result failed) or returned at once. */
+  onRecheck?: (ran: boolean, atMs: number) => void;
   outcome: Outcome;
   /** From this time on, nothing reaches CloudWatch (the monitor stopped, or cannot publish). */
   silentFromMs?: number;
@@ -97,13 +102,24 @@ async function runProbe(p: SimProbe, config: Config, at: number, outcome: Outcom
   );
 }
 
-/** Runs the simulation; returns the number of group runs it made. */
+type Tick = ProbeGroup | 'recheck';
+
+/** Runs the simulation; returns the number of group runs it made (a re-check that ran the journey counts as a journey run). */
 export async function simulate(o: SimulationOptions): Promise<number> {
   const { config, policy } = o;
   const probes = simProbes(config);
   const schedule: Record<ProbeGroup, number> = { journey: config.schedule.journeySeconds, sync: config.schedule.syncSeconds, nodes: config.schedule.nodesSeconds };
-  const groups = (['journey', 'sync', 'nodes'] as const).filter((g) => probes.some((p) => p.group === g));
-  const next: Record<ProbeGroup, number> = { journey: o.startMs + o.phaseMs.journey, sync: o.startMs + o.phaseMs.sync, nodes: o.startMs + o.phaseMs.nodes };
+  const groups: Tick[] = (['journey', 'sync', 'nodes'] as const).filter((g) => probes.some((p) => p.group === g));
+  const next: Record<Tick, number> = {
+    journey: o.startMs + o.phaseMs.journey,
+    sync: o.startMs + o.phaseMs.sync,
+    nodes: o.startMs + o.phaseMs.nodes,
+    recheck: o.startMs + (o.recheckPhaseMs ?? 47_000),
+  };
+  // The deployment's second journey schedule (cdk/journey-recheck.ts): every journeyRecheckSeconds, a journey only while the latest one failed.
+  const recheckSeconds = journeyRecheckSeconds(config);
+  if (recheckSeconds !== null) groups.push('recheck');
+  let latestJourney: { availableAt: number; failed: boolean } | null = null;
   const recent = new RecentMetrics(policy);
   const pending: { availableAt: number; records: MetricRecord[] }[] = [];
   let evaluateAt = Math.ceil(o.startMs / 60_000) * 60_000;
@@ -127,15 +143,23 @@ export async function simulate(o: SimulationOptions): Promise<number> {
       continue;
     }
     const tick = next[group];
-    next[group] += schedule[group] * 1000;
+    next[group] += (group === 'recheck' ? recheckSeconds! : schedule[group]) * 1000;
+    if (group === 'recheck') {
+      // The handler reads the latest journey result (S3): only a finished, failed journey is re-checked.
+      const ran = !!latestJourney && latestJourney.availableAt <= tick && latestJourney.failed;
+      o.onRecheck?.(ran, tick);
+      if (!ran) continue;
+    }
+    const run: ProbeGroup = group === 'recheck' ? 'journey' : group;
     runs += 1;
-    o.onRun?.(group, tick);
+    o.onRun?.(run, tick);
     if (o.silentFromMs !== undefined && tick >= o.silentFromMs) continue;
-    const results = await Promise.all(probes.filter((p) => p.group === group).map((p) => runProbe(p, config, tick, o.outcome)));
-    if (group === 'nodes') results.push(checkRelease(results, config.target.expectedVersion, new Date(tick)));
+    const results = await Promise.all(probes.filter((p) => p.group === run).map((p) => runProbe(p, config, tick, o.outcome)));
+    if (run === 'journey') latestJourney = { availableAt: tick + RUN_DURATION_MS.journey, failed: results.some((r) => !r.ok) };
+    if (run === 'nodes') results.push(checkRelease(results, config.target.expectedVersion, new Date(tick)));
     const stamp = new Date(tick).toISOString();
     const records = results.flatMap((r) => metricRecords(classify(r, config.owners), env, ns));
     records.push(heartbeatRecord(env, stamp, ns), maintenanceRecord(env, stamp, false, ns));
-    pending.push({ availableAt: tick + RUN_DURATION_MS[group], records });
+    pending.push({ availableAt: tick + RUN_DURATION_MS[run], records });
   }
 }

@@ -12,6 +12,7 @@ import { ArtifactsBucket } from './artifacts-bucket.ts';
 import { dashboardName, MonitorDashboard } from './dashboard.ts';
 import { Notifier } from './notifier.ts';
 import { ProbeFunctions } from './probe-functions.ts';
+import { addJourneyRecheck } from './journey-recheck.ts';
 import { ON_CALL, OwnerTopics, ownerSlug } from './topics.ts';
 import { WindowOperators } from './window-operators.ts';
 import { STATE_PREFIX } from '../lib/core/windows.ts';
@@ -51,6 +52,7 @@ export class MonitorStack extends Stack {
 
     this.artifacts = new ArtifactsBucket(this, 'Artifacts', { retentionDays: config.aws.artifactsRetentionDays, environment: config.environment });
     this.probes = new ProbeFunctions(this, 'Probes', { config, namespace: this.policy.namespace, artifactsBucket: this.artifacts.bucket });
+    addJourneyRecheck(this.probes, config, this.probes);
     // Every owner a page can be for: the classes' owners and each LPS vendor (an lps page is its vendor's).
     this.topics = new OwnerTopics(this, 'Topics', { environment: config.environment, owners: allOwners(config) });
     // The journey function tells KiAP and a release window's owner the verdict of a release it verified.

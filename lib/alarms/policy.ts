@@ -6,6 +6,7 @@
  */
 import { channelNames, type Config } from '../core/config.ts';
 import { JOURNEY_STEPS } from '../core/contract.ts';
+import { journeyRecheckSeconds } from '../core/recheck.ts';
 import { AlarmSpecBuilder, alarmPeriods, LAUNCH_STATS_ALARM_ID, LAUNCH_STATS_COMPOSITE_ID, MAINTENANCE_ALARM_ID, type AlarmSpec, type CompositeSpec } from './spec-builder.ts';
 
 export { LAUNCH_STATS_ALARM_ID, LAUNCH_STATS_COMPOSITE_ID, lpsAlarmId, vendorCompositeId, vendorSlug } from './spec-builder.ts';
@@ -42,12 +43,13 @@ export function alarmPolicy(config: Config, options: PolicyOptions = {}): AlarmP
   const { owners } = config;
   const b = new AlarmSpecBuilder({ environment: config.environment, owners, datapointsToAlarm: config.alarms.datapointsToAlarm });
   const p = alarmPeriods(config.schedule, options.minPeriodSeconds ?? 60);
+  const journeyPaced = journeyFailurePeriod(config, options.minPeriodSeconds ?? 60);
   const stepLatencyMs = config.alarms.stepLatencyMs ?? Math.round(config.timeouts.stepMs / 2);
   const httpsNodes = config.target.nodes.filter((node) => node.url.startsWith('https:'));
   const profiles = config.lps.profiles;
   const vendors = [...new Set(profiles.map((pr) => pr.vendor))];
   // The LPS checks run in the nodes group: FLP refusing a certified launch (application) is judged at that pace too.
-  const appAtNodesPace = profiles.length > 0 && p.nodes < p.journey;
+  const appAtNodesPace = profiles.length > 0 && p.nodes < journeyPaced;
 
   const alarms: AlarmSpec[] = [
     b.classFailures({
@@ -64,12 +66,12 @@ export function alarmPolicy(config: Config, options: PolicyOptions = {}): AlarmP
     }),
     b.classFailures({
       class: 'application',
-      periodSeconds: p.journey,
+      periodSeconds: journeyPaced,
       title: 'FLP application failing',
       runbook: 'Check first: the failed journey step and its screenshot and trace; hosting and sync are healthy when this pages (their alarms suppress it).',
     }),
     // Only when the journey is slower than the HTTP probes does it need its own pace (see journeyFailures).
-    ...(config.journey.enabled && p.journey > p.fastest ? (['infrastructure', 'sync', 'monitor'] as const).map((cls) => b.journeyFailures(cls, p.journey)) : []),
+    ...(config.journey.enabled && journeyPaced > p.fastest ? (['infrastructure', 'sync', 'monitor'] as const).map((cls) => b.journeyFailures(cls, journeyPaced)) : []),
     ...(appAtNodesPace
       ? [
           b.nodesFailures(
@@ -136,6 +138,20 @@ export function alarmPolicy(config: Config, options: PolicyOptions = {}): AlarmP
       : []),
   ];
   return { namespace: config.aws.namespace, environment: config.environment, alarms, composites, maintenanceAlarmId: MAINTENANCE_ALARM_ID };
+}
+
+/**
+ * The period of the alarms on what only the journey sees (`application-failures`, and
+ * `<class>-failures-journey`): a failing journey is re-checked every
+ * `schedule.journeyRecheckSeconds` (lib/core/recheck.ts), so its failures fill consecutive
+ * periods of that length, and `datapointsToAlarm` of them page within minutes while one
+ * retry-confirmed failure the re-check clears pages nobody. Without a re-check (it would come
+ * no sooner), the journey's own interval. Step latency keeps the journey's own interval: a
+ * healthy journey is not re-checked.
+ */
+export function journeyFailurePeriod(config: Pick<Config, 'schedule' | 'journey'>, minPeriodSeconds = 60): number {
+  const recheck = journeyRecheckSeconds(config);
+  return alarmPeriods({ ...config.schedule, journeySeconds: recheck ?? config.schedule.journeySeconds }, minPeriodSeconds).journey;
 }
 
 /**

@@ -9,6 +9,7 @@ import { alarmPolicy } from '../alarms/policy.ts';
 import { evaluatePolicy, RecentMetrics, type CompositeStatus, type Evaluation } from '../alarms/evaluator.ts';
 import { LocalStore } from '../adapters/local-store.ts';
 import { intervalSeconds, type ProbeGroup } from '../core/contract.ts';
+import { journeyRecheckSeconds, nextRunSeconds } from '../core/recheck.ts';
 import type { Monitor } from '../runtime/monitor.ts';
 import { cliMonitor } from '../runtime/cli-monitor.ts';
 import { PageNotifier, type SentNotification } from '../runtime/page-notifier.ts';
@@ -76,7 +77,7 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
         ...alarmLines(evaluation),
         ...(lastSent ? [notificationLine(lastSent, 'last page: ')] : []),
         '',
-        `schedule: journey every ${config.schedule.journeySeconds} s, sync every ${config.schedule.syncSeconds} s, nodes every ${config.schedule.nodesSeconds} s · store ${config.store.dir} · Ctrl-C to stop`,
+        `schedule: journey every ${config.schedule.journeySeconds} s${journeyRecheckSeconds(config) ? ` (after ${config.schedule.journeyRecheckSeconds} s while failing)` : ''}, sync every ${config.schedule.syncSeconds} s, nodes every ${config.schedule.nodesSeconds} s · store ${config.store.dir} · Ctrl-C to stop`,
       ];
       // Cursor home and clear screen: terminal control, not colour, so NO_COLOR keeps it.
       io.out(`\x1b[H\x1b[2J${lines.join('\n')}\n`);
@@ -96,8 +97,11 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
   const loop = async (group: ProbeGroup) => {
     while (!stop.signal.aborted) {
       const started = Date.now();
+      let nextSeconds = intervalSeconds(config, group);
       try {
         const results = await monitor.runGroup(group);
+        // A failing journey is re-checked after schedule.journeyRecheckSeconds, as the deployment's re-check schedule does.
+        nextSeconds = nextRunSeconds(config, group, results);
         if (!stop.signal.aborted) {
           notifier.observe(results);
           const evaluation = evaluatePolicy(policy, recent.records, new Date());
@@ -118,7 +122,7 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
       } catch (e) {
         io.err(`flp-monitor: the ${group} run failed inside the monitor: ${(e as Error).message}\n`);
       }
-      const wait = Math.max(0, intervalSeconds(config, group) * 1000 - (Date.now() - started));
+      const wait = Math.max(0, nextSeconds * 1000 - (Date.now() - started));
       await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
     }
   };

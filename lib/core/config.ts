@@ -72,6 +72,9 @@ const isoTime = z
   })
   .meta({ pattern: ISO_TIME.source, description: 'an ISO 8601 time with a zone, e.g. "2026-12-01T22:00:00+01:00"' });
 
+/** `schedule.journeyRecheckSeconds` when the config names none (capped at `schedule.journeySeconds`). */
+export const DEFAULT_JOURNEY_RECHECK_SECONDS = 60;
+
 const positiveInt = (what: string) =>
   z.number({ error: `must be a number (${what})` }).int(`must be a whole number (${what})`).positive(`must be greater than 0 (${what})`);
 
@@ -177,17 +180,24 @@ export const configSchema = z.strictObject({
     .default({ requestMs: 5000, stepMs: 10000 }),
   schedule: z
     .strictObject({
-      journeySeconds: positiveInt('seconds').default(300),
+      journeySeconds: positiveInt('seconds').default(60),
+      /** While the latest journey result fails, the journey runs again after this long (default: 60 s, or journeySeconds when that is shorter). */
+      journeyRecheckSeconds: positiveInt('seconds').optional(),
       syncSeconds: positiveInt('seconds').default(60),
       nodesSeconds: positiveInt('seconds').default(60),
     })
-    .default({ journeySeconds: 300, syncSeconds: 60, nodesSeconds: 60 }),
+    .default({ journeySeconds: 60, syncSeconds: 60, nodesSeconds: 60 })
+    .refine((s) => s.journeyRecheckSeconds === undefined || s.journeyRecheckSeconds <= s.journeySeconds, {
+      message: 'must be at most schedule.journeySeconds (a re-check comes sooner than the next scheduled journey)',
+      path: ['journeyRecheckSeconds'],
+    })
+    .transform((s) => ({ ...s, journeyRecheckSeconds: s.journeyRecheckSeconds ?? Math.min(DEFAULT_JOURNEY_RECHECK_SECONDS, s.journeySeconds) })),
   retry: z
     .strictObject({
-      /** Extra attempts for a failure that may be transient; 1 means one immediate retry. */
-      retries: z.number().int().min(0).max(3).default(1),
+      /** Extra attempts for a failure that may be transient; 2 means two immediate retries (README, "Performance": what one retry leaves paging). */
+      retries: z.number().int().min(0).max(3).default(2),
     })
-    .default({ retries: 1 }),
+    .default({ retries: 2 }),
   owners: z.strictObject(ownersShape, { error: `keys must be failure classes: ${FAILURE_CLASSES.join(', ')}` }).default({}),
   store: z.strictObject({ dir: z.string().min(1).default('.flp-monitor/') }).default({ dir: '.flp-monitor/' }),
   artifacts: z.strictObject({ dir: z.string().min(1).default('.flp-monitor/artifacts') }).default({ dir: '.flp-monitor/artifacts' }),

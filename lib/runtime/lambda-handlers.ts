@@ -54,6 +54,7 @@ import type { Notification } from '../alarms/notification.ts';
 import { parseTopicArns } from './topic-arns.ts';
 import { latestMaxAgeMs, nextFailing, type LatestResults } from '../core/latest-results.ts';
 import { verdictOf } from '../core/classify.ts';
+import { anyFailed, isRecheckEvent } from '../core/recheck.ts';
 import { DEFAULT_OWNERS, journeyProfile, type Config } from '../core/config.ts';
 import { describeError } from '../core/format.ts';
 import type { Logger, Resolve } from '../core/context.ts';
@@ -108,6 +109,8 @@ export interface HandlerResult {
   results: HandlerProbeResult[];
   /** The journey only: the release verified (or not) in this invocation. */
   release?: HandlerRelease;
+  /** A re-check invocation (lib/core/recheck.ts): `ran` when the latest journey failed and the journey ran again, `skipped` when it passed (nothing ran, no browser started). */
+  recheck?: 'ran' | 'skipped';
 }
 
 export type Handler = (event: unknown, context: LambdaContext) => Promise<HandlerResult>;
@@ -203,6 +206,10 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
   const out = createLogger('info', write);
 
   const states = new Map<ProbeGroup, Promise<GroupState>>();
+  /** The states whose cold start has finished (the re-check hands the journey's the latest document it read). */
+  const started = new Map<ProbeGroup, GroupState>();
+  /** The re-check's own light means, kept while the container is warm: the config and the latest-results reader, never the browser. */
+  let recheckMeans: { config: Config; store: S3LatestResultsStore | null } | undefined;
 
   const monitorFailure = (config: Config | null, what: string, summary: string, requestId?: string) =>
     out.error('monitor failure', {
@@ -303,10 +310,16 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     let state = states.get(group);
     if (!state) {
       // A failed cold start is not kept: the next invocation tries again.
-      state = coldStart(group).catch((err: unknown) => {
-        states.delete(group);
-        throw err;
-      });
+      state = coldStart(group).then(
+        (ready) => {
+          started.set(group, ready);
+          return ready;
+        },
+        (err: unknown) => {
+          states.delete(group);
+          throw err;
+        },
+      );
       states.set(group, state);
     }
     return state;
@@ -479,8 +492,55 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     return { version, windowId: window.id, verdict: report.verdict.pass ? 'pass' : 'fail', summary: notification.cause, topics };
   }
 
+  /**
+   * The re-check rule's invocation (cdk/journey-recheck.ts): the journey runs again only when
+   * its latest result, read from S3 (whichever container wrote it), failed. Otherwise it
+   * returns at once: no cold start of the journey's state, so no Chromium is unpacked or
+   * launched, one S3 GET. When it cannot tell (no bucket, the read failed), it runs the journey:
+   * a re-check too many costs a journey, one too few a late page.
+   */
+  async function recheck(context: LambdaContext): Promise<HandlerResult> {
+    const requestId = context?.awsRequestId;
+    let reason: string;
+    let run = true;
+    try {
+      recheckMeans ??= (() => {
+        const config = loadConfigFromEnv(env, tmpDir);
+        const bucket = env[HANDLER_ENV.artifactsBucket];
+        const region = env[HANDLER_ENV.region];
+        const store = bucket && region ? createLatestResultsStore({ region, bucket, ...(env[HANDLER_ENV.s3Endpoint] ? { endpoint: env[HANDLER_ENV.s3Endpoint] } : {}) }) : null;
+        return { config, store };
+      })();
+      const { config, store } = recheckMeans;
+      if (!store) reason = 'no artifacts bucket, so no latest result to go by';
+      else {
+        const read = await store.read(config.environment, 'journey', { abortSignal: AbortSignal.timeout(LATEST_IO_TIMEOUT_MS) });
+        if (!isLatestResults(read)) {
+          run = false;
+          reason = 'no latest journey result yet: the scheduled journey comes first';
+        } else {
+          run = anyFailed(read.results);
+          reason = run ? `the latest journey (${read.at}) failed` : `the latest journey (${read.at}) passed`;
+          // Fresher than what a warm journey container remembers: its failing stretch goes on from here.
+          const warm = started.get('journey');
+          if (warm && (!warm.latest || Date.parse(warm.latest.at) < Date.parse(read.at))) warm.latest = read;
+        }
+      }
+    } catch (err) {
+      reason = `the latest journey result could not be read (${describeError(err)}), so the journey runs`;
+    }
+    const environment = recheckMeans?.config.environment ?? 'unknown';
+    if (!run) {
+      out.info('journey re-check skipped', { ...(requestId ? { requestId } : {}), environment, summary: reason });
+      const owners = recheckMeans?.config.owners ?? DEFAULT_OWNERS;
+      return { ok: true, verdict: { ...verdictOf([], owners), summary: `re-check skipped: ${reason}` }, results: [], recheck: 'skipped' };
+    }
+    out.info('journey re-check', { ...(requestId ? { requestId } : {}), environment, summary: reason });
+    return { ...(await invoke('journey', context)), recheck: 'ran' };
+  }
+
   return {
-    journey: (_event, context) => invoke('journey', context),
+    journey: (event, context) => (isRecheckEvent(event) ? recheck(context) : invoke('journey', context)),
     sync: (_event, context) => invoke('sync', context),
     nodes: (_event, context) => invoke('nodes', context),
   };
@@ -617,7 +677,7 @@ function lightResult(r: ClassifiedResult, artifacts: string[]): HandlerProbeResu
 
 const handlers = createHandlers();
 
-/** The journey function: the five contract steps in the Lambda Chromium, every `schedule.journeySeconds`. */
+/** The journey function: the five contract steps in the Lambda Chromium, every `schedule.journeySeconds`; on the re-check rule's event, again only while the latest journey fails. */
 export const journeyHandler: Handler = handlers.journey;
 /** The sync function: every sync source's status, every `schedule.syncSeconds`. */
 export const syncHandler: Handler = handlers.sync;

@@ -12,6 +12,7 @@ import { customMetricCount } from '../../core/metric-names.ts';
 import { FAILURE_CLASSES } from '../../core/result.ts';
 import { intervalSeconds, JOURNEY_STEPS, PROBE_GROUPS, type ProbeGroup } from '../../core/contract.ts';
 import { HOURS_PER_MONTH, PRICES, PRICE_REGION, type PriceKey, type PriceTable } from './prices.ts';
+import { journeyRecheckRateMinutes } from '../../core/recheck.ts';
 
 
 /** Billed milliseconds of one invocation of each group's function. */
@@ -122,6 +123,8 @@ export interface CostInputs {
   topics: number;
   /** The LPS checks of the nodes group: one certified launch per profile, one statistics read per run. */
   lps: { profiles: number; statsChecks: number };
+  /** The journey's re-check rule (cdk/journey-recheck.ts), when the stack has one. */
+  recheck?: RecheckPlan | null;
 }
 
 export interface CostReport {
@@ -210,6 +213,7 @@ export function costInputs(config: Config, options: CostOptions = {}): CostInput
     artifactsRetentionDays: config.aws.artifactsRetentionDays,
     topics: allOwners(config).length + 1,
     lps: { profiles, statsChecks },
+    recheck: recheckPlan(config, schedule.journey, groups.find((g) => g.group === 'journey')),
   };
 }
 
@@ -244,6 +248,7 @@ export function flpMonitorCost(inputs: CostInputs, prices: PriceTable = PRICES):
     lines.push(line(prices, 'CloudWatch', `${g.group}: PutMetricData (${g.datums} datums a run)`, g.runsPerMonth * Math.ceil(g.datums / 1000), 'apiRequest'));
     logBytes += g.runsPerMonth * (ASSUMPTIONS.platformLogBytes + g.results * ASSUMPTIONS.resultLogBytes);
   }
+  if (inputs.recheck) lines.push(...recheckLines(prices, inputs.recheck));
   const runs = inputs.groups.reduce((n, g) => n + g.runsPerMonth, 0);
   lines.push(line(prices, 'S3', `latest results for the notifier: one PUT per run (${fmt(runs)} runs)`, runs, 's3Put'));
   lines.push(line(prices, 'S3', `maintenance windows read: one GET per run (${fmt(runs)} runs)`, runs, 's3Get'));
@@ -359,6 +364,11 @@ export function costReport(config: Config, options: CostOptions = {}): CostRepor
         : []),
       'Checkly: per-run base prices of its prepaid bundles, one location, no retries; the plan fee is not included (it would only add)',
       `EventBridge scheduled rules are free; SNS topics have no monthly fee, their publishes (~${ASSUMPTIONS.pageChangesPerMonth} pages × ${ASSUMPTIONS.topicsPerPage} topics) are counted, e-mail deliveries not`,
+      ...(inputs.recheck
+        ? [
+            `journey re-check every ${inputs.recheck.rateMinutes} min: ${Math.round(inputs.recheck.ranShare * 100)} % of them find the latest journey failing and run it (a journey's duration); the rest read it and return (${inputs.recheck.skippedMs} ms, no browser); CloudWatch Synthetics has no conditional re-run and is priced at the journey's own pace`,
+          ]
+        : []),
       ...inputs.groups
         .filter((g) => g.rateMinutes * 60 !== g.scheduleSeconds)
         .map((g) => `schedule: the ${g.group} probes are configured every ${g.scheduleSeconds} s; EventBridge runs them every ${g.rateMinutes} min (whole minutes, at least 1)`),
@@ -380,4 +390,51 @@ function fmt(n: number): string {
 
 function fmtBytes(n: number): string {
   return n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MB` : `${Math.round(n / 1024)} KB`;
+}
+
+/** The journey function's re-check invocations (lib/core/recheck.ts, cdk/journey-recheck.ts). */
+export interface RecheckPlan {
+  rateMinutes: number;
+  invocationsPerMonth: number;
+  /** Share of re-checks that find the latest journey failing and run it (the journey's failure rate). */
+  ranShare: number;
+  /** Billed duration of one that runs: a journey's. */
+  ranMs: number;
+  /** Billed duration of one that returns at once: the config, one S3 GET, no browser (a cold one: a Node start without Chromium). */
+  skippedMs: number;
+  memoryMb: number;
+}
+
+/** A re-check that finds the journey passing: it reads one document and returns. */
+export const RECHECK_SKIPPED_MS = 250;
+
+function recheckPlan(config: Config, journeySeconds: number, journey: GroupPlan | undefined): RecheckPlan | null {
+  const rate = journey ? journeyRecheckRateMinutes({ journey: config.journey, schedule: { ...config.schedule, journeySeconds } }) : null;
+  if (!journey || rate === null) return null;
+  return {
+    rateMinutes: rate,
+    invocationsPerMonth: MINUTES_PER_MONTH / rate,
+    ranShare: ASSUMPTIONS.journeyFailureRate,
+    ranMs: journey.durationMs,
+    skippedMs: RECHECK_SKIPPED_MS,
+    memoryMb: journey.memoryMb,
+  };
+}
+
+/** What the re-checks cost: every one an invocation and a GET of the latest journey; those that run, a journey each (its metrics, latest results, windows read, log line). */
+function recheckLines(prices: PriceTable, r: RecheckPlan): CostLine[] {
+  const ran = r.invocationsPerMonth * r.ranShare;
+  const skipped = r.invocationsPerMonth - ran;
+  const seconds = (ran * r.ranMs + skipped * r.skippedMs) / 1000;
+  const logBytes = skipped * (ASSUMPTIONS.platformLogBytes + 200) + ran * (ASSUMPTIONS.platformLogBytes + 200 + ASSUMPTIONS.resultLogBytes);
+  return [
+    line(prices, 'Lambda', `journey re-check: ${fmt(r.invocationsPerMonth)} invocations (every ${r.rateMinutes} min)`, r.invocationsPerMonth, 'lambdaRequest'),
+    line(prices, 'Lambda', `journey re-check: ${fmt(skipped)} skipped × ${r.skippedMs} ms, ${fmt(ran)} run × ${r.ranMs} ms, ${r.memoryMb} MB x86_64`, seconds * (r.memoryMb / 1024), 'lambdaX86GbSecond'),
+    line(prices, 'Lambda', `journey re-check: ${JOURNEY_EPHEMERAL_MB} MB /tmp`, seconds * ((JOURNEY_EPHEMERAL_MB - 512) / 1024), 'lambdaEphemeralGbSecond'),
+    line(prices, 'S3', 'journey re-check: the latest journey read (one GET each)', r.invocationsPerMonth, 's3Get'),
+    line(prices, 'S3', 'journey re-check that ran: latest results written', ran, 's3Put'),
+    line(prices, 'S3', 'journey re-check that ran: windows read', ran, 's3Get'),
+    line(prices, 'CloudWatch', 'journey re-check that ran: PutMetricData', ran, 'apiRequest'),
+    line(prices, 'CloudWatch Logs', 'journey re-check: lines ingested', logBytes / GB, 'logsIngestGb'),
+  ];
 }

@@ -72,3 +72,47 @@ describe('the scheduled run', () => {
     expect(out).toMatch(/^\d\d:\d\d:\d\d \w+ +FAIL infrastructure \/ PLSP/m);
   });
 });
+
+describe('the journey re-check under npm start and run', () => {
+  it('runs a failing journey again after journeyRecheckSeconds, not after journeySeconds', async () => {
+    // A journey whose browser cannot start fails at once (a monitor failure): no Chromium is needed.
+    const saved = process.env.FLP_CHROMIUM_PATH;
+    process.env.FLP_CHROMIUM_PATH = '/nonexistent/chromium';
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-schedule-recheck-'));
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const config = parseConfig(
+      rawConfig({
+        target: { baseUrl: url, nodes: [{ name: 'flp-1', url }] },
+        sync: [],
+        retry: { retries: 0 },
+        schedule: { journeySeconds: 60, journeyRecheckSeconds: 1, syncSeconds: 60, nodesSeconds: 60 },
+        store: { dir: path.join(dir, 'store') },
+      }),
+      { baseDir: dir },
+    );
+    const stop = new AbortController();
+    const journeyLines: number[] = [];
+    let out = '';
+    const io = {
+      out: (s: string) => {
+        out += s;
+        if (/^\d\d:\d\d:\d\d journey /.test(s)) journeyLines.push(Date.now());
+        if (journeyLines.length >= 3) stop.abort();
+      },
+      err: () => undefined,
+      style: { terminal: false, width: undefined, colour: false } as OutputStyle,
+    };
+    const giveUp = setTimeout(() => stop.abort(), 20_000);
+    try {
+      await runSchedule(config, io, { signal: stop.signal });
+    } finally {
+      clearTimeout(giveUp);
+      if (saved === undefined) delete process.env.FLP_CHROMIUM_PATH;
+      else process.env.FLP_CHROMIUM_PATH = saved;
+    }
+    // Three journeys within seconds of each other, each a second or so after the one before: a 60 s schedule would have run one.
+    expect(journeyLines.length, out).toBe(3);
+    for (let i = 1; i < journeyLines.length; i++) expect(journeyLines[i]! - journeyLines[i - 1]!).toBeLessThan(10_000);
+    expect(out).toMatch(/journey FAIL .*also failing: journey \(monitor\)/);
+  }, 30_000);
+});

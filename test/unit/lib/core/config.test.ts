@@ -37,10 +37,21 @@ describe('config validation', () => {
     const c = parseConfig(rawConfig(), { baseDir: '/srv/flp' });
     expect(c.owners).toEqual(DEFAULT_OWNERS);
     expect(c.store.dir).toBe('/srv/flp/.flp-monitor');
-    expect(c.schedule).toEqual({ journeySeconds: 300, syncSeconds: 60, nodesSeconds: 60 });
-    expect(c.retry.retries).toBe(1);
+    expect(c.schedule).toEqual({ journeySeconds: 60, journeyRecheckSeconds: 60, syncSeconds: 60, nodesSeconds: 60 });
+    expect(c.retry.retries).toBe(2);
     expect(c.journey.enabled).toBe(true);
     expect(c.journey.selectors.createPlan).toBe('[data-testid="create-plan"]');
+  });
+
+  it('re-checks a failing journey after 60 s, or after journeySeconds when that is shorter, and never later than the next journey', () => {
+    const schedule = (s: Record<string, number>) => parseConfig(rawConfig({ schedule: s }), { baseDir: '/tmp' }).schedule;
+    expect(schedule({ journeySeconds: 300 })).toMatchObject({ journeySeconds: 300, journeyRecheckSeconds: 60 });
+    expect(schedule({ journeySeconds: 15 })).toMatchObject({ journeySeconds: 15, journeyRecheckSeconds: 15 });
+    expect(schedule({ journeySeconds: 300, journeyRecheckSeconds: 120 })).toMatchObject({ journeyRecheckSeconds: 120 });
+    expect(problemsOf(rawConfig({ schedule: { journeySeconds: 120, journeyRecheckSeconds: 180 } }))).toEqual([
+      'schedule.journeyRecheckSeconds: must be at most schedule.journeySeconds (a re-check comes sooner than the next scheduled journey)',
+    ]);
+    expect(problemsOf(rawConfig({ schedule: { journeyRecheckSeconds: 0 } }))).toEqual([expect.stringMatching(/^schedule\.journeyRecheckSeconds: /)]);
   });
 
   it('names a missing required key by its full property path', () => {
@@ -199,7 +210,7 @@ describe('config: the JSON Schema (flp-monitor config schema)', () => {
     expect(schema.required).toEqual(['environment', 'target', 'journey']);
     expect(props.timeouts!.required).toBeUndefined();
     expect((props.timeouts!.properties as Record<string, unknown>).requestMs).toMatchObject({ type: 'integer', default: 5000, exclusiveMinimum: 0 });
-    expect(props.retry).toMatchObject({ default: { retries: 1 } });
+    expect(props.retry).toMatchObject({ default: { retries: 2 } });
   });
 
   it('carries what a refinement checks as a pattern, so editors flag an ftp:// URL or a time without zone', () => {
@@ -234,8 +245,9 @@ describe('config: the JSON Schema (flp-monitor config schema)', () => {
     };
     const zodKeys: string[] = [];
     const walk = (z: unknown, prefix: string) => {
-      let d = (z as { def: { type: string; innerType?: unknown; element?: unknown; shape?: Record<string, unknown> } }).def;
-      while (d.type === 'optional' || d.type === 'default') d = (d.innerType as { def: typeof d }).def;
+      let d = (z as { def: { type: string; innerType?: unknown; in?: unknown; element?: unknown; shape?: Record<string, unknown> } }).def;
+      // A transformed block (schedule fills in its re-check default) is described by its input.
+      while (d.type === 'optional' || d.type === 'default' || d.type === 'pipe') d = ((d.type === 'pipe' ? d.in : d.innerType) as { def: typeof d }).def;
       if (d.type === 'array') return walk(d.element, `${prefix}[]`);
       if (d.type === 'object' && d.shape) return Object.entries(d.shape).forEach(([k, v]) => walk(v, prefix ? `${prefix}.${k}` : k));
       zodKeys.push(prefix);

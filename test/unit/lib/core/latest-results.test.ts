@@ -28,7 +28,7 @@ describe('nextFailing', () => {
   });
 
   it('takes the deployed interval (whole minutes, at least one) times three as the longest gap', () => {
-    const schedule = { journeySeconds: 300, syncSeconds: 5, nodesSeconds: 90 };
+    const schedule = { journeySeconds: 300, journeyRecheckSeconds: 60, syncSeconds: 5, nodesSeconds: 90 };
     expect(latestMaxAgeMs({ schedule }, 'journey')).toBe(900_000);
     expect(latestMaxAgeMs({ schedule }, 'sync')).toBe(180_000);
     expect(latestMaxAgeMs({ schedule }, 'nodes')).toBe(360_000);

@@ -7,11 +7,13 @@ import { customMetricCount } from '../../../../../lib/core/metric-names.ts';
 import { FAILURE_CLASSES } from '../../../../../lib/core/result.ts';
 import { rawConfig } from '../../../../support/config.ts';
 
-/** Production defaults (journey 5 min, sync and nodes 1 min), two HTTPS nodes, one sync source. */
+/** Production defaults (journey, sync and nodes every minute), two HTTPS nodes, one sync source. */
 const production = (overrides: Record<string, unknown> = {}): Config => {
   const { timeouts: _timeouts, ...raw } = rawConfig(overrides);
   return parseConfig(raw, { baseDir: '/tmp' });
 };
+/** The journey every 5 minutes, so the figures below stay those of a journey slower than the HTTP probes (re-checked every minute while failing). */
+const fiveMinuteJourney = (overrides: Record<string, unknown> = {}): Config => production({ schedule: { journeySeconds: 300 }, ...overrides });
 
 /** The four sources and three HTTPS nodes of the shipped sandbox config, at production pace. */
 const shipped = (): Config =>
@@ -27,8 +29,8 @@ const sum = (lines: CostLine[], pred: (l: CostLine) => boolean) => lines.filter(
 
 describe('the cost of a deployment', () => {
   it('bills each probe function its runs a month at its memory and architecture', () => {
-    // given production defaults and 10 s journeys, 1.5 s HTTP runs
-    const inputs = costInputs(production(), { durations: { journey: 10_000, sync: 1_500, nodes: 1_500 } });
+    // given a 5-minute journey and 10 s journeys, 1.5 s HTTP runs
+    const inputs = costInputs(fiveMinuteJourney(), { durations: { journey: 10_000, sync: 1_500, nodes: 1_500 } });
     // when
     const lambda = flpMonitorCost(inputs).lines.filter((l) => l.service === 'Lambda');
     // then: a journey every 5 min is 8,760 runs in a 730-hour month, 10 s × 2 GB each, on x86_64
@@ -38,8 +40,8 @@ describe('the cost of a deployment', () => {
     // the HTTP probes every minute on arm64, 256 MB
     const syncGbs = lambda.find((l) => l.item.startsWith('sync:') && l.price === 'lambdaArmGbSecond')!;
     expect(syncGbs.quantity).toBe(43_800 * 1.5 * 0.25);
-    // and the notifier, for the page state changes it is assumed to run for.
-    expect(lambda.filter((l) => l.price === 'lambdaRequest').map((l) => l.quantity)).toEqual([8760, 43_800, 43_800, ASSUMPTIONS.pageChangesPerMonth]);
+    // the journey's re-check every minute, and the notifier, for the page state changes it is assumed to run for.
+    expect(lambda.filter((l) => l.price === 'lambdaRequest').map((l) => l.quantity)).toEqual([8760, 43_800, 43_800, 43_800, ASSUMPTIONS.pageChangesPerMonth]);
   });
 
   it('runs a schedule finer than a minute every minute, as EventBridge does, and says so', () => {
@@ -68,8 +70,9 @@ describe('the cost of a deployment', () => {
   });
 
   it('publishes with one PutMetricData call per run and schedules for free', () => {
-    const lines = flpMonitorCost(costInputs(production())).lines;
-    expect(lines.filter((l) => l.price === 'apiRequest').map((l) => l.quantity)).toEqual([8760, 43_800, 43_800]);
+    const lines = flpMonitorCost(costInputs(fiveMinuteJourney())).lines;
+    // the three groups' runs, then the re-checks that found the journey failing and ran it
+    expect(lines.filter((l) => l.price === 'apiRequest').map((l) => l.quantity)).toEqual([8760, 43_800, 43_800, 43_800 * ASSUMPTIONS.journeyFailureRate]);
     expect(sum(lines, (l) => l.service === 'EventBridge')).toBe(0);
   });
 
@@ -82,9 +85,9 @@ describe('the cost of a deployment', () => {
   it('prices CloudWatch Synthetics as one canary run per group run and Checkly as a browser run per journey and an API run per endpoint', () => {
     const inputs = costInputs(shipped());
     const canaries = syntheticsCost(inputs).lines.filter((l) => l.price === 'canaryRun');
-    expect(canaries.map((l) => l.quantity)).toEqual([8760, 43_800, 43_800]);
+    expect(canaries.map((l) => l.quantity)).toEqual([43_800, 43_800, 43_800]);
     const checkly = checklyCost(inputs).lines;
-    expect(checkly.find((l) => l.price === 'checklyBrowserRun')!.quantity).toBe(8760);
+    expect(checkly.find((l) => l.price === 'checklyBrowserRun')!.quantity).toBe(43_800);
     // four sync sources, and three nodes plus the load balancer, every minute
     expect(checkly.filter((l) => l.price === 'checklyApiRun').map((l) => l.quantity)).toEqual([4 * 43_800, 4 * 43_800]);
   });
@@ -94,9 +97,28 @@ describe('the cost of a deployment', () => {
     const [everyMinute, everyFive] = journeyPaceTable(config, [60, 300]);
     expect(everyMinute!.flpMonitorUsd).toBeGreaterThan(everyFive!.flpMonitorUsd);
     const a = costReport(config, { schedule: { journey: 60 } }).flpMonitor.lines;
-    const b = costReport(config).flpMonitor.lines;
+    const b = costReport(config, { schedule: { journey: 300 } }).flpMonitor.lines;
     const notJourney = (lines: CostLine[]) => lines.filter((l) => !l.item.startsWith('journey') && l.service !== 'S3' && l.service !== 'CloudWatch Logs');
     expect(notJourney(a)).toEqual(notJourney(b));
+  });
+
+  it('prices the re-checks of a journey slower than a minute: each an invocation and a GET, those that find it failing a journey', () => {
+    const report = costReport(fiveMinuteJourney(), { durations: { journey: 10_000 } });
+    expect(report.inputs.recheck).toMatchObject({ rateMinutes: 1, invocationsPerMonth: 43_800, ranShare: ASSUMPTIONS.journeyFailureRate, ranMs: 10_000, skippedMs: 250, memoryMb: 2048 });
+    const recheck = report.flpMonitor.lines.filter((l) => l.item.startsWith('journey re-check'));
+    const ran = 43_800 * ASSUMPTIONS.journeyFailureRate;
+    const gbs = recheck.find((l) => l.price === 'lambdaX86GbSecond')!;
+    expect(gbs.quantity).toBeCloseTo(((ran * 10_000 + (43_800 - ran) * 250) / 1000) * 2, 0);
+    expect(recheck.find((l) => l.price === 's3Get' && /latest journey read/.test(l.item))!.quantity).toBe(43_800);
+    // A few dollars at most, and the goal still holds.
+    const usd = sum(report.flpMonitor.lines, (l) => l.item.startsWith('journey re-check'));
+    expect(usd).toBeGreaterThan(0.5);
+    expect(usd).toBeLessThan(2);
+    expect(report.assumptions.some((a) => a.startsWith('journey re-check every 1 min'))).toBe(true);
+    expect(report.ratioToSynthetics).toBeLessThanOrEqual(0.25);
+    // At the default pace the re-check would come no sooner: none is deployed, none priced.
+    expect(costInputs(production()).recheck).toBeNull();
+    expect(costInputs(fiveMinuteJourney({ schedule: { journeySeconds: 300, journeyRecheckSeconds: 300 } })).recheck).toBeNull();
   });
 
   it('leaves the browser out everywhere when the journey is switched off', () => {
