@@ -41,7 +41,7 @@ function lpsConfig(extra: Record<string, unknown> = {}) {
   return parseConfig(
     rawConfig({
       environment: 'sandbox',
-      schedule: { journeySeconds: 300, syncSeconds: 60, nodesSeconds: 60 },
+      schedule: { journeySeconds: 300, journeyRecheckSeconds: 300, syncSeconds: 60, nodesSeconds: 60 },
       lps: { profiles: PROFILES, statsMinutes: 1, maxRejectedPercent: 20, minLaunches: 5 },
       notify: { channels: CHANNELS },
       ...extra,

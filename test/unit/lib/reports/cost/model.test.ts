@@ -191,7 +191,7 @@ describe('the cost of the LPS checks (contract v2)', () => {
     const inputs = costInputs(withLps());
     const lines = syntheticsCost(inputs).lines;
     const canaries = lines.filter((l) => l.price === 'canaryRun');
-    expect(canaries.map((l) => l.quantity)).toEqual([8760, 43_800, 43_800, 43_800 * PROFILES.length]);
+    expect(canaries.map((l) => l.quantity)).toEqual([43_800, 43_800, 43_800, 43_800 * PROFILES.length]);
     expect(lines.find((l) => l.price === 'standardAlarmMonth')!.quantity).toBe(3 + PROFILES.length);
     // Checkly: one API check per certified launch and one for the statistics, beside the servers'.
     expect(checklyCost(inputs).lines.filter((l) => l.price === 'checklyApiRun').map((l) => l.quantity)).toEqual([4 * 43_800, (4 + PROFILES.length + 1) * 43_800]);
