@@ -29,8 +29,9 @@ import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts'
 import { readZip } from './support/zip.ts';
 
 const CPR = '2512489996';
-/** Ten digits standing alone whose first six are a DDMMYY date, with or without the hyphen. */
-const CPR_LIKE = /(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)/;
+/** Ten digits standing alone (no digit or letter beside them: a UUID's hex is no CPR) whose first six are a DDMMYY date, with or without the hyphen. */
+const CPR_LIKE = /(?<![0-9A-Za-z])(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?![0-9A-Za-z])/;
+
 const MASKED = `${CPR.slice(0, 6)}-xxxx`;
 const JOURNEY_SECRET = 'journey-user:Rb5t-n0t-f0r-l0gs-7f3a';
 const AWS_SECRET = 'wJalrRobustFakeSecretKey/K7MDENG+bPxRfiCY';
