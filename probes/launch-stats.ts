@@ -11,7 +11,7 @@
 import type { ProbeContext } from '../lib/core/context.ts';
 import type { Config, LaunchProfile } from '../lib/core/config.ts';
 import { describeHttpFailure, describeStatus } from '../lib/core/format.ts';
-import { parseJsonBody } from '../lib/core/json-body.ts';
+import { isJsonObject, parseJsonBody } from '../lib/core/json-body.ts';
 import { httpStatusEvidence } from '../lib/core/response-origin.ts';
 import type { Evidence, ProbeResult } from '../lib/core/result.ts';
 import { PROBE_IDS } from '../lib/core/contract.ts';
@@ -33,12 +33,11 @@ export type LaunchStatsRead =
   | { ok: true; stats: LaunchStats; url: string; startedAt: string; durationMs: number }
   | { ok: false; problem: string; url: string; startedAt: string; durationMs: number };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 /** The contract's shape, or every way the body misses it, each naming its property. */
 export function parseLaunchStats(body: unknown): { ok: true; stats: LaunchStats } | { ok: false; problems: string[] } {
-  if (!isObject(body)) return { ok: false, problems: ['body: not a JSON object'] };
+  if (!isJsonObject(body)) return { ok: false, problems: ['body: not a JSON object'] };
   const problems: string[] = [];
   if (!isCount(body.windowMinutes) || body.windowMinutes < 1) problems.push(`windowMinutes: not a whole number of minutes (${JSON.stringify(body.windowMinutes)})`);
   if (!Array.isArray(body.systems)) problems.push('systems: not a list');
@@ -46,7 +45,7 @@ export function parseLaunchStats(body: unknown): { ok: true; stats: LaunchStats 
   if (Array.isArray(body.systems))
     body.systems.forEach((s: unknown, i) => {
       const at = `systems[${i}]`;
-      if (!isObject(s)) return void problems.push(`${at}: not an object`);
+      if (!isJsonObject(s)) return void problems.push(`${at}: not an object`);
       if (typeof s.system !== 'string' || !s.system) problems.push(`${at}.system: not a non-empty string`);
       if (!isCount(s.launches)) problems.push(`${at}.launches: not a count (${JSON.stringify(s.launches)})`);
       if (!isCount(s.rejected)) problems.push(`${at}.rejected: not a count (${JSON.stringify(s.rejected)})`);
@@ -54,7 +53,7 @@ export function parseLaunchStats(body: unknown): { ok: true; stats: LaunchStats 
       let lastRejected: SystemLaunchStats['lastRejected'] = null;
       if (s.lastRejected !== null && s.lastRejected !== undefined) {
         const l = s.lastRejected;
-        if (!isObject(l) || typeof l.at !== 'string' || Number.isNaN(Date.parse(l.at)) || !isCount(l.status)) problems.push(`${at}.lastRejected: not { at, status, reason } or null`);
+        if (!isJsonObject(l) || typeof l.at !== 'string' || Number.isNaN(Date.parse(l.at)) || !isCount(l.status)) problems.push(`${at}.lastRejected: not { at, status, reason } or null`);
         else lastRejected = { at: l.at, status: l.status, ...(typeof l.reason === 'string' ? { reason: l.reason.slice(0, 60) } : {}) };
       }
       if (typeof s.system === 'string' && isCount(s.launches) && isCount(s.rejected)) systems.push({ system: s.system, launches: s.launches, rejected: s.rejected, lastRejected });

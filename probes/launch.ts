@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import type { ProbeContext } from '../lib/core/context.ts';
 import type { LaunchProfile } from '../lib/core/config.ts';
 import { describeHttpFailure, describeStatus } from '../lib/core/format.ts';
-import { parseJsonBody } from '../lib/core/json-body.ts';
+import { isJsonObject, parseJsonBody } from '../lib/core/json-body.ts';
 import { httpStatusEvidence } from '../lib/core/response-origin.ts';
 import type { Evidence, Observations, ProbeResult, StepResult } from '../lib/core/result.ts';
 import { PROBE_IDS } from '../lib/core/contract.ts';
@@ -67,14 +67,16 @@ export function expectedLanding(launchUrl: string, who: { clinic: string; cpr: s
   return new URL(`/app/patient/${encodeURIComponent(who.cpr)}?${new URLSearchParams({ clinic: who.clinic })}`, launchUrl);
 }
 
-/** The contract's refusal body, `{ error, reason }`, read leniently: a refusal without it is still a refusal. */
-function refusalOf(body: Buffer, contentType: string | undefined): { reason?: string; error?: string } {
-  const parsed = parseJsonBody(body, contentType);
-  if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null) return {};
-  const v = parsed.value as Record<string, unknown>;
+/**
+ * The contract's refusal body, `{ error, reason }`, from its parsed JSON, read leniently: a
+ * refusal without it is still a refusal. The launch check and the journey's launch both read it so.
+ */
+export function launchRefusal(value: unknown): { reason?: string; error?: string } {
+  if (!isJsonObject(value)) return {};
+  const { reason, error } = value;
   return {
-    ...(typeof v.reason === 'string' && v.reason ? { reason: v.reason.slice(0, 60) } : {}),
-    ...(typeof v.error === 'string' && v.error ? { error: v.error.slice(0, 200) } : {}),
+    ...(typeof reason === 'string' && reason ? { reason: reason.slice(0, 60) } : {}),
+    ...(typeof error === 'string' && error ? { error: error.slice(0, 200) } : {}),
   };
 }
 
@@ -131,7 +133,8 @@ export async function probeLaunch(
       return `${label} ${describeHttpFailure(res)}`;
     }
     if (res.status === 400 || res.status === 401) {
-      const refusal = refusalOf(res.body, res.headers['content-type']);
+      const parsed = parseJsonBody(res.body, res.headers['content-type']);
+      const refusal = parsed.ok ? launchRefusal(parsed.value) : {};
       evidence.push({ type: 'launch-refused', url: req.url.split('?')[0]!, system: profile.system, vendor: profile.vendor, status: res.status, ...refusal });
       return `FLP refuses ${profile.vendor}'s certified ${profile.style} launch of ${profile.system}: ${req.method} ${at} answered ${res.status}${refusal.reason ? ` ${refusal.reason}` : ''}${refusal.error ? ` (${refusal.error})` : ''}`;
     }

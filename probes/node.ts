@@ -6,7 +6,7 @@
 import type { HttpFailure, HttpResponse, ProbeContext } from '../lib/core/context.ts';
 import { describeHttpFailure, describeStatus } from '../lib/core/format.ts';
 import { httpStatusEvidence } from '../lib/core/response-origin.ts';
-import { parseJsonBody } from '../lib/core/json-body.ts';
+import { isJsonObject, parseJsonBody } from '../lib/core/json-body.ts';
 import type { Evidence, Observations, ProbeResult } from '../lib/core/result.ts';
 import { PROBE_IDS } from '../lib/core/contract.ts';
 
@@ -27,13 +27,9 @@ function healthUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/health`;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Every way a parsed 200 body misses the contract's healthy shape, each naming its property. */
 export function healthProblems(body: unknown): string[] {
-  if (!isObject(body)) return ['body: not a JSON object'];
+  if (!isJsonObject(body)) return ['body: not a JSON object'];
   const problems: string[] = [];
   for (const key of ['status', 'version', 'node', 'db'] as const) {
     if (!(key in body)) problems.push(`${key}: missing`);
@@ -74,7 +70,7 @@ async function probeHealth(target: Target, ctx: ProbeContext, opts: NodeProbeOpt
     } else {
       const parsed = parseJsonBody(res.body, res.headers['content-type']);
       const body = parsed.ok ? parsed.value : undefined;
-      if (isObject(body)) {
+      if (isJsonObject(body)) {
         if (typeof body.version === 'string' && body.version) observations.version = body.version;
         if (typeof body.node === 'string' && body.node) {
           if (target.node && body.node !== target.node)
@@ -83,8 +79,8 @@ async function probeHealth(target: Target, ctx: ProbeContext, opts: NodeProbeOpt
           observations.node ??= body.node;
         }
       }
-      const reportedNode = isObject(body) && typeof body.node === 'string' ? body.node : undefined;
-      if (isObject(body) && body.db === 'down') {
+      const reportedNode = isJsonObject(body) && typeof body.node === 'string' ? body.node : undefined;
+      if (isJsonObject(body) && body.db === 'down') {
         const node = target.node ?? reportedNode;
         evidence.push({ type: 'database-down', url: target.url, ...(node ? { node } : {}) });
         error = `${target.label} database down${!target.node && reportedNode ? ` (reported by ${reportedNode})` : ''}`;

@@ -6,6 +6,11 @@
  */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** A parsed JSON value that is an object (not null, not an array): the shape every contract answer has. */
+export function isJsonObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 export type JsonBody = { ok: true; value: unknown } | { ok: false; problem: string };
 
 /**

@@ -16,7 +16,7 @@ import { chromiumFailureEvidence, chromiumNetCode, chromiumRedirectEvidence } fr
 import { TIMED_OUT, within } from './deadline.ts';
 import { fetchFromPage, type FetchAnswer } from './page-fetch.ts';
 import { planIdIn, type PageEvidence } from './page-evidence.ts';
-import { launchRequest, type LaunchRequest } from '../launch.ts';
+import { launchRefusal, launchRequest, type LaunchRequest } from '../launch.ts';
 import { SKIPPED, StepFailure, type StepContext } from './runner.ts';
 
 /** Extra time Playwright's own waits get past the step budget, so the runner's timeout decides first. */
@@ -131,8 +131,7 @@ export async function launch(j: JourneyState, s: StepContext): Promise<void> {
   const pathname = new URL(response.url()).pathname;
   if ((status === 400 || status === 401) && pathname.endsWith('/lps/launch')) {
     // The contract's refusal: FLP no longer accepts this profile's certified launch.
-    const body = await response.json().catch(() => null) as { reason?: unknown; error?: unknown } | null;
-    const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 60) : undefined;
+    const { reason } = launchRefusal(await response.json().catch(() => null));
     throw new StepFailure(`${method} refused ${profile.system}'s certified launch: ${status}${reason ? ` ${reason}` : ''}`, [
       { type: 'launch-refused', url: launchUrl, system: profile.system, vendor: profile.vendor, status, ...(reason ? { reason } : {}) },
     ]);
