@@ -30,10 +30,9 @@ export function previewPages(config: Config, results: readonly ClassifiedResult[
   stretches.observe(results, at);
   const pages: Notification[] = [];
   const heldBack: Preview['heldBack'] = [];
-  // Each vendor's lps composite pages for its own systems only.
-  const lpsOwners = new Set(results.filter((r) => !r.ok && r.class === 'lps').map((r) => r.owner));
-  const concerns = (c: (typeof policy.composites)[number]) => failing.has(c.class) && (c.class !== 'lps' || lpsOwners.has(c.owner));
-  for (const c of policy.composites.filter((c) => c.severity === 'page' && concerns(c))) {
+  // A composite pages for the failures of its class that are its owner's: a class's one owner, or each vendor's own lps.
+  const failingOwned = new Set(results.filter((r) => !r.ok && r.class).map((r) => `${r.class} ${r.owner}`));
+  for (const c of policy.composites.filter((c) => c.severity === 'page' && failingOwned.has(`${c.class} ${c.owner}`))) {
     const roots = c.suppressedBy.filter((id) => id !== policy.maintenanceAlarmId && failing.has(classOf.get(id)!));
     if (window) heldBack.push({ class: c.class, owner: c.owner, by: `maintenance window "${window.reason}"` });
     else if (roots.length) heldBack.push({ class: c.class, owner: c.owner, by: `a symptom of ${[...new Set(roots.map((id) => classOf.get(id)))].join(', ')}` });
