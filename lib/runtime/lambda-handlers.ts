@@ -229,6 +229,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     const diagnostics = createLogger(level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? (level as LogLevel) : 'warn', write);
     const region = env[HANDLER_ENV.region];
     if (!region) throw new MonitorFailure(`${HANDLER_ENV.region} is not set (Lambda sets it)`);
+    const readSecret = (secretId: string, what: string) => readSecretString({ region, secretId, endpoint: env[HANDLER_ENV.secretsEndpoint], what });
     const sink = new CapturingSink(
       createCloudWatchSink({ region, logger: diagnostics, ...(env[HANDLER_ENV.cloudWatchEndpoint] ? { endpoint: env[HANDLER_ENV.cloudWatchEndpoint] } : {}) }),
     );
@@ -243,14 +244,13 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
       const secretArn = env[HANDLER_ENV.journeySecretArn];
       let secret: string | undefined;
       if (secretArn) {
-        secret = await readSecretString({ region, secretId: secretArn, endpoint: env[HANDLER_ENV.secretsEndpoint], what: 'the journey secret' }).catch((err: Error) => {
+        secret = await readSecret(secretArn, 'the journey secret').catch((err: Error) => {
           throw new MonitorFailure(err.message, { cause: err });
         });
         if (group === 'journey') deps.onJourneySecret?.(secret);
       }
-      const readKey = (name: string) => readSecretString({ region, secretId: name, endpoint: env[HANDLER_ENV.secretsEndpoint], what: 'an LPS launch key' });
       const only = group === 'journey' ? new Set([journeyProfile(config).system]) : undefined;
-      config = await withLaunchKeys(config, readKey, secret, only).catch((err: Error) => {
+      config = await withLaunchKeys(config, (name) => readSecret(name, 'an LPS launch key'), secret, only).catch((err: Error) => {
         throw new MonitorFailure(err.message, { cause: err });
       });
     }
@@ -299,7 +299,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
         publisher: createSnsPublisher({ region, ...(env[HANDLER_ENV.snsEndpoint] ? { endpoint: env[HANDLER_ENV.snsEndpoint] } : {}) }),
         topicArns: env[HANDLER_ENV.topicArns],
         channels: createChannelSender({
-          readSecret: (name) => readSecretString({ region, secretId: name, endpoint: env[HANDLER_ENV.secretsEndpoint], what: 'the channel secret' }),
+          readSecret: (name) => readSecret(name, 'the channel secret'),
         }),
       };
     }
