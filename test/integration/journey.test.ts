@@ -16,7 +16,8 @@ import type { HttpClient, Logger } from '../../lib/core/context.ts';
 import type { Evidence, ProbeResult } from '../../lib/core/result.ts';
 import { createResolver } from '../../lib/adapters/resolver.ts';
 import { probeJourney, type JourneyContext } from '../../probes/journey/forloebsplan.ts';
-import { SANDBOX_LPS_SYSTEMS, startSandbox, type FaultName, type FaultParams, type Sandbox } from '../../sandbox/index.ts';
+import { startSandbox, type FaultName, type FaultParams, type Sandbox } from '../../sandbox/index.ts';
+import { sandboxLps } from '../support/sandbox.ts';
 import { startStallMeter } from '../support/stall-meter.ts';
 
 const STEP_MS = 4_000;
@@ -311,7 +312,7 @@ describe('the journey when the monitor itself cannot run it', () => {
 });
 
 describe('the journey launching as each LPS profile', () => {
-  const profiles = SANDBOX_LPS_SYSTEMS.map((s) => ({ system: s.system, vendor: s.vendor, style: s.style, ...(s.key ? { key: s.key } : {}) }));
+  const { profiles } = sandboxLps() as { profiles: { system: string }[] };
   const asSystem = (lpsSystem: string, over: Partial<{ key: string }> = {}): Config => {
     const c = parseConfig(
       {
