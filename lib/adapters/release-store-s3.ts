@@ -16,34 +16,13 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ReleaseRecord, ResultSink, StoreRecord } from '../core/records.ts';
 import { lastVerifiedOf, mergeReleases, parseReleaseList, releaseRecordsOf, releasesKey, serializeReleases } from '../core/release-list.ts';
 import { s3ClientFor, type CreateS3ArtifactStoreOptions } from './artifacts-s3.ts';
-import { describeS3Error, S3StateObject, StateWriteError, type StateRead } from './s3-state.ts';
+import { describeS3Error, S3StateList, StateWriteError, type StateListRead } from './s3-state.ts';
 
-export interface ReleasesRead extends Omit<StateRead, 'text'> {
-  list: ReleaseRecord[];
-}
+export type ReleasesRead = StateListRead<ReleaseRecord>;
 
-export class S3ReleaseStore implements ResultSink {
-  readonly #state: S3StateObject;
-
+export class S3ReleaseStore extends S3StateList<ReleaseRecord> implements ResultSink {
   constructor(options: { client: S3Client; bucket: string; environment: string }) {
-    this.#state = new S3StateObject({ client: options.client, bucket: options.bucket, key: releasesKey(options.environment) });
-  }
-
-  get bucket(): string {
-    return this.#state.bucket;
-  }
-
-  get key(): string {
-    return this.#state.key;
-  }
-
-  get where(): string {
-    return this.#state.where;
-  }
-
-  /** Every kept verdict, oldest first; none when there is no object. Throws naming the object otherwise. */
-  async list(options: { abortSignal?: AbortSignal } = {}): Promise<ReleaseRecord[]> {
-    return (await this.read(options)).list;
+    super({ client: options.client, bucket: options.bucket, key: releasesKey(options.environment) });
   }
 
   /** The newest passing verdict, if any. */
@@ -51,16 +30,12 @@ export class S3ReleaseStore implements ResultSink {
     return lastVerifiedOf(await this.list(options));
   }
 
-  /** The list with its ETag, for a conditional write. */
-  async read(options: { abortSignal?: AbortSignal } = {}): Promise<ReleasesRead> {
-    let read: StateRead;
-    try {
-      read = await this.#state.get(options);
-    } catch (err) {
-      throw new Error(`${this.where}: cannot read the release verdicts: ${describeS3Error(err)}`, { cause: err });
-    }
-    const { text, ...meta } = read;
-    return { ...meta, list: text === null ? [] : parseReleaseList(text, this.where) };
+  protected readFailed(err: unknown): Error {
+    return new Error(`${this.where}: cannot read the release verdicts: ${describeS3Error(err)}`, { cause: err });
+  }
+
+  protected parse(text: string): ReleaseRecord[] {
+    return parseReleaseList(text, this.where);
   }
 
   /** Keeps the release records among `records` (the others are ignored). */
@@ -68,7 +43,7 @@ export class S3ReleaseStore implements ResultSink {
     const releases = releaseRecordsOf(records);
     if (!releases.length) return;
     try {
-      await this.#state.change(() => this.read(options), (current) => ({ body: serializeReleases(mergeReleases(current.list, releases)), result: undefined }), options);
+      await this.state.change(() => this.read(options), (current) => ({ body: serializeReleases(mergeReleases(current.list, releases)), result: undefined }), options);
     } catch (err) {
       if (!(err instanceof StateWriteError)) throw err;
       throw new Error(`${this.where}: the release verdict was not written: ${err.message}`, { cause: err });

@@ -102,3 +102,56 @@ export class S3StateObject {
     }
   }
 }
+
+/** A list's read: the list with the ETag (or absence) a conditional write needs. */
+export interface StateListRead<T> extends Omit<StateRead, 'text'> {
+  list: T[];
+}
+
+/**
+ * A list kept in one state object (the run-time windows, the release verdicts): where it is,
+ * and its read, an absent object reading as the empty list. Each store says how its text parses
+ * and how a refused read is reported.
+ */
+export abstract class S3StateList<T> {
+  protected readonly state: S3StateObject;
+
+  constructor(options: { client: S3Client; bucket: string; key: string }) {
+    this.state = new S3StateObject(options);
+  }
+
+  get bucket(): string {
+    return this.state.bucket;
+  }
+
+  get key(): string {
+    return this.state.key;
+  }
+
+  get where(): string {
+    return this.state.where;
+  }
+
+  /** Every entry, none when there is no object; throws naming the object otherwise. */
+  async list(options: { abortSignal?: AbortSignal } = {}): Promise<T[]> {
+    return (await this.read(options)).list;
+  }
+
+  /** The list with its ETag, for a conditional write. */
+  async read(options: { abortSignal?: AbortSignal } = {}): Promise<StateListRead<T>> {
+    let read: StateRead;
+    try {
+      read = await this.state.get(options);
+    } catch (err) {
+      throw this.readFailed(err);
+    }
+    const { text, ...meta } = read;
+    return { ...meta, list: text === null ? [] : this.parse(text) };
+  }
+
+  /** What a read S3 refused throws. */
+  protected abstract readFailed(err: unknown): Error;
+
+  /** The list in the object's text; throws naming the object when it holds none. */
+  protected abstract parse(text: string): T[];
+}

@@ -18,48 +18,24 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { parseWindowList, windowsKey, type RuntimeWindow } from '../core/windows.ts';
 import { s3ClientFor, type CreateS3ArtifactStoreOptions } from './artifacts-s3.ts';
-import { describeS3Error, MAX_CONFLICT_RETRIES, S3StateObject, StateWriteError, type StateRead } from './s3-state.ts';
+import { describeS3Error, MAX_CONFLICT_RETRIES, S3StateList, StateWriteError, type StateListRead } from './s3-state.ts';
 import { WindowStoreError, type WindowChange, type WindowStore } from './window-store.ts';
 
 export { MAX_CONFLICT_RETRIES };
 
-export interface WindowsRead extends Omit<StateRead, 'text'> {
-  list: RuntimeWindow[];
-}
+export type WindowsRead = StateListRead<RuntimeWindow>;
 
-export class S3WindowStore implements WindowStore {
-  readonly #state: S3StateObject;
-
+export class S3WindowStore extends S3StateList<RuntimeWindow> implements WindowStore {
   constructor(options: { client: S3Client; bucket: string; environment: string }) {
-    this.#state = new S3StateObject({ client: options.client, bucket: options.bucket, key: windowsKey(options.environment) });
+    super({ client: options.client, bucket: options.bucket, key: windowsKey(options.environment) });
   }
 
-  get bucket(): string {
-    return this.#state.bucket;
+  /** Anything but an absent object is a WindowStoreError naming it. */
+  protected readFailed(err: unknown): Error {
+    return new WindowStoreError(`${this.where}: cannot read the maintenance windows: ${describeS3Error(err)}`, { cause: err });
   }
 
-  get key(): string {
-    return this.#state.key;
-  }
-
-  get where(): string {
-    return this.#state.where;
-  }
-
-  async list(options: { abortSignal?: AbortSignal } = {}): Promise<RuntimeWindow[]> {
-    return (await this.read(options)).list;
-  }
-
-  /** The list with its ETag, for a conditional write; throws a WindowStoreError naming the object for anything but an absent one. */
-  async read(options: { abortSignal?: AbortSignal } = {}): Promise<WindowsRead> {
-    let read: StateRead;
-    try {
-      read = await this.#state.get(options);
-    } catch (err) {
-      throw new WindowStoreError(`${this.where}: cannot read the maintenance windows: ${describeS3Error(err)}`, { cause: err });
-    }
-    const { text, ...meta } = read;
-    if (text === null) return { ...meta, list: [] };
+  protected parse(text: string): RuntimeWindow[] {
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -67,7 +43,7 @@ export class S3WindowStore implements WindowStore {
       throw new WindowStoreError(`${this.where}: not JSON (${(err as Error).message}); repair the object, flp-monitor will not overwrite it`, { cause: err });
     }
     try {
-      return { ...meta, list: parseWindowList(raw, this.where) };
+      return parseWindowList(raw, this.where);
     } catch (err) {
       throw new WindowStoreError(`${(err as Error).message}; repair the object, flp-monitor will not overwrite it`, { cause: err });
     }
@@ -75,7 +51,7 @@ export class S3WindowStore implements WindowStore {
 
   async update(fn: WindowChange): Promise<RuntimeWindow> {
     try {
-      return await this.#state.change(
+      return await this.state.change(
         () => this.read(),
         (current) => {
           const { list, window } = fn(current.list);
