@@ -27,7 +27,8 @@ import { channelNames, type Config } from '../lib/core/config.ts';
 import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
 import { windowsKey } from '../lib/core/windows.ts';
 import { NOTIFIER_MEMORY_MB } from '../lib/reports/cost/model.ts';
-import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
+import { HANDLER_ENV as ENV, SHIPPED_CONFIG_FILE } from '../lib/runtime/handler-env.ts';
+import { shipText } from './shipped-files.ts';
 import type { PolicyAlarms } from './alarms.ts';
 import { allowChannelSecrets, allowPutMetricData, bucketLogicalId, checkEnvironmentSize, ESM_BUNDLING, lambdaConfig, logRetention, PROBE_RUNTIME, PROJECT_ROOT, resourceName } from './probe-functions.ts';
 import { alarmNamePrefix } from '../lib/core/contract.ts';
@@ -81,6 +82,8 @@ export class Notifier extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
   readonly deadLetters: sqs.Queue;
+  /** The config the notifier finds beside its bundle (`flp-config.json`), as shipped. */
+  readonly shippedConfig: string;
   /** Errors of the notifier function (≥ 1 in a minute): pages on-call directly. */
   readonly errorsAlarm: cloudwatch.Alarm;
   /** Alarm events in the dead-letter queue (≥ 1): pages on-call directly. */
@@ -147,12 +150,12 @@ export class Notifier extends Construct {
 
     allowPutMetricData(role, 'PublishNotificationMetrics', namespace);
 
-    const topicArns: Record<string, string> = { [ON_CALL]: topics.onCall.topicArn };
-    for (const [owner, topic] of topics.byOwner) topicArns[owner] = topic.topicArn;
+    this.shippedConfig = JSON.stringify(lambdaConfig(config));
+    const shipConfig = shipText(this, SHIPPED_CONFIG_FILE, this.shippedConfig);
     const environment: Record<string, string> = {
-      [ENV.config]: JSON.stringify(lambdaConfig(config)),
       [ENV.artifactsBucket]: artifactsBucket.bucketName,
-      [ENV.topicArns]: stack.toJsonString(topicArns),
+      // Every owner's topic follows from on-call's (lib/runtime/topic-arns.ts).
+      [ENV.onCallTopicArn]: topics.onCall.topicArn,
       [ENV.dashboardName]: props.dashboardName,
       NODE_OPTIONS: '--enable-source-maps',
     };
@@ -176,7 +179,10 @@ export class Notifier extends Construct {
       retryAttempts: FUNCTION_RETRY_ATTEMPTS,
       maxEventAge: MAX_EVENT_AGE,
       deadLetterQueue: this.deadLetters,
-      bundling: ESM_BUNDLING,
+      bundling: {
+        ...ESM_BUNDLING,
+        commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: (_inputDir: string, outputDir: string) => [shipConfig(outputDir)] },
+      },
     });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',

@@ -27,8 +27,10 @@ import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
 import { windowsKey } from '../lib/core/windows.ts';
 import { releasesKey } from '../lib/core/release-list.ts';
 import { journeyBoundMs, verificationJourneys } from '../lib/core/probe-timing.ts';
-import { HANDLER_ENV as ENV } from '../lib/runtime/handler-env.ts';
+import { HANDLER_ENV as ENV, SHIPPED_CONFIG_FILE } from '../lib/runtime/handler-env.ts';
+import { shellQuote, shipFile, shipText } from './shipped-files.ts';
 import { closureHash, copyPackages, runtimeClosure } from './node-modules.ts';
+import { resourceName } from '../lib/core/resource-names.ts';
 
 /** The repository root: cdk/.. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -215,12 +217,12 @@ export function probeTimings(config: Config): Record<ProbeGroup, ProbeTiming> {
 /**
  * The name of `target.caFile`'s copy beside each function's bundle (in /var/task). The file's
  * content would not fit Lambda's 4 KB of environment as soon as it is a CA bundle, so it ships
- * in the code asset, and `FLP_CONFIG` names it relative to the code directory.
+ * in the code asset, and the shipped config names it relative to the code directory.
  */
 export const SHIPPED_CA_FILE = 'flp-ca.pem';
 
 /**
- * The config the functions get in `FLP_CONFIG`: the validated config without what only makes
+ * The config the functions get beside their bundle (`flp-config.json`): the validated config without what only makes
  * sense on the machine that synthesized it (the file's path, the local store and artifacts
  * directories, the sandbox). A shipped CA is named by its place in the bundle
  * (`SHIPPED_CA_FILE`); one not shipped is left out. The handler validates the config again,
@@ -229,8 +231,7 @@ export const SHIPPED_CA_FILE = 'flp-ca.pem';
 export function lambdaConfig(config: Config, options: { caShipped?: boolean } = {}): Record<string, unknown> {
   const { file: _file, store: _store, artifacts: _artifacts, sandbox: _sandbox, ...rest } = config;
   const { caFile: _caFile, ...target } = rest.target;
-  // Only the selectors a deployment overrides: the rest parse back to their defaults, and the
-  // environment's 4 KB are better spent on the LPS profiles and the owners' topics.
+  // Only the selectors a deployment overrides: the rest parse back to their defaults.
   const selectors = Object.fromEntries(Object.entries(rest.journey.selectors).filter(([k, v]) => DEFAULT_SELECTORS[k as keyof typeof DEFAULT_SELECTORS] !== v));
   return { ...rest, target: options.caShipped ? { ...target, caFile: SHIPPED_CA_FILE } : target, journey: { ...rest.journey, selectors } };
 }
@@ -272,10 +273,7 @@ export const PROBE_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 const pascal = (s: string) => s.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
 
-/** Lambda function names: letters, digits, hyphens and underscores, at most 64. */
-export function resourceName(environment: string, suffix: string): string {
-  return `flp-${environment}-${suffix}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
-}
+export { resourceName } from '../lib/core/resource-names.ts';
 
 /** CloudWatch Logs retention: the smallest allowed value that keeps logs as long as the artifacts. */
 export function logRetention(days: number): logs.RetentionDays {
@@ -299,6 +297,8 @@ export class ProbeFunctions extends Construct {
   readonly roles: Partial<Record<ProbeGroup, iam.Role>> = {};
   readonly #environments: Partial<Record<ProbeGroup, Record<string, string>>> = {};
   readonly #config: Config;
+  /** The config every probe function finds beside its bundle (`flp-config.json`), as shipped. */
+  readonly shippedConfig: string;
   readonly chromiumLayer: lambda.LayerVersion | undefined;
   readonly timings: Record<ProbeGroup, ProbeTiming>;
   readonly runtime: lambda.Runtime;
@@ -328,7 +328,9 @@ export class ProbeFunctions extends Construct {
       );
     const network = this.#network(config);
     this.chromiumLayer = groups.includes('journey') ? this.#chromiumLayer() : undefined;
-    const flpConfig = JSON.stringify(lambdaConfig(config, { caShipped }));
+    this.shippedConfig = JSON.stringify(lambdaConfig(config, { caShipped }));
+    const shipConfig = shipText(this, SHIPPED_CONFIG_FILE, this.shippedConfig);
+    const shipCa = caShipped ? shipFile(config.target.caFile!, SHIPPED_CA_FILE) : undefined;
     const secret = config.aws.journeySecretName ? secretsmanager.Secret.fromSecretNameV2(this, 'JourneySecret', config.aws.journeySecretName) : undefined;
 
     for (const group of groups) {
@@ -378,7 +380,6 @@ export class ProbeFunctions extends Construct {
       }
 
       const environment: Record<string, string> = {
-        [ENV.config]: flpConfig,
         [ENV.artifactsBucket]: artifactsBucket.bucketName,
         NODE_OPTIONS: '--enable-source-maps',
       };
@@ -469,8 +470,9 @@ export class ProbeFunctions extends Construct {
             beforeInstall: () => [],
             afterBundling: (_inputDir: string, outputDir: string) => [
               ...(group === 'journey' ? copyCommands(runtimeClosure(UNBUNDLED_PACKAGES, PROJECT_ROOT), outputDir) : []),
-              // In the asset, so its hash (of the output) changes with the CA.
-              ...(caShipped ? [`cp ${shellQuote(config.target.caFile!)} ${shellQuote(path.join(outputDir, SHIPPED_CA_FILE))}`] : []),
+              // In the asset, so its hash (of the output) changes with the config and the CA.
+              shipConfig(outputDir),
+              ...(shipCa ? [shipCa(outputDir)] : []),
             ],
           },
         },
@@ -495,7 +497,7 @@ export class ProbeFunctions extends Construct {
 
   /**
    * Lets the journey function tell KiAP and a release window's owner the verdict of a release
-   * it verified: `FLP_TOPIC_ARNS` (as the notifier has it), sns:Publish on those topics and the
+   * it verified: `FLP_ON_CALL_TOPIC_ARN` (as the notifier has it; every owner's topic follows from it), sns:Publish on those topics and the
    * topics' KMS key; and the configured channels (PagerDuty, Slack, Teams, webhooks), each by
    * its secret, read at run time.
    */
@@ -504,11 +506,8 @@ export class ProbeFunctions extends Construct {
     const role = this.roles.journey;
     const environment = this.#environments.journey;
     if (!fn || !role || !environment) return;
-    const arns: Record<string, string> = { [onCallName]: topics.onCall.topicArn };
-    for (const [owner, topic] of topics.byOwner) arns[owner] = topic.topicArn;
-    const value = Stack.of(this).toJsonString(arns);
-    fn.addEnvironment(ENV.topicArns, value);
-    checkEnvironmentSize('journey', { ...environment, [ENV.topicArns]: value });
+    fn.addEnvironment(ENV.onCallTopicArn, topics.onCall.topicArn);
+    checkEnvironmentSize('journey', { ...environment, [ENV.onCallTopicArn]: topics.onCall.topicArn });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishReleaseVerdicts', actions: ['sns:Publish'], resources: [...topics.byOwner.values()].map((t) => t.topicArn) }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'EncryptVerdictsForTheTopics', actions: ['kms:GenerateDataKey*', 'kms:Decrypt'], resources: [topics.key.keyArn] }));
     allowChannelSecrets(role, this.#config);
@@ -561,8 +560,6 @@ export class ProbeFunctions extends Construct {
   }
 }
 
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 /** Shell commands (run by CDK's local bundling) that copy packages to `<outputDir>/node_modules/...`. */
 function copyCommands(packages: ReturnType<typeof runtimeClosure>, outputDir: string): string[] {
   const q = shellQuote;
@@ -577,6 +574,6 @@ export function checkEnvironmentSize(group: string, environment: Record<string, 
   const size = Object.entries(environment).reduce((n, [k, v]) => n + k.length + (v.includes('${Token[') ? 200 : Buffer.byteLength(v)), 0);
   if (size > LAMBDA_ENV_LIMIT_BYTES)
     throw new Error(
-      `the ${group} function's environment would be ${size} bytes, more than Lambda's ${LAMBDA_ENV_LIMIT_BYTES} (${ENV.config} alone is ${Buffer.byteLength(environment[ENV.config] ?? '')}); shorten the config (fewer selectors overridden, shorter URLs)`,
+      `the ${group} function's environment would be ${size} bytes, more than Lambda's ${LAMBDA_ENV_LIMIT_BYTES}: ${Object.keys(environment).join(', ')}`,
     );
 }

@@ -11,21 +11,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { resourceName } from './probe-functions.ts';
+import { ON_CALL, ownerSlug, topicName } from '../lib/core/resource-names.ts';
 import { alarmNamePrefix } from '../lib/core/contract.ts';
 
-/** The name under which on-call's topic appears among the owners' (never an owner's name). */
-export const ON_CALL = 'on-call';
+export { ON_CALL, ownerSlug } from '../lib/core/resource-names.ts';
 
 export interface OwnerTopicsProps {
   environment: string;
   /** The organisations to page, as the config's `owners` names them (duplicates allowed). */
   owners: readonly string[];
-}
-
-/** A topic name part from an owner's name: letters, digits, hyphens. */
-export function ownerSlug(owner: string): string {
-  return owner.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'owner';
 }
 
 export class OwnerTopics extends Construct {
@@ -60,7 +54,7 @@ export class OwnerTopics extends Construct {
 
     const topic = (idPart: string, who: string, display: string): sns.Topic => {
       const t = new sns.Topic(this, idPart, {
-        topicName: resourceName(props.environment, who === ON_CALL ? ON_CALL : `owner-${ownerSlug(who)}`).slice(0, 256),
+        topicName: topicName(props.environment, who),
         displayName: display.slice(0, 100),
         masterKey: this.key,
         enforceSSL: true,

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { AwsCall } from '../core/aws-calls.ts';
 
 /** The longest a page's download link lives: a day, enough for on-call's shift and the morning after. */
 export const MAX_PRESIGN_SECONDS = 86_400;
@@ -127,4 +128,17 @@ export function s3ClientFor(options: Omit<CreateS3ArtifactStoreOptions, 'bucket'
 
 export function createS3ArtifactStore(options: CreateS3ArtifactStoreOptions): S3ArtifactStore {
   return new S3ArtifactStore({ client: s3ClientFor(options), bucket: options.bucket });
+}
+
+/**
+ * The calls on the failure artifacts under `<environment>/*` (names known only at run time):
+ * `put` uploads them; `link` signs GET links to them, which act with the signer's s3:GetObject
+ * when a person opens one.
+ */
+export function artifactCalls(environment: string, access: { put?: boolean; link?: boolean }): AwsCall[] {
+  const key = `${environment}/*`;
+  return [
+    ...(access.put ? [{ action: 's3:PutObject', resource: { type: 'bucket-object', key }, why: `uploads a failed run's screenshot and trace under ${key}` } as const] : []),
+    ...(access.link ? [{ action: 's3:GetObject', resource: { type: 'bucket-object', key }, why: `signs the links a page gives to the screenshot and trace under ${key} (a pre-signed GET acts with the signer's permission)` } as const] : []),
+  ];
 }

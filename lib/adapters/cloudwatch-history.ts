@@ -15,6 +15,7 @@ import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type Metr
 import type { Config } from '../core/config.ts';
 import { handSetAlarmPeriods, type HandSetPeriod } from './alarm-history.ts';
 import type { HistorySource, MetricPoint, MetricQuery } from './history.ts';
+import type { AwsCall } from '../core/aws-calls.ts';
 
 export const GET_METRIC_DATA_LIMITS = {
   /** Metric queries in one GetMetricData call. */
@@ -226,4 +227,9 @@ export function cloudWatchHistoryFor(options: CloudWatchHistoryFactoryOptions): 
     ...(options.queriesPerCall ? { queriesPerCall: options.queriesPerCall } : {}),
     ...(options.maintenanceAlarmName ? { maintenanceAlarmName: options.maintenanceAlarmName } : {}),
   });
+}
+
+/** The calls a history sends: GetMetricData (no resource-level permissions, no namespace condition: CloudWatch offers none for reads). */
+export function getMetricDataCalls(what: string): AwsCall[] {
+  return [{ action: 'cloudwatch:GetMetricData', resource: { type: 'metrics' }, why: `reads ${what} from CloudWatch` }];
 }

@@ -12,6 +12,7 @@ import type { Logger } from '../core/context.ts';
 import { silentLogger } from './logger.ts';
 import type { ResultSink } from '../core/records.ts';
 import type { MetricRecord, StoreRecord } from '../core/records.ts';
+import type { AwsCall } from '../core/aws-calls.ts';
 
 /** What one PutMetricData call may carry. */
 export const PUT_METRIC_DATA_LIMITS = {
@@ -258,4 +259,9 @@ export function createCloudWatchSink(options: CreateCloudWatchSinkOptions): Clou
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
+}
+
+/** The calls a sink sends: PutMetricData into `namespace` (no resource-level permissions; the namespace condition confines it). */
+export function putMetricDataCalls(namespace: string, what: string): AwsCall[] {
+  return [{ action: 'cloudwatch:PutMetricData', resource: { type: 'metrics', namespace }, why: `publishes ${what} into ${namespace}` }];
 }

@@ -7,8 +7,9 @@
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ProbeGroup } from '../core/contract.ts';
-import { latestKey, parseLatestResults, type LatestResults } from '../core/latest-results.ts';
+import { LATEST_PREFIX, latestKey, parseLatestResults, type LatestResults } from '../core/latest-results.ts';
 import { s3ClientFor, type CreateS3ArtifactStoreOptions } from './artifacts-s3.ts';
+import type { AwsCall } from '../core/aws-calls.ts';
 
 /** Why a read found nothing: the key is not there, or S3 would not say (403 without s3:ListBucket). */
 export type LatestAbsence = 'NoSuchKey' | 'AccessDenied';
@@ -90,4 +91,14 @@ export type CreateLatestResultsStoreOptions = CreateS3ArtifactStoreOptions;
 
 export function createLatestResultsStore(options: CreateLatestResultsStoreOptions): S3LatestResultsStore {
   return new S3LatestResultsStore({ client: s3ClientFor(options), bucket: options.bucket });
+}
+
+/** The calls of a latest-results store: reading (GetObject) and writing (PutObject) `latest/<environment>/<group>.json`, or every group's (`*`). */
+export function latestResultsCalls(environment: string, group: ProbeGroup | '*', access: { read?: boolean; write?: boolean }): AwsCall[] {
+  const key = group === '*' ? `${LATEST_PREFIX}${environment}/*` : latestKey(environment, group);
+  const which = group === '*' ? "every probe group's latest results" : `the ${group} group's latest results`;
+  return [
+    ...(access.read ? [{ action: 's3:GetObject', resource: { type: 'bucket-object', key }, why: `reads ${which} (${key})` } as const] : []),
+    ...(access.write ? [{ action: 's3:PutObject', resource: { type: 'bucket-object', key }, why: `writes ${which} (${key})` } as const] : []),
+  ];
 }

@@ -8,6 +8,7 @@
  * verdicts are kept this way.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { AwsCall } from '../core/aws-calls.ts';
 
 /** How often a change is made again after another change came first. */
 export const MAX_CONFLICT_RETRIES = 5;
@@ -154,4 +155,12 @@ export abstract class S3StateList<T> {
 
   /** The list in the object's text; throws naming the object when it holds none. */
   protected abstract parse(text: string): T[];
+}
+
+/** The calls on a state object at `key`: reading it (GetObject) and, when `write`, changing it (PutObject, conditional). */
+export function stateObjectCalls(key: string, what: string, access: { write?: boolean } = {}): AwsCall[] {
+  return [
+    { action: 's3:GetObject', resource: { type: 'bucket-object', key }, why: `reads ${what} (${key})` },
+    ...(access.write ? [{ action: 's3:PutObject', resource: { type: 'bucket-object', key }, why: `changes ${what} (${key}) with conditional writes` } as const] : []),
+  ];
 }

@@ -5,6 +5,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describeError } from '../core/format.ts';
+import type { AwsCall } from '../core/aws-calls.ts';
 
 export class SecretError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -30,4 +31,9 @@ export async function readSecretString(options: { region: string | undefined; se
   } finally {
     client.destroy();
   }
+}
+
+/** The call of reading the secret `name` (GetSecretValue). */
+export function secretCalls(name: string, what: string): AwsCall[] {
+  return [{ action: 'secretsmanager:GetSecretValue', resource: { type: 'secret', name }, why: `reads ${what} (${name}) at cold start` }];
 }

@@ -6,6 +6,7 @@
  * and 5xx answers are retried by the SDK's standard retry strategy; what still fails is thrown.
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { AwsCall } from '../core/aws-calls.ts';
 
 /** SNS's rule: fewer than 100 characters. */
 export const SNS_SUBJECT_MAX = 99;
@@ -111,4 +112,21 @@ export function createSnsPublisher(options: CreateSnsPublisherOptions): SnsPubli
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   return new SnsPublisher({ client });
+}
+
+/**
+ * The calls of publishing to `owners`' topics: sns:Publish on each, and on the topics' KMS key
+ * kms:GenerateDataKey and kms:Decrypt, which SNS uses with the publisher's permissions to
+ * encrypt the message (SNS answers KMSAccessDenied without them).
+ */
+export function publishCalls(owners: readonly string[], what: string): AwsCall[] {
+  return [
+    ...owners.map((owner): AwsCall => ({ action: 'sns:Publish', resource: { type: 'topic', owner }, why: `publishes ${what} to ${owner}'s topic` })),
+    ...(owners.length
+      ? ([
+          { action: 'kms:GenerateDataKey', resource: { type: 'topic-key' }, why: `encrypts ${what} for the topics (SNS uses the publisher's permission on the topics' key)` },
+          { action: 'kms:Decrypt', resource: { type: 'topic-key' }, why: `encrypts ${what} for the topics (SNS uses the publisher's permission on the topics' key)` },
+        ] as const)
+      : []),
+  ];
 }

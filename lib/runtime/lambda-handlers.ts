@@ -1,6 +1,6 @@
 /**
  * Thin Lambda handlers, one per probe group: `journeyHandler`, `syncHandler`, `nodesHandler`.
- * Each container validates the config from `FLP_CONFIG` and builds its Monitor once (warm
+ * Each container validates the config shipped beside its bundle (`flp-config.json`) and builds its Monitor once (warm
  * invocations reuse both, and the journey's unpacked Chromium); each invocation runs the group,
  * publishes its metrics to CloudWatch, copies a failed journey's screenshot and trace to S3,
  * logs one JSON line per result for CloudWatch Logs Insights:
@@ -28,13 +28,14 @@
  * first with the journey on each node, in the container's one Lambda browser): one window per
  * invocation, only when the time left suffices (else logged as skipped, for the next
  * invocation). The verdict goes to the release store, to CloudWatch (`Release`), and to KiAP's
- * and the window owner's SNS topics (`FLP_TOPIC_ARNS`); chat channels are left to the local path.
+ * and the window owner's SNS topics (beside `FLP_ON_CALL_TOPIC_ARN`); chat channels are left to the local path.
  */
 import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readSecretString } from '../adapters/secrets.ts';
 import { withLaunchKeys } from './launch-keys.ts';
+import { withSecretCpr } from './journey-secret.ts';
 import { withDeadline } from '../core/deadline.ts';
 import { createS3ArtifactStore, type S3ArtifactStore } from '../adapters/artifacts-s3.ts';
 import { createLatestResultsStore, isLatestResults, type S3LatestResultsStore } from '../adapters/latest-results-s3.ts';
@@ -51,7 +52,7 @@ import { releaseNotification, verdictOwners, verifyRelease, windowsToVerify } fr
 import { createChannelSender, type SendToChannels } from './channel-sender.ts';
 import type { Delivery } from '../alarms/channels.ts';
 import type { Notification } from '../alarms/notification.ts';
-import { parseTopicArns } from './topic-arns.ts';
+import { onCallTopicArn, topicArnsFor } from './topic-arns.ts';
 import { latestMaxAgeMs, nextFailing, type LatestResults } from '../core/latest-results.ts';
 import { verdictOf } from '../core/classify.ts';
 import { anyFailed, isRecheckEvent } from '../core/recheck.ts';
@@ -66,9 +67,9 @@ import type { StoreRecord } from '../core/records.ts';
 import type { ResultSink } from '../core/records.ts';
 import { Monitor } from './monitor.ts';
 import { HANDLER_ENV } from './handler-env.ts';
-import { loadConfigFromEnv } from './handler-config.ts';
+import { loadHandlerConfig } from './handler-config.ts';
 
-export { loadConfigFromEnv } from './handler-config.ts';
+export { loadHandlerConfig } from './handler-config.ts';
 import type { ProbeGroup } from '../core/contract.ts';
 import { createResolver } from '../adapters/resolver.ts';
 import type { ClassifiedResult, Observations, ProbeKind, StepStatus, Verdict } from '../core/result.ts';
@@ -124,7 +125,7 @@ export interface HandlerDeps {
   write?: (line: string) => void;
   /** The journey's browser. Default: the Lambda Chromium of `@sparticuz/chromium`. */
   createBrowser?: () => Promise<LambdaBrowserProvider>;
-  /** Receives the journey secret at cold start (the contract's journey needs none yet). Never logged. */
+  /** Receives the journey secret at cold start (its `cpr` and `lpsKeys` are read from it too). Never logged. */
   onJourneySecret?: (secret: string) => void;
   /** The time a latest-results document is stamped with. Default: the system clock. */
   now?: () => Date;
@@ -173,8 +174,8 @@ interface Verification {
   /** The Release metric. */
   metrics: ResultSink;
   publisher: SnsPublisher;
-  /** `FLP_TOPIC_ARNS`, as the stack sets it. */
-  topicArns: string | undefined;
+  /** The environment, for on-call's topic (`FLP_ON_CALL_TOPIC_ARN`), from which every owner's topic follows. */
+  env: NodeJS.ProcessEnv;
   /** The configured channels of KiAP and the window's owner (their secrets read at run time). */
   channels: SendToChannels;
 }
@@ -224,7 +225,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     });
 
   async function coldStart(group: ProbeGroup): Promise<GroupState> {
-    let config = loadConfigFromEnv(env, tmpDir);
+    let config = loadHandlerConfig(env, tmpDir);
     const level = env[HANDLER_ENV.logLevel];
     const diagnostics = createLogger(level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? (level as LogLevel) : 'warn', write);
     const region = env[HANDLER_ENV.region];
@@ -247,7 +248,14 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
         secret = await readSecret(secretArn, 'the journey secret').catch((err: Error) => {
           throw new MonitorFailure(err.message, { cause: err });
         });
-        if (group === 'journey') deps.onJourneySecret?.(secret);
+        if (group === 'journey') {
+          deps.onJourneySecret?.(secret);
+          try {
+            config = withSecretCpr(config, secret, secretArn);
+          } catch (err) {
+            throw new MonitorFailure((err as Error).message, { cause: err });
+          }
+        }
       }
       const only = group === 'journey' ? new Set([journeyProfile(config).system]) : undefined;
       config = await withLaunchKeys(config, (name) => readSecret(name, 'an LPS launch key'), secret, only).catch((err: Error) => {
@@ -297,7 +305,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
         history: cloudWatchHistoryFor({ config, ...cloudWatch }),
         metrics: createCloudWatchSink({ ...cloudWatch, logger: diagnostics }),
         publisher: createSnsPublisher({ region, ...(env[HANDLER_ENV.snsEndpoint] ? { endpoint: env[HANDLER_ENV.snsEndpoint] } : {}) }),
-        topicArns: env[HANDLER_ENV.topicArns],
+        env,
         channels: createChannelSender({
           readSecret: (name) => readSecret(name, 'the channel secret'),
         }),
@@ -333,7 +341,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     } catch (err) {
       let config: Config | null = null;
       try {
-        config = loadConfigFromEnv(env, tmpDir);
+        config = loadHandlerConfig(env, tmpDir);
       } catch {
         // The config itself is what failed; the line says so.
       }
@@ -455,14 +463,14 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     const topics: string[] = [];
     let byOwner: ReadonlyMap<string, string> = new Map();
     try {
-      byOwner = parseTopicArns(verification.topicArns).byOwner;
+      byOwner = topicArnsFor(config, onCallTopicArn(verification.env)).byOwner;
     } catch (err) {
       fail('release', `the verdict of release ${version} goes to no topic: ${describeError(err)}`);
     }
     for (const owner of owners) {
       const topic = byOwner.get(owner);
       if (!topic) {
-        if (byOwner.size) fail('release', `${HANDLER_ENV.topicArns} names no topic for ${owner}; the verdict of release ${version} does not reach them`);
+        if (byOwner.size) fail('release', `the config names no topic for ${owner}; the verdict of release ${version} does not reach them`);
         continue;
       }
       try {
@@ -505,7 +513,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     let run = true;
     try {
       recheckMeans ??= (() => {
-        const config = loadConfigFromEnv(env, tmpDir);
+        const config = loadHandlerConfig(env, tmpDir);
         const bucket = env[HANDLER_ENV.artifactsBucket];
         const region = env[HANDLER_ENV.region];
         const store = bucket && region ? createLatestResultsStore({ region, bucket, ...(env[HANDLER_ENV.s3Endpoint] ? { endpoint: env[HANDLER_ENV.s3Endpoint] } : {}) }) : null;

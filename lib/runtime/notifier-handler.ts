@@ -45,12 +45,12 @@ import { latestMaxAgeMs, type LatestResults } from '../core/latest-results.ts';
 import { maskCpr } from '../core/privacy.ts';
 import { notificationRecord, type ResultSink } from '../core/records.ts';
 import type { ClassifiedResult } from '../core/result.ts';
-import { loadConfigFromEnv } from './handler-config.ts';
+import { loadHandlerConfig } from './handler-config.ts';
 import { HANDLER_ENV } from './handler-env.ts';
 import type { LambdaContext } from './lambda-handlers.ts';
 
-export { ON_CALL_KEY, parseTopicArns, type TopicArns } from './topic-arns.ts';
-import { parseTopicArns, type TopicArns } from './topic-arns.ts';
+export { ON_CALL_KEY, onCallTopicArn, topicArnsFor, type TopicArns } from './topic-arns.ts';
+import { onCallTopicArn, topicArnsFor, type TopicArns } from './topic-arns.ts';
 /** Time kept back from the deadline for the raw fallback page. */
 export const NOTIFIER_DEADLINE_RESERVE_MS = 5_000;
 /** Events remembered per container, so a retried event neither pages twice nor loses its fallback. */
@@ -280,7 +280,7 @@ export function createNotifierHandler(deps: NotifierDeps = {}): NotifierHandler 
   function coldStart(region: string): Promise<NotifierState> {
     if (!state) {
       state = (async () => {
-        const config = loadConfigFromEnv(env);
+        const config = loadHandlerConfig(env);
         const level = env[HANDLER_ENV.logLevel];
         const diagnostics = createLogger(level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? (level as LogLevel) : 'warn', write);
         const bucket = env[HANDLER_ENV.artifactsBucket];
@@ -318,10 +318,10 @@ export function createNotifierHandler(deps: NotifierDeps = {}): NotifierHandler 
     }
 
     const region = env[HANDLER_ENV.region] ?? alarm.region;
-    let topics: TopicArns;
+    let onCall: string;
     try {
       if (!region) throw new Error(`${HANDLER_ENV.region} is not set (Lambda sets it)`);
-      topics = parseTopicArns(env[HANDLER_ENV.topicArns]);
+      onCall = onCallTopicArn(env);
       sns ??= createSnsPublisher({ region, ...(env[HANDLER_ENV.snsEndpoint] ? { endpoint: env[HANDLER_ENV.snsEndpoint] } : {}) });
     } catch (err) {
       // Nowhere to publish to: only Lambda's error count (alarmed to on-call by the stack) is left.
@@ -338,10 +338,11 @@ export function createNotifierHandler(deps: NotifierDeps = {}): NotifierHandler 
       // Without the config nobody can tell whose page this is: on-call gets the raw alarm.
       const why = `the notifier could not start: ${describeError(err)}`;
       monitorFailure(null, why, { ...ids, alarmName: alarm.alarmName });
-      await publishRaw(publisher, [topics.onCall], alarm, null, why, links, left, reachedFor(alarm.key), out, ids);
+      await publishRaw(publisher, [onCall], alarm, null, why, links, left, reachedFor(alarm.key), out, ids);
       throw err;
     }
     const { config, policy } = st;
+    const topics: TopicArns = topicArnsFor(config, onCall);
 
     const composite = compositeOf(policy, alarm.alarmName);
     if (!composite) {
@@ -352,7 +353,7 @@ export function createNotifierHandler(deps: NotifierDeps = {}): NotifierHandler 
     // The owner's topic, those of the owners told too (an LPS vendor's page: KiAP's), and on-call's.
     const ownerTopics = [composite.owner, ...(composite.alsoNotify ?? [])].map((owner) => {
       const t = topics.byOwner.get(owner);
-      if (!t) monitorFailure(config, `${HANDLER_ENV.topicArns} names no topic for ${owner}; ${owner} does not get ${alarm.alarmName} on SNS`, ids);
+      if (!t) monitorFailure(config, `the config names no topic for ${owner} (not among its owners or LPS vendors); ${owner} does not get ${alarm.alarmName} on SNS`, ids);
       return t;
     });
     const targets = [...new Set([...ownerTopics, topics.onCall].filter((t): t is string => !!t))];

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_LAYER_PACKAGES, PROJECT_ROOT, SHIPPED_CA_FILE, UNBUNDLED_PACKAGES } from '../../cdk/probe-functions.ts';
 import { createCertificateAuthority } from '../../sandbox/certs.ts';
 import { runtimeClosure } from '../../cdk/node-modules.ts';
-import { DEFAULT_CONFIG, logicalId, removeAssembly, resourcesOf, synthesize, type Synthesized } from './support.ts';
+import { SHIPPED_CONFIG_FILE } from '../../lib/runtime/handler-env.ts';
+import { DEFAULT_CONFIG, logicalId, removeAssembly, resourcesOf, shippedConfigOf, synthesize, type Synthesized } from './support.ts';
 
 const run = promisify(execFile);
 
@@ -57,11 +58,14 @@ describe('the bundle and the layer', () => {
     }
   });
 
-  it('ships target.caFile beside every bundle, where FLP_CONFIG names it', () => {
+  it('ships the config and target.caFile beside every bundle, the config naming the CA\'s copy', () => {
     for (const group of ['journey', 'sync', 'nodes'] as const) {
       expect(readFileSync(path.join(functionDir(group), SHIPPED_CA_FILE), 'utf8'), group).toBe(caPem);
+      const shipped = readFileSync(path.join(functionDir(group), SHIPPED_CONFIG_FILE), 'utf8');
+      expect(shipped, group).toBe(shippedConfigOf(s, group));
+      expect(JSON.parse(shipped).target.caFile, group).toBe(SHIPPED_CA_FILE);
       const fn = s.json.Resources[logicalId(s, s.stack.probes.functions[group]!)]!.Properties!;
-      expect(JSON.parse(fn.Environment.Variables.FLP_CONFIG).target.caFile, group).toBe(SHIPPED_CA_FILE);
+      expect(JSON.stringify(fn.Environment.Variables), group).not.toContain('"environment"');
     }
   });
 

@@ -13,9 +13,9 @@ import { alarmName } from '../../cdk/alarms.ts';
 import { ownerSlug } from '../../cdk/topics.ts';
 import { vendorCompositeId } from '../../lib/alarms/policy.ts';
 import { allOwners, parseConfig } from '../../lib/core/config.ts';
-import { loadConfigFromEnv } from '../../lib/runtime/lambda-handlers.ts';
+import { topicArnsFor } from '../../lib/runtime/topic-arns.ts';
 import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
-import { logicalId, PRODUCTION_CONFIG, removeAssembly, resourcesOf, synthesize, type Synthesized } from './support.ts';
+import { handlerConfigOf, logicalId, PRODUCTION_CONFIG, removeAssembly, resourcesOf, synthesize, type Synthesized } from './support.ts';
 
 let s: Synthesized;
 beforeAll(async () => {
@@ -52,10 +52,9 @@ describe('the LPS vendors in a production-like deployment', () => {
     expect(s.stack.topics.byOwner.has(s.stack.config.owners.lps)).toBe(false);
     const names = resourcesOf(s, 'AWS::SNS::Topic').map(([, t]) => t.TopicName);
     for (const v of vendors) expect(names).toContain(`flp-prod-owner-${ownerSlug(v)}`);
-    // The notifier gets them all by owner.
-    const notifierEnv = s.json.Resources[logicalId(s, s.stack.notifier.function)]!.Properties!.Environment.Variables;
-    const topics = JSON.stringify(notifierEnv[ENV.topicArns]);
-    for (const v of vendors) expect(topics).toContain(JSON.stringify({ Ref: logicalId(s, s.stack.topics.of(v)) }));
+    // The notifier finds each vendor's topic beside on-call's, named as the stack names it.
+    const arns = topicArnsFor(handlerConfigOf(s, 'notifier'), 'arn:aws:sns:eu-central-1:123456789012:flp-prod-on-call');
+    for (const v of vendors) expect(arns.byOwner.get(v)).toBe(`arn:aws:sns:eu-central-1:123456789012:${s.json.Resources[logicalId(s, s.stack.topics.of(v))]!.Properties!.TopicName}`);
   });
 
   it('deploys a paging composite per vendor, flp-prod-lps-<vendor>, over its systems\' alarms, held back by hosting, application and maintenance, with the notifier as its action', () => {
@@ -98,7 +97,7 @@ describe('the LPS vendors in a production-like deployment', () => {
   });
 
   it('holds no launch key in the template: the functions\' config names the secrets only', () => {
-    const config = loadConfigFromEnv({ [ENV.config]: fnOf('nodes').Environment.Variables[ENV.config] }, '/tmp');
+    const config = handlerConfigOf(s, 'nodes');
     expect(config.lps.profiles.map((p) => p.system)).toEqual(profiles.map((p) => p.system));
     expect(config.lps.profiles.every((p) => p.key === undefined)).toBe(true);
     expect(JSON.stringify(s.json)).not.toMatch(/\\"key\\":/);

@@ -17,8 +17,8 @@ import { NOTIFIER_ALARMS } from '../../lib/reports/cost/model.ts';
 import { ON_CALL } from '../../cdk/topics.ts';
 import { allOwners, parseConfig } from '../../lib/core/config.ts';
 import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
-import { loadConfigFromEnv } from '../../lib/runtime/handler-config.ts';
-import { logicalId, PRODUCTION_CONFIG, removeAssembly, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
+import { handlerConfigOf, logicalId, PRODUCTION_CONFIG, removeAssembly, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
+import { topicArnsFor } from '../../lib/runtime/topic-arns.ts';
 
 const CHANNELS = [
   { type: 'pagerduty', name: 'pd-plsp', owners: ['PLSP'], secretName: 'flp/prod/pagerduty-plsp', url: 'https://events.eu.pagerduty.com/v2/enqueue' },
@@ -91,19 +91,19 @@ describe('the function', () => {
     expect(JSON.stringify(fn().Code)).not.toBe(probeCode);
   });
 
-  it('gets the config, the bucket, the dashboard and every topic by owner and on-call, nothing else', () => {
+  it('gets the config beside its bundle, and in its environment the bucket, the dashboard and on-call\'s topic, from which every owner\'s follows', () => {
     const env = fn().Environment.Variables as Record<string, unknown>;
-    expect(Object.keys(env).sort()).toEqual([ENV.artifactsBucket, ENV.config, ENV.dashboardName, ENV.topicArns, 'NODE_OPTIONS'].sort());
-    const config = loadConfigFromEnv({ [ENV.config]: env[ENV.config] as string }, '/tmp');
+    expect(Object.keys(env).sort()).toEqual([ENV.artifactsBucket, ENV.dashboardName, ENV.onCallTopicArn, 'NODE_OPTIONS'].sort());
+    const config = handlerConfigOf(s, 'notifier');
     expect(config.notify.channels.map((c) => c.name)).toEqual(CHANNELS.map((c) => c.name));
     expect(env[ENV.artifactsBucket]).toEqual({ Ref: logicalId(s, s.stack.artifacts.bucket) });
-    const topics = JSON.stringify(env[ENV.topicArns]);
-    for (const owner of allOwners(s.stack.config)) {
-      expect(topics).toContain(`\\"${owner}\\":\\"`);
-      expect(topics).toContain(JSON.stringify({ Ref: logicalId(s, s.stack.topics.of(owner)) }));
-    }
-    expect(topics).toContain(`\\"${ON_CALL}\\":\\"`);
-    expect(topics).toContain(JSON.stringify({ Ref: logicalId(s, s.stack.topics.onCall) }));
+    expect(env[ENV.onCallTopicArn]).toEqual({ Ref: logicalId(s, s.stack.topics.onCall) });
+    // Each owner's topic as the notifier derives it is the one the stack made for that owner.
+    const topicNameOf = (t: unknown) => s.json.Resources[logicalId(s, t as never)]!.Properties!.TopicName as string;
+    const prefix = 'arn:aws:sns:eu-central-1:123456789012:';
+    const arns = topicArnsFor(config, `${prefix}${topicNameOf(s.stack.topics.onCall)}`);
+    for (const owner of allOwners(s.stack.config)) expect(arns.byOwner.get(owner), owner).toBe(`${prefix}${topicNameOf(s.stack.topics.of(owner))}`);
+    expect(topicNameOf(s.stack.topics.onCall)).toContain(ON_CALL);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * A deployment behind an internal PKI: `target.caFile` is read at synth and shipped beside each
- * function's bundle (bundle.test.ts checks the file in the asset), and `FLP_CONFIG` names it
+ * function's bundle (bundle.test.ts checks the file in the asset), and the shipped config names it
  * where the handler reads it, so the functions trust the CA instead of the stack warning that
  * they cannot.
  */
@@ -12,10 +12,9 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { SHIPPED_CA_FILE } from '../../cdk/probe-functions.ts';
 import { PROBE_GROUPS } from '../../lib/core/contract.ts';
 import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
-import { loadConfigFromEnv } from '../../lib/runtime/lambda-handlers.ts';
 import { readTargetCa } from '../../lib/runtime/journey-trust.ts';
 import { createCertificateAuthority } from '../../sandbox/certs.ts';
-import { DEFAULT_CONFIG, logicalId, PRODUCTION_CONFIG, removeAssembly, synthesize, type Synthesized } from './support.ts';
+import { DEFAULT_CONFIG, handlerConfigOf, logicalId, PRODUCTION_CONFIG, removeAssembly, shippedConfigOf, synthesize, type Synthesized } from './support.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flp-cdk-ca-'));
 let bundlePem: string;
@@ -45,14 +44,13 @@ afterAll(() => {
 });
 
 describe('target.caFile in the deployment', () => {
-  it('reaches every function: FLP_CONFIG names the copy beside the bundle, which the handler reads from its code directory', () => {
+  it('reaches every function: the shipped config names the copy beside the bundle, which the handler reads from its code directory', () => {
     for (const group of PROBE_GROUPS) {
-      const env = envOf(s, group);
-      expect(JSON.parse(env[ENV.config]!).target.caFile, group).toBe(SHIPPED_CA_FILE);
-      // As in Lambda: the CA beside index.mjs in LAMBDA_TASK_ROOT.
+      expect(JSON.parse(shippedConfigOf(s, group)).target.caFile, group).toBe(SHIPPED_CA_FILE);
+      // As in Lambda: the config and the CA beside index.mjs in LAMBDA_TASK_ROOT.
       const task = mkdtempSync(path.join(dir, 'task-'));
       writeFileSync(path.join(task, SHIPPED_CA_FILE), bundlePem);
-      const config = loadConfigFromEnv({ [ENV.config]: env[ENV.config], [ENV.taskRoot]: task }, path.join(dir, 'tmp'));
+      const config = handlerConfigOf(s, group, task);
       expect(config.target.caFile).toBe(path.join(task, SHIPPED_CA_FILE));
       expect(readTargetCa(config)).toHaveLength(8);
     }
@@ -74,7 +72,7 @@ describe('target.caFile in the deployment', () => {
     const sandbox = await synthesize(configWith(DEFAULT_CONFIG, 'sandbox.config.json', { caFile: 'sandbox-not-started/ca.pem' }));
     try {
       Annotations.fromStack(sandbox.stack).hasWarning('*', Match.stringLikeRegexp('target\\.caFile .*sandbox-not-started/ca\\.pem.*the sandbox writes its CA'));
-      for (const group of PROBE_GROUPS) expect(JSON.parse(envOf(sandbox, group)[ENV.config]!).target).not.toHaveProperty('caFile');
+      for (const group of PROBE_GROUPS) expect(JSON.parse(shippedConfigOf(sandbox, group)).target).not.toHaveProperty('caFile');
     } finally {
       removeAssembly(sandbox);
     }

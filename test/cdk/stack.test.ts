@@ -2,7 +2,8 @@
  * The stack for the repository's own config (the sandbox: fast schedules, rounded up to a
  * minute). Every expectation is derived from the config and the alarm policy, never restated.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
@@ -12,12 +13,11 @@ import { suppressionPeriods } from '../../lib/alarms/suppression.ts';
 import { ON_CALL } from '../../cdk/topics.ts';
 import { PROBE_RUNTIME, probeTimings, SHIPPED_CA_FILE } from '../../cdk/probe-functions.ts';
 import { LATEST_RETENTION_DAYS } from '../../cdk/artifacts-bucket.ts';
-import { loadConfigFromEnv } from '../../lib/runtime/lambda-handlers.ts';
 import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
 import { evidenceHint } from '../../lib/alarms/policy.ts';
 import { PROBE_GROUPS } from '../../lib/core/contract.ts';
 import { allOwners } from '../../lib/core/config.ts';
-import { DEFAULT_CONFIG, logicalId, removeAssembly, resourcesOf, synthesize, validationReport, type Synthesized } from './support.ts';
+import { DEFAULT_CONFIG, handlerConfigOf, logicalId, removeAssembly, resourcesOf, shippedConfigOf, synthesize, validationReport, type Synthesized } from './support.ts';
 
 let s: Synthesized;
 beforeAll(async () => {
@@ -71,19 +71,20 @@ describe('probe functions', () => {
     expect(fnOf('nodes').Layers).toBeUndefined();
   });
 
-  it('passes the validated config, which the handler accepts, and the bucket (artifacts, latest results) to every function', () => {
+  it('ships the validated config beside every function, which the handler accepts, and passes the bucket (artifacts, latest results)', () => {
     for (const group of PROBE_GROUPS) {
+      const taskRoot = mkdtempSync(path.join(os.tmpdir(), 'flp-task-'));
       const env = fnOf(group).Environment.Variables as Record<string, unknown>;
       // Every variable the stack sets is one the handlers read (one list of names, lib/runtime/handler-env.ts), or Node's own.
       for (const key of Object.keys(env).filter((k) => k !== 'NODE_OPTIONS')) expect(Object.values(ENV) as string[]).toContain(key);
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
-      const config = loadConfigFromEnv({ [ENV.config]: env[ENV.config] as string, [ENV.taskRoot]: '/var/task' }, '/tmp');
+      const config = handlerConfigOf(s, group, taskRoot);
       expect(config.environment).toBe(s.stack.config.environment);
       // The sandbox's CA exists once the sandbox has run here; then it ships beside the bundle (private-ca.test.ts).
-      const caFile = s.stack.config.target.caFile && existsSync(s.stack.config.target.caFile) ? path.join('/var/task', SHIPPED_CA_FILE) : undefined;
+      const caFile = s.stack.config.target.caFile && existsSync(s.stack.config.target.caFile) ? path.join(taskRoot, SHIPPED_CA_FILE) : undefined;
       expect(config.target).toEqual({ ...s.stack.config.target, caFile });
       expect(config.schedule).toEqual(s.stack.config.schedule);
-      expect(JSON.parse(env[ENV.config] as string)).not.toHaveProperty('file');
+      expect(JSON.parse(shippedConfigOf(s, group))).not.toHaveProperty('file');
       expect(env[ENV.journeySecretArn]).toBeUndefined();
       expect(env[ENV.artifactsBucket]).toEqual({ Ref: logicalId(s, s.stack.artifacts.bucket) });
     }

@@ -3,7 +3,7 @@
  * `cdk synth`. Bundling is skipped unless asked for (the template does not depend on the
  * bundle's bytes), which keeps a synth to a few seconds.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp, createApp } from '../../cdk/app.ts';
 import type { MonitorStack } from '../../cdk/monitor-stack.ts';
+import type { Config } from '../../lib/core/config.ts';
+import { HANDLER_ENV, SHIPPED_CONFIG_FILE } from '../../lib/runtime/handler-env.ts';
+import { loadHandlerConfig } from '../../lib/runtime/handler-config.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The repository's own config: the sandbox, fast schedules. */
@@ -61,4 +64,16 @@ export function logicalId(s: Synthesized, construct: { node: { defaultChild?: un
 /** The synth's validation report (cdk-nag's findings that were not acknowledged). */
 export function validationReport(s: Synthesized): { pluginReports: { pluginName?: string; summary?: { pluginName?: string }; violations?: { ruleName: string; severity?: string }[] }[] } {
   return JSON.parse(readFileSync(path.join(s.assembly.directory, 'validation-report.json'), 'utf8'));
+}
+
+/** The config a function finds beside its bundle (`flp-config.json`), as the stack ships it. */
+export function shippedConfigOf(s: Synthesized, fn: 'journey' | 'sync' | 'nodes' | 'notifier'): string {
+  return fn === 'notifier' ? s.stack.notifier.shippedConfig : s.stack.probes.shippedConfig;
+}
+
+/** The config a function's handler runs with: the shipped file read back by the handler's own loader, from a code directory `taskRoot` (made here unless given). */
+export function handlerConfigOf(s: Synthesized, fn: 'journey' | 'sync' | 'nodes' | 'notifier', taskRoot?: string): Config {
+  const dir = taskRoot ?? mkdtempSync(path.join(os.tmpdir(), 'flp-task-'));
+  writeFileSync(path.join(dir, SHIPPED_CONFIG_FILE), shippedConfigOf(s, fn));
+  return loadHandlerConfig({ [HANDLER_ENV.taskRoot]: dir }, path.join(dir, 'tmp'));
 }

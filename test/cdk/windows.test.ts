@@ -55,7 +55,7 @@ describe('maintenance windows in AWS', () => {
     const timing = s.stack.probes.timings.journey;
     expect(fn.Timeout).toBe(Math.min(900, Math.ceil(((s.stack.config.target.nodes.length + 2) * timing.boundMs + 15_000) / 1000)));
     expect(fn.Timeout).toBeLessThanOrEqual(900);
-    expect(JSON.stringify(fn.Environment.Variables.FLP_TOPIC_ARNS)).toContain('on-call');
+    expect(fn.Environment.Variables.FLP_ON_CALL_TOPIC_ARN).toEqual({ Ref: logicalId(s, s.stack.topics.onCall) });
     const publish = statementsOf('journey').find((st) => st.Sid === 'PublishReleaseVerdicts')!;
     expect(publish.Action).toBe('sns:Publish');
     const owners = [...s.stack.topics.byOwner.values()].map((t) => ({ Ref: logicalId(s, t) }));

@@ -14,6 +14,7 @@ import { CHROMIUM_ARGS } from '../../lib/adapters/browser.ts';
 import { mergeChromiumArgs } from '../../lib/adapters/lambda-browser.ts';
 import { createHandlers, journeyHandler, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { FakeAws, awsErrors, datapoints } from '../support/fake-aws.ts';
+import { shippedConfig } from '../support/lambda-env.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
 const BUCKET = 'flp-artifacts-test';
@@ -45,7 +46,7 @@ const scheduledEvent = { version: '0', id: 'e1', 'detail-type': 'Scheduled Event
 
 function handlerEnv(): NodeJS.ProcessEnv {
   return {
-    FLP_CONFIG: JSON.stringify(fx.raw),
+    ...shippedConfig(fx.raw),
     FLP_ARTIFACTS_BUCKET: BUCKET,
     FLP_JOURNEY_SECRET_ARN: SECRET_ARN,
     AWS_REGION: 'eu-central-1',
@@ -197,12 +198,13 @@ describe('the HTTP handlers and failures of the monitor itself', () => {
     expect(logged.find((l) => l.probe === 'monitor:metrics')).toMatchObject({ environment: 'test', ok: 0, class: 'monitor', owner: 'monitor-owner', summary: expect.stringMatching(/InvalidParameterValue/) });
   });
 
-  it('fails the cold start on a bad FLP_CONFIG, naming the property, and tries again on the next invocation', async () => {
-    const env = { ...handlerEnv(), FLP_CONFIG: JSON.stringify({ ...fx.raw, environment: '' }) };
+  it('fails the cold start on a bad shipped config, naming the file and the property, and tries again on the next invocation', async () => {
+    const env = handlerEnv();
+    shippedConfig({ ...fx.raw, environment: '' }, env.LAMBDA_TASK_ROOT);
     const handlers = handlersWith(env);
-    await expect(handlers.sync(scheduledEvent, lambdaContext())).rejects.toThrow(/FLP_CONFIG is not valid:\n {2}- environment: must not be empty/);
+    await expect(handlers.sync(scheduledEvent, lambdaContext())).rejects.toThrow(/flp-config\.json is not valid:\n {2}- environment: must not be empty/);
     expect(logged).toEqual([expect.objectContaining({ probe: 'monitor:cold-start', ok: 0, class: 'monitor', environment: 'unknown' })]);
-    env.FLP_CONFIG = JSON.stringify(fx.raw);
+    shippedConfig(fx.raw, env.LAMBDA_TASK_ROOT);
     await expect(handlers.sync(scheduledEvent, lambdaContext())).resolves.toMatchObject({ ok: true });
   });
 

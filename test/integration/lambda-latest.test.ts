@@ -12,6 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { latestKey, type LatestResults } from '../../lib/core/latest-results.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { FakeAws, awsErrors, datapoints } from '../support/fake-aws.ts';
+import { shippedConfig } from '../support/lambda-env.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
 const BUCKET = 'flp-artifacts-test';
@@ -32,7 +33,7 @@ const context = (): LambdaContext => {
 const coldContainer = () =>
   createHandlers({
     env: {
-      FLP_CONFIG: JSON.stringify(fx.raw),
+      ...shippedConfig(fx.raw),
       FLP_ARTIFACTS_BUCKET: BUCKET,
       AWS_REGION: 'eu-central-1',
       FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,

@@ -15,6 +15,7 @@ import { latestKey, type LatestResults } from '../../lib/core/latest-results.ts'
 import { RECHECK_EVENT } from '../../lib/core/recheck.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { FakeAws } from '../support/fake-aws.ts';
+import { shippedConfig } from '../support/lambda-env.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
 const BUCKET = 'flp-artifacts-test';
@@ -37,7 +38,7 @@ const key = () => `${BUCKET}/${latestKey(String(fx.raw.environment), 'journey')}
 const container = () =>
   createHandlers({
     env: {
-      FLP_CONFIG: JSON.stringify(fx.raw),
+      ...shippedConfig(fx.raw),
       FLP_ARTIFACTS_BUCKET: BUCKET,
       AWS_REGION: 'eu-central-1',
       FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,

@@ -18,15 +18,17 @@ import type { ReleaseRecord } from '../../lib/core/records.ts';
 import type { RuntimeWindow } from '../../lib/core/windows.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { FakeAws, datapoints } from '../support/fake-aws.ts';
+import { shippedConfig } from '../support/lambda-env.ts';
 import { serveGetMetricData } from '../support/sla-records.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
 const BUCKET = 'flp-artifacts-test';
 const WINDOWS = `${BUCKET}/state/test/windows.json`;
 const RELEASES = `${BUCKET}/state/test/releases.json`;
+/** The topics as the stack names them (lib/core/resource-names.ts): on-call's ARN is in the environment, the owners' follow from it. */
 const TOPICS = {
-  KiAP: 'arn:aws:sns:eu-central-1:123456789012:flp-test-owner-kiap',
-  PLSP: 'arn:aws:sns:eu-central-1:123456789012:flp-test-owner-plsp',
+  KiAP: 'arn:aws:sns:eu-central-1:123456789012:flp-test-owner-KiAP',
+  PLSP: 'arn:aws:sns:eu-central-1:123456789012:flp-test-owner-PLSP',
   'monitor-owner': 'arn:aws:sns:eu-central-1:123456789012:flp-test-owner-monitor-owner',
   'on-call': 'arn:aws:sns:eu-central-1:123456789012:flp-test-on-call',
 };
@@ -47,9 +49,9 @@ function lambdaContext(budgetMs: number): LambdaContext {
 
 function handlers() {
   const env: NodeJS.ProcessEnv = {
-    FLP_CONFIG: JSON.stringify({ ...fx.raw, notify: { channels: [{ type: 'webhook', name: 'plsp-hook', owners: ['PLSP'], url: hookUrl }] } }),
+    ...shippedConfig({ ...fx.raw, notify: { channels: [{ type: 'webhook', name: 'plsp-hook', owners: ['PLSP'], url: hookUrl }] } }),
     FLP_ARTIFACTS_BUCKET: BUCKET,
-    FLP_TOPIC_ARNS: JSON.stringify(TOPICS),
+    FLP_ON_CALL_TOPIC_ARN: TOPICS['on-call'],
     AWS_REGION: 'eu-central-1',
     FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,
     FLP_S3_ENDPOINT: aws.endpoint,

@@ -16,6 +16,7 @@ import { addWindow, endWindow, windowsKey } from '../../lib/core/windows.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { awsErrors, datapoints, FakeAws } from '../support/fake-aws.ts';
 import { rawConfig } from '../support/config.ts';
+import { shippedConfig } from '../support/lambda-env.ts';
 
 const BUCKET = 'flp-artifacts-test';
 let aws: FakeAws;
@@ -33,7 +34,7 @@ const context = (): LambdaContext => {
 const container = () =>
   createHandlers({
     env: {
-      FLP_CONFIG: JSON.stringify(
+      ...shippedConfig(
         rawConfig({
           target: { baseUrl: base, nodes: [{ name: 'flp-1', url: base }] },
           journey: { enabled: false, clinic: '012345', cpr: '2512489996', lpsSystem: 'test-journal' },

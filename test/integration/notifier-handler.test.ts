@@ -20,6 +20,7 @@ import type { ProbeResult } from '../../lib/core/result.ts';
 import type { LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { createNotifierHandler, type Delivery, type NotifierDeps } from '../../lib/runtime/notifier-handler.ts';
 import { FakeAws, awsErrors, datapoints } from '../support/fake-aws.ts';
+import { shippedConfig } from '../support/lambda-env.ts';
 import { rawConfig } from '../support/config.ts';
 
 const BUCKET = 'flp-artifacts-test';
@@ -45,9 +46,9 @@ let saved: NodeJS.ProcessEnv;
 
 function env(): NodeJS.ProcessEnv {
   return {
-    FLP_CONFIG: JSON.stringify(raw),
+    ...shippedConfig(raw),
     FLP_ARTIFACTS_BUCKET: BUCKET,
-    FLP_TOPIC_ARNS: JSON.stringify(TOPICS),
+    FLP_ON_CALL_TOPIC_ARN: TOPICS['on-call'],
     FLP_DASHBOARD_NAME: DASHBOARD,
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: aws.clientConfig.credentials.accessKeyId,
@@ -418,8 +419,8 @@ describe('a page is never lost', () => {
   });
 
   it('gives on-call the raw alarm when the config cannot be read', async () => {
-    const notify = createNotifierHandler({ env: { ...env(), FLP_CONFIG: '{"environment": 1}' }, write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
-    await expect(notify(alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'OK'), context())).rejects.toThrow(/FLP_CONFIG/);
+    const notify = createNotifierHandler({ env: { ...env(), ...shippedConfig('{"environment": 1}') }, write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    await expect(notify(alarmEvent('flp-prod-infrastructure-page', 'ALARM', 'OK'), context())).rejects.toThrow(/flp-config\.json is not valid/);
     expect(rawAlarmPages().map((p) => p.topicArn)).toEqual([TOPICS['on-call']]);
   });
   it('pages an LPS vendor on its own topic and KiAP\'s (and on-call\'s), with the vendor\'s channels and KiAP\'s, for that vendor\'s refused launches only', async () => {
@@ -441,7 +442,7 @@ describe('a page is never lost', () => {
     });
     const asked: { key: string; owners: readonly string[] | undefined; subject: string }[] = [];
     const notify = handler({
-      env: { ...env(), FLP_CONFIG: JSON.stringify(rawLps), FLP_TOPIC_ARNS: JSON.stringify(topics) },
+      env: { ...env(), ...shippedConfig(rawLps) },
       sendToChannels: async (n, _cfg, owners) => {
         asked.push({ key: n.key, owners, subject: n.subject });
         return [];

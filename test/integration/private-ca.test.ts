@@ -20,6 +20,7 @@ import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-han
 import { Monitor } from '../../lib/runtime/monitor.ts';
 import { createCertificateAuthority, issueCertificate, loadCertificateAuthority, type CertificateAuthority, type KeyPairPem } from '../../sandbox/certs.ts';
 import { FakeAws } from '../support/fake-aws.ts';
+import { shippedConfig } from '../support/lambda-env.ts';
 import { configFor, startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 import { DAY_MS, listen, type RunningServer } from '../support/tls.ts';
 
@@ -234,8 +235,8 @@ describe('the journey handler in the Lambda Chromium, with the CA shipped beside
     const { caFile: _local, ...target } = raw.target as Record<string, unknown>;
     const handlers = createHandlers({
       env: {
-        FLP_CONFIG: JSON.stringify({ ...raw, target: { ...target, baseUrl: httpsBaseUrl, caFile: 'flp-ca.pem' } }),
-        LAMBDA_TASK_ROOT: task,
+        // As in Lambda: the config and the CA beside the bundle, in the code directory.
+        ...shippedConfig({ ...raw, target: { ...target, baseUrl: httpsBaseUrl, caFile: 'flp-ca.pem' } }, task),
         AWS_REGION: 'eu-central-1',
         FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,
       },

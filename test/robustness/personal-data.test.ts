@@ -25,6 +25,7 @@ import type { MetricRecord } from '../../lib/core/records.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import type { FaultName } from '../../sandbox/index.ts';
 import { FakeAws } from '../support/fake-aws.ts';
+import { shippedConfig } from '../support/lambda-env.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 import { readZip } from './support/zip.ts';
 
@@ -148,7 +149,7 @@ describe('personal data and secrets in everything the monitor writes', () => {
     const lambdaLog: string[] = [];
     const handlers = createHandlers({
       env: {
-        FLP_CONFIG: JSON.stringify(fx.raw),
+        ...shippedConfig(fx.raw),
         FLP_ARTIFACTS_BUCKET: BUCKET,
         FLP_JOURNEY_SECRET_ARN: SECRET_ARN,
         FLP_LOG_LEVEL: 'debug',

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../../../lib/core/config.ts';
 import type { Logger, Resolve } from '../../../../lib/core/context.ts';
-import { loadConfigFromEnv } from '../../../../lib/runtime/lambda-handlers.ts';
+import { loadHandlerConfig } from '../../../../lib/runtime/lambda-handlers.ts';
+import { shippedConfig } from '../../../support/lambda-env.ts';
 import { journeyBrowserTarget, journeyTrustedSpkis, readTargetCa } from '../../../../lib/runtime/journey-trust.ts';
 import { issueCertificate, type KeyPairPem } from '../../../../sandbox/certs.ts';
 import { rawConfig } from '../../../support/config.ts';
@@ -108,16 +109,22 @@ describe('journeyBrowserTarget', () => {
   });
 });
 
-describe('loadConfigFromEnv and the CA shipped beside the bundle', () => {
+describe('loadHandlerConfig and the CA shipped beside the bundle', () => {
   it('reads a relative target.caFile from the function code directory (LAMBDA_TASK_ROOT), an absolute one as it is', () => {
     const task = mkdtempSync(path.join(dir, 'task-'));
     writeFileSync(path.join(task, 'flp-ca.pem'), pki.ca.certPem);
     const raw = rawConfig();
-    const env = (caFile: string) => ({ FLP_CONFIG: JSON.stringify({ ...raw, target: { ...(raw.target as object), caFile } }), LAMBDA_TASK_ROOT: task });
-    const config = loadConfigFromEnv(env('flp-ca.pem'), path.join(dir, 'tmp'));
+    const env = (caFile: string) => shippedConfig({ ...raw, target: { ...(raw.target as object), caFile } }, task);
+    const config = loadHandlerConfig(env('flp-ca.pem'), path.join(dir, 'tmp'));
     expect(config.target.caFile).toBe(path.join(task, 'flp-ca.pem'));
     expect(readTargetCa(config)).toEqual([pki.ca.certPem.trim()]);
-    expect(loadConfigFromEnv(env(pki.caFile), path.join(dir, 'tmp')).target.caFile).toBe(pki.caFile);
-    expect(loadConfigFromEnv({ FLP_CONFIG: JSON.stringify(raw) }, path.join(dir, 'tmp')).target.caFile).toBeUndefined();
+    expect(loadHandlerConfig(env(pki.caFile), path.join(dir, 'tmp')).target.caFile).toBe(pki.caFile);
+    expect(loadHandlerConfig(shippedConfig(raw), path.join(dir, 'tmp')).target.caFile).toBeUndefined();
+  });
+
+  it('names the file when the code directory has no config, or one that is not JSON', () => {
+    const task = mkdtempSync(path.join(dir, 'task-'));
+    expect(() => loadHandlerConfig({ LAMBDA_TASK_ROOT: task }, path.join(dir, 'tmp'))).toThrow(/flp-config\.json is not valid:\n {2}- \(file\): no such file; the stack ships the config beside the bundle/);
+    expect(() => loadHandlerConfig(shippedConfig('{"environment":', task), path.join(dir, 'tmp'))).toThrow(/flp-config\.json is not valid:\n {2}- \(file\): not valid JSON/);
   });
 });

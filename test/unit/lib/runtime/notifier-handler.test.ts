@@ -1,12 +1,12 @@
 /**
  * The notifier's decisions that need no AWS: when a composite's state change asks for a page
  * (as CloudWatch would run its actions, suppression included), CloudWatch's time format, the
- * topics of FLP_TOPIC_ARNS, and which channels carry a page.
+ * topics that follow from FLP_ON_CALL_TOPIC_ARN, and which channels carry a page.
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../lib/core/config.ts';
 import { channelsFor, namedChannels } from '../../../../lib/alarms/channels.ts';
-import { firingMembers, pageDue, parseAlarmTime, parseTopicArns } from '../../../../lib/runtime/notifier-handler.ts';
+import { firingMembers, onCallTopicArn, pageDue, parseAlarmTime, topicArnsFor } from '../../../../lib/runtime/notifier-handler.ts';
 import { rawConfig } from '../../../support/config.ts';
 
 describe('pageDue', () => {
@@ -35,14 +35,20 @@ describe('parseAlarmTime', () => {
   });
 });
 
-describe('parseTopicArns', () => {
-  it('takes owner → ARN and on-call, and names what is wrong', () => {
-    const t = parseTopicArns('{"PLSP":"arn:aws:sns:eu-central-1:1:p","on-call":"arn:aws:sns:eu-central-1:1:o"}');
-    expect([...t.byOwner]).toEqual([['PLSP', 'arn:aws:sns:eu-central-1:1:p']]);
-    expect(t.onCall).toBe('arn:aws:sns:eu-central-1:1:o');
-    expect(() => parseTopicArns(undefined)).toThrow(/FLP_TOPIC_ARNS is not set/);
-    expect(() => parseTopicArns('{"PLSP":"arn:aws:sns:x"}')).toThrow(/names no "on-call" topic/);
-    expect(() => parseTopicArns('{"PLSP":3,"on-call":"arn:x"}')).toThrow(/"PLSP" is not a topic ARN/);
+describe('the topics beside on-call\'s', () => {
+  it('derives every owner\'s and vendor\'s topic from on-call\'s ARN, and names what is wrong with it', () => {
+    const onCall = 'arn:aws:sns:eu-central-1:123456789012:flp-prod-on-call';
+    const config = { environment: 'prod', owners: { infrastructure: 'PLSP', sync: 'PLSP', application: 'KiAP', release: 'KiAP', monitor: 'monitor-owner', lps: 'vendor' }, lps: { profiles: [{ system: 'medsign', vendor: 'MedSign ApS', style: 'signed' }] } } as never;
+    const t = topicArnsFor(config, onCallTopicArn({ FLP_ON_CALL_TOPIC_ARN: onCall }));
+    expect(t.onCall).toBe(onCall);
+    expect(Object.fromEntries(t.byOwner)).toEqual({
+      PLSP: 'arn:aws:sns:eu-central-1:123456789012:flp-prod-owner-PLSP',
+      KiAP: 'arn:aws:sns:eu-central-1:123456789012:flp-prod-owner-KiAP',
+      'monitor-owner': 'arn:aws:sns:eu-central-1:123456789012:flp-prod-owner-monitor-owner',
+      'MedSign ApS': 'arn:aws:sns:eu-central-1:123456789012:flp-prod-owner-MedSign-ApS',
+    });
+    expect(() => onCallTopicArn({})).toThrow(/FLP_ON_CALL_TOPIC_ARN is not set/);
+    expect(() => onCallTopicArn({ FLP_ON_CALL_TOPIC_ARN: 'arn:aws:sns:x' })).toThrow(/FLP_ON_CALL_TOPIC_ARN is "arn:aws:sns:x", not an SNS topic ARN/);
   });
 });
 

@@ -1,0 +1,81 @@
+/**
+ * Every AWS call each Lambda function of the stack sends, composed from what its adapters
+ * declare (lib/core/aws-calls.ts): the stack grants a function exactly these (cdk/grants.ts),
+ * and the tests' stand-in refuses any other. A handler that starts using an adapter adds its
+ * calls here, beside the others of its function; a missing one is an AccessDenied in the
+ * Lambda handler tests, which run against the synthesized policy.
+ */
+import { artifactCalls } from '../adapters/artifacts-s3.ts';
+import { getMetricDataCalls } from '../adapters/cloudwatch-history.ts';
+import { putMetricDataCalls } from '../adapters/cloudwatch-sink.ts';
+import { latestResultsCalls } from '../adapters/latest-results-s3.ts';
+import { stateObjectCalls } from '../adapters/s3-state.ts';
+import { secretCalls } from '../adapters/secrets.ts';
+import { publishCalls } from '../adapters/sns-publisher.ts';
+import { uniqueCalls, type AwsCall } from '../core/aws-calls.ts';
+import { allOwners, type Config } from '../core/config.ts';
+import { type ProbeGroup } from '../core/contract.ts';
+import { releasesKey } from '../core/release-list.ts';
+import { ON_CALL } from '../core/resource-names.ts';
+import { windowsKey } from '../core/windows.ts';
+import { launchKeySecretNames, launchKeysInJourneySecret } from './launch-keys.ts';
+
+/** The stack's Lambda functions: one per probe group, and the notifier. */
+export type FunctionName = ProbeGroup | 'notifier';
+
+/** The channels' secrets (`notify.channels[].secretName`), each once. */
+export function channelSecretNames(config: Pick<Config, 'notify'>): string[] {
+  return [...new Set(config.notify.channels.map((c) => c.secretName).filter((n): n is string => !!n))];
+}
+
+const channelSecrets = (config: Config): AwsCall[] => channelSecretNames(config).flatMap((name) => secretCalls(name, 'a notification channel\'s secret'));
+const launchKeys = (config: Config): AwsCall[] => launchKeySecretNames(config).flatMap((name) => secretCalls(name, 'a signed LPS profile\'s key'));
+const journeySecret = (config: Config): AwsCall[] => (config.aws.journeySecretName ? secretCalls(config.aws.journeySecretName, 'the journey secret') : []);
+
+/** What every probe function does: publish its metrics, keep its group's latest results, read the run-time maintenance windows. */
+function probeBasics(config: Config, group: ProbeGroup): AwsCall[] {
+  const env = config.environment;
+  return [
+    ...putMetricDataCalls(config.aws.namespace, `the ${group} probes' metrics`),
+    ...latestResultsCalls(env, group, { read: true, write: true }),
+    ...stateObjectCalls(windowsKey(env), 'the run-time maintenance windows'),
+  ];
+}
+
+/** The calls of one function, each once. */
+export function functionCalls(config: Config, fn: FunctionName): AwsCall[] {
+  const env = config.environment;
+  switch (fn) {
+    case 'journey':
+      return uniqueCalls([
+        ...probeBasics(config, 'journey'),
+        ...artifactCalls(env, { put: true }),
+        ...journeySecret(config),
+        // A release verification runs every probe group in this function, the LPS launches among them: every vendor's key.
+        ...launchKeys(config),
+        ...stateObjectCalls(releasesKey(env), 'the release verdicts', { write: true }),
+        ...getMetricDataCalls('the latency baseline of a release verification'),
+        // The verdict goes to KiAP and the window's owner (any owner a window names), and to their channels.
+        ...publishCalls(allOwners(config), 'a release verdict'),
+        ...channelSecrets(config),
+      ]);
+    case 'sync':
+      return uniqueCalls(probeBasics(config, 'sync'));
+    case 'nodes':
+      return uniqueCalls([
+        ...probeBasics(config, 'nodes'),
+        ...stateObjectCalls(releasesKey(env), 'the release verdicts (the last verified version is what the nodes must report)'),
+        ...launchKeys(config),
+        ...(launchKeysInJourneySecret(config) ? journeySecret(config) : []),
+      ]);
+    case 'notifier':
+      return uniqueCalls([
+        ...latestResultsCalls(env, '*', { read: true }),
+        ...stateObjectCalls(windowsKey(env), 'the run-time maintenance windows'),
+        ...artifactCalls(env, { link: true }),
+        ...publishCalls([...allOwners(config), ON_CALL], 'a page'),
+        ...channelSecrets(config),
+        ...putMetricDataCalls(config.aws.namespace, 'NotificationFailed'),
+      ]);
+  }
+}
