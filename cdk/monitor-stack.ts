@@ -51,12 +51,11 @@ export class MonitorStack extends Stack {
     this.policy = alarmPolicy(config, { minPeriodSeconds: MIN_ALARM_PERIOD_SECONDS });
 
     this.artifacts = new ArtifactsBucket(this, 'Artifacts', { retentionDays: config.aws.artifactsRetentionDays, environment: config.environment });
-    this.probes = new ProbeFunctions(this, 'Probes', { config, namespace: this.policy.namespace, artifactsBucket: this.artifacts.bucket });
-    addJourneyRecheck(this.probes, config, this.probes);
     // Every owner a page can be for: the classes' owners and each LPS vendor (an lps page is its vendor's).
     this.topics = new OwnerTopics(this, 'Topics', { environment: config.environment, owners: allOwners(config) });
     // The journey function tells KiAP and a release window's owner the verdict of a release it verified.
-    this.probes.notifyReleases(this.topics, ON_CALL);
+    this.probes = new ProbeFunctions(this, 'Probes', { config, namespace: this.policy.namespace, artifactsBucket: this.artifacts.bucket, topics: this.topics });
+    addJourneyRecheck(this.probes, config, this.probes);
     this.alarms = new PolicyAlarms(this, 'Alarms', { config, policy: this.policy, artifactsBucketName: this.artifacts.bucket.bucketName });
     this.dashboard = new MonitorDashboard(this, 'Dashboard', { config, policy: this.policy, alarms: this.alarms });
     this.notifier = new Notifier(this, 'Notifier', {

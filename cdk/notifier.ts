@@ -11,7 +11,7 @@
  * the owners' and on-call's topics (and use their key), read each channel's secret (its ARN,
  * never its value, is all the template holds), and put NotificationFailed into the namespace.
  */
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -24,15 +24,15 @@ import { Construct } from 'constructs';
 import path from 'node:path';
 import type { AlarmPolicy } from '../lib/alarms/policy.ts';
 import { channelNames, type Config } from '../lib/core/config.ts';
-import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
-import { windowsKey } from '../lib/core/windows.ts';
 import { NOTIFIER_MEMORY_MB } from '../lib/reports/cost/model.ts';
 import { HANDLER_ENV as ENV, SHIPPED_CONFIG_FILE } from '../lib/runtime/handler-env.ts';
 import { shipText } from './shipped-files.ts';
+import { grantCalls } from './grants.ts';
+import { functionCalls } from '../lib/runtime/function-calls.ts';
 import type { PolicyAlarms } from './alarms.ts';
-import { allowChannelSecrets, allowPutMetricData, bucketLogicalId, checkEnvironmentSize, ESM_BUNDLING, lambdaConfig, logRetention, PROBE_RUNTIME, PROJECT_ROOT, resourceName } from './probe-functions.ts';
+import { bucketLogicalId, checkEnvironmentSize, ESM_BUNDLING, lambdaConfig, logRetention, PROBE_RUNTIME, PROJECT_ROOT, resourceName } from './probe-functions.ts';
 import { alarmNamePrefix } from '../lib/core/contract.ts';
-import { ON_CALL, type OwnerTopics } from './topics.ts';
+import type { OwnerTopics } from './topics.ts';
 
 /** The notifier's module and export. */
 export const NOTIFIER_ENTRY = path.join(PROJECT_ROOT, 'lib', 'runtime', 'notifier-handler.ts');
@@ -92,7 +92,6 @@ export class Notifier extends Construct {
   constructor(scope: Construct, id: string, props: NotifierProps) {
     super(scope, id);
     const { config, policy, topics, artifactsBucket } = props;
-    const stack = Stack.of(this);
     const env = config.environment;
     checkChannelSecrets(config);
     const composites = [...props.alarms.composites.values()];
@@ -117,38 +116,8 @@ export class Notifier extends Construct {
     });
     this.logGroup.grantWrite(role);
 
-    const bucketId = bucketLogicalId(artifactsBucket);
-    const latest = `${LATEST_PREFIX}${env}/*`;
-    const evidence = `${env}/*`;
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadLatestResultsAndArtifacts',
-        actions: ['s3:GetObject'],
-        resources: [artifactsBucket.arnForObjects(latest), artifactsBucket.arnForObjects(evidence), artifactsBucket.arnForObjects(windowsKey(env))],
-      }),
-    );
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${latest}]`,
-      reason: `The notifier reads each probe group's latest results, ${LATEST_PREFIX}${env}/<group>.json: s3:GetObject on that prefix only.`,
-    });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${evidence}]`,
-      reason: `A page links the failed journey's screenshot and trace under ${env}/<time>-journey/ with pre-signed GET URLs, which act with the signer's s3:GetObject; names are known only at run time. Read only, that prefix only.`,
-    });
-
-    const pageTopics = [...topics.byOwner.values(), topics.onCall];
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishPages', actions: ['sns:Publish'], resources: pageTopics.map((t) => t.topicArn) }));
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'EncryptPagesForTheTopics', actions: ['kms:GenerateDataKey*', 'kms:Decrypt'], resources: [topics.key.keyArn] }),
-    );
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason: 'Publishing to an SSE-KMS topic needs kms:GenerateDataKey (SNS documents the grant as GenerateDataKey*, its variants included) and kms:Decrypt, here on the topics\' own key only.',
-    });
-
-    allowChannelSecrets(role, config);
-
-    allowPutMetricData(role, 'PublishNotificationMetrics', namespace);
+    // Exactly what the notifier's handler sends (lib/runtime/function-calls.ts).
+    grantCalls(role, functionCalls(config, 'notifier'), { bucket: artifactsBucket, bucketLogicalId: bucketLogicalId(artifactsBucket), topics });
 
     this.shippedConfig = JSON.stringify(lambdaConfig(config));
     const shipConfig = shipText(this, SHIPPED_CONFIG_FILE, this.shippedConfig);

@@ -9,7 +9,7 @@ import { rateMinutes } from '../lib/reports/cost/model.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, ArnFormat, AssetHashType, DockerImage, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, AssetHashType, DockerImage, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -20,50 +20,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DEFAULT_SELECTORS, journeyProfile, type Config } from '../lib/core/config.ts';
+import { DEFAULT_SELECTORS, type Config } from '../lib/core/config.ts';
 import { enabledGroups, intervalSeconds, type ProbeGroup } from '../lib/core/contract.ts';
 import { certificatesInPem } from '../lib/core/pem.ts';
-import { LATEST_PREFIX } from '../lib/core/latest-results.ts';
-import { windowsKey } from '../lib/core/windows.ts';
-import { releasesKey } from '../lib/core/release-list.ts';
 import { journeyBoundMs, verificationJourneys } from '../lib/core/probe-timing.ts';
 import { HANDLER_ENV as ENV, SHIPPED_CONFIG_FILE } from '../lib/runtime/handler-env.ts';
 import { shellQuote, shipFile, shipText } from './shipped-files.ts';
 import { closureHash, copyPackages, runtimeClosure } from './node-modules.ts';
 import { resourceName } from '../lib/core/resource-names.ts';
+import { functionCalls } from '../lib/runtime/function-calls.ts';
+import { grantCalls, type GrantTargets } from './grants.ts';
 
 /** The repository root: cdk/.. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/**
- * Lets `role` publish metrics into `namespace` only. PutMetricData has no resource-level
- * permissions, so its Resource is "*" and the namespace condition is what confines it (and cdk-nag
- * is told so).
- */
-export function allowPutMetricData(role: iam.Role, sid: string, namespace: string): void {
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid, actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': namespace } } }),
-  );
-  Validations.of(role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: `cloudwatch:PutMetricData supports no resource-level permissions, so its Resource must be "*"; the statement is confined by the condition cloudwatch:namespace = "${namespace}".`,
-  });
-}
-
-/** Lets `role` read the notification channels' secrets (`notify.channels[].secretName`) and nothing else of Secrets Manager. */
-export function allowChannelSecrets(role: iam.Role, config: Config): void {
-  const names = [...new Set(config.notify.channels.map((c) => c.secretName).filter((n): n is string => !!n))];
-  if (!names.length) return;
-  const stack = Stack.of(role);
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      sid: 'ReadChannelSecrets',
-      actions: ['secretsmanager:GetSecretValue'],
-      // A secret's ARN ends in `-` and six random characters.
-      resources: names.map((name) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
-    }),
-  );
-}
-
 /**
  * Refuses an LPS profile whose shared HMAC key would be written into the CloudFormation template
  * and the functions' environment: in a deployment a signed profile's key comes from Secrets
@@ -79,30 +48,6 @@ export function checkLaunchKeys(config: Config): void {
       `${problems.join(', ')} would be written into the CloudFormation template and the functions' environment; ` +
         'put the vendor\'s key in Secrets Manager and name it with keySecretName, or as lpsKeys.<system> in the journey secret (aws.journeySecretName): read at run time, never in the template',
     );
-}
-
-/** The Secrets Manager secrets the signed LPS profiles name (`keySecretName`), each once. */
-export function launchKeySecretNames(config: Pick<Config, 'lps'>): string[] {
-  return [...new Set(config.lps.profiles.filter((p) => p.style === 'signed' && !p.key && p.keySecretName).map((p) => p.keySecretName!))];
-}
-
-/** Whether a signed profile takes its key from the journey secret (`lpsKeys.<system>`): then the LPS launches need that secret too. */
-export function launchKeysInJourneySecret(config: Pick<Config, 'lps' | 'aws'>): boolean {
-  return !!config.aws.journeySecretName && config.lps.profiles.some((p) => p.style === 'signed' && !p.key && !p.keySecretName);
-}
-
-/** Lets `role` read the signed LPS profiles' key secrets (`lps.profiles[].keySecretName`), those alone. */
-export function allowLaunchKeySecrets(role: iam.Role, config: Pick<Config, 'lps'>): void {
-  const names = launchKeySecretNames(config);
-  if (!names.length) return;
-  const stack = Stack.of(role);
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      sid: 'ReadLaunchKeys',
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: names.map((name) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
-    }),
-  );
 }
 
 /** The handlers' module; each group's handler is its `<group>Handler` export. */
@@ -288,6 +233,8 @@ export interface ProbeFunctionsProps {
   /** The CloudWatch namespace the functions may publish to (the alarm policy's). */
   namespace: string;
   artifactsBucket: s3.IBucket;
+  /** The owners' and on-call's topics and their key: the journey function tells a release verdict to them. */
+  topics: GrantTargets['topics'];
 }
 
 export class ProbeFunctions extends Construct {
@@ -296,7 +243,6 @@ export class ProbeFunctions extends Construct {
   readonly logGroups: Partial<Record<ProbeGroup, logs.LogGroup>> = {};
   readonly roles: Partial<Record<ProbeGroup, iam.Role>> = {};
   readonly #environments: Partial<Record<ProbeGroup, Record<string, string>>> = {};
-  readonly #config: Config;
   /** The config every probe function finds beside its bundle (`flp-config.json`), as shipped. */
   readonly shippedConfig: string;
   readonly chromiumLayer: lambda.LayerVersion | undefined;
@@ -305,8 +251,7 @@ export class ProbeFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: ProbeFunctionsProps) {
     super(scope, id);
-    const { config, namespace, artifactsBucket } = props;
-    this.#config = config;
+    const { config, namespace, artifactsBucket, topics } = props;
     this.runtime = PROBE_RUNTIME;
     this.timings = probeTimings(config);
     const groups = enabledGroups(config);
@@ -369,7 +314,6 @@ export class ProbeFunctions extends Construct {
       });
       // An explicit log policy on the function's own log group instead of AWSLambdaBasicExecutionRole (logs:* on every group).
       logGroup.grantWrite(role);
-      allowPutMetricData(role, 'PublishProbeMetrics', namespace);
       if (network) {
         role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
         Validations.of(role).acknowledge({
@@ -383,61 +327,14 @@ export class ProbeFunctions extends Construct {
         [ENV.artifactsBucket]: artifactsBucket.bucketName,
         NODE_OPTIONS: '--enable-source-maps',
       };
-      // The group's latest results for the notifier (lib/core/latest-results.ts): overwritten each run, read back after a cold start.
-      const latest = `${LATEST_PREFIX}${config.environment}/*`;
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'KeepLatestResults',
-          actions: ['s3:PutObject', 's3:GetObject'],
-          resources: [artifactsBucket.arnForObjects(latest)],
-        }),
-      );
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId(artifactsBucket)}.Arn>/${latest}]`,
-        reason: `The function writes and reads back its group's latest results, ${LATEST_PREFIX}${config.environment}/<group>.json; the grant is s3:PutObject and s3:GetObject on that prefix of the artifacts bucket only.`,
-      });
-      // The run-time maintenance windows (flp-monitor window … --source aws): read on every run, that one object only.
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid: 'ReadMaintenanceWindows', actions: ['s3:GetObject'], resources: [artifactsBucket.arnForObjects(windowsKey(config.environment))] }),
-      );
-      // The release verdicts (lib/adapters/release-store-s3.ts): the journey function verifies a release when its window ends and keeps the verdict; the nodes function expects the last verified version.
-      if (journey)
-        role.addToPrincipalPolicy(
-          new iam.PolicyStatement({ sid: 'KeepReleaseVerdicts', actions: ['s3:GetObject', 's3:PutObject'], resources: [artifactsBucket.arnForObjects(releasesKey(config.environment))] }),
-        );
-      if (group === 'nodes')
-        role.addToPrincipalPolicy(
-          new iam.PolicyStatement({ sid: 'ReadReleaseVerdicts', actions: ['s3:GetObject'], resources: [artifactsBucket.arnForObjects(releasesKey(config.environment))] }),
-        );
-      if (journey) {
-        // Put only, and only under the environment's prefix (lib/artifacts-s3.ts: `<environment>/<run>/...`).
-        role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: 'PutFailureArtifacts',
-            actions: ['s3:PutObject'],
-            resources: [artifactsBucket.arnForObjects(`${config.environment}/*`)],
-          }),
-        );
-        Validations.of(role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId(artifactsBucket)}.Arn>/${config.environment}/*]`,
-          reason: `Each failed journey writes new objects under ${config.environment}/<time>-journey/ with names known only at run time; the grant is s3:PutObject alone, on that prefix of the artifacts bucket.`,
-        });
-        if (secret) {
-          // Only the ARN reaches the function; the value is read at run time and never logged.
-          environment[ENV.journeySecretArn] = secret.secretArn;
-          secret.grantRead(role);
-        }
-      }
-      // The LPS launches sign with the vendors' keys: the nodes function's certified launches, and
-      // the journey's, which reads every profile's key at cold start (lib/runtime/launch-keys.ts).
-      // The nodes function signs every vendor's launch; the journey only its own profile's.
-      if (group === 'nodes') allowLaunchKeySecrets(role, config);
-      else if (journey) allowLaunchKeySecrets(role, { lps: { ...config.lps, profiles: config.lps.profiles.filter((p) => p.system === journeyProfile(config).system) } });
-      if (group === 'nodes' && secret && launchKeysInJourneySecret(config)) {
-        // Only when a signed profile takes its key from lpsKeys.<system> in the journey secret.
-        environment[ENV.journeySecretArn] = secret.secretArn;
-        secret.grantRead(role);
-      }
+      // Exactly what the group's handler sends (lib/runtime/function-calls.ts): its metrics, latest
+      // results, the windows, and per group the release verdicts, artifacts, secrets and topics.
+      const calls = functionCalls(config, group);
+      grantCalls(role, calls, { bucket: artifactsBucket, bucketLogicalId: bucketLogicalId(artifactsBucket), topics });
+      // Only the ARN reaches the function; the value is read at run time and never logged.
+      if (secret && calls.some((c) => c.resource.type === 'secret' && c.resource.name === config.aws.journeySecretName)) environment[ENV.journeySecretArn] = secret.secretArn;
+      // A release verdict goes to KiAP's and the window owner's topics, which follow from on-call's (lib/runtime/topic-arns.ts).
+      if (calls.some((c) => c.action === 'sns:Publish')) environment[ENV.onCallTopicArn] = topics.onCall.topicArn;
       checkEnvironmentSize(group, environment);
 
       const fn = new NodejsFunction(this, `${pascal(group)}Function`, {
@@ -493,28 +390,6 @@ export class ProbeFunctions extends Construct {
         targets: [new targets.LambdaFunction(fn, { retryAttempts: 2, maxEventAge: Duration.seconds(Math.max(60, timing.rateMinutes * 60)) })],
       });
     }
-  }
-
-  /**
-   * Lets the journey function tell KiAP and a release window's owner the verdict of a release
-   * it verified: `FLP_ON_CALL_TOPIC_ARN` (as the notifier has it; every owner's topic follows from it), sns:Publish on those topics and the
-   * topics' KMS key; and the configured channels (PagerDuty, Slack, Teams, webhooks), each by
-   * its secret, read at run time.
-   */
-  notifyReleases(topics: { byOwner: ReadonlyMap<string, { topicArn: string }>; onCall: { topicArn: string }; key: { keyArn: string } }, onCallName: string): void {
-    const fn = this.functions.journey;
-    const role = this.roles.journey;
-    const environment = this.#environments.journey;
-    if (!fn || !role || !environment) return;
-    fn.addEnvironment(ENV.onCallTopicArn, topics.onCall.topicArn);
-    checkEnvironmentSize('journey', { ...environment, [ENV.onCallTopicArn]: topics.onCall.topicArn });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishReleaseVerdicts', actions: ['sns:Publish'], resources: [...topics.byOwner.values()].map((t) => t.topicArn) }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'EncryptVerdictsForTheTopics', actions: ['kms:GenerateDataKey*', 'kms:Decrypt'], resources: [topics.key.keyArn] }));
-    allowChannelSecrets(role, this.#config);
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason: "Publishing to an SSE-KMS topic needs kms:GenerateDataKey (SNS documents the grant as GenerateDataKey*, its variants included) and kms:Decrypt, here on the topics' own key only.",
-    });
   }
 
   #network(config: Config): { vpc: ec2.IVpc; subnets: ec2.ISubnet[]; securityGroups: ec2.ISecurityGroup[] | undefined } | undefined {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { latestKey, type LatestResults } from '../../lib/core/latest-results.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { FakeAws, awsErrors, datapoints } from '../support/fake-aws.ts';
-import { shippedConfig } from '../support/lambda-env.ts';
+import { deploy, type DeployedFunction } from '../support/deployed.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
 const BUCKET = 'flp-artifacts-test';
@@ -20,6 +20,7 @@ const KEY = `${BUCKET}/${latestKey('test', 'nodes')}`;
 
 let fx: SandboxFixture;
 let aws: FakeAws;
+let nodes: DeployedFunction;
 let tmp: string;
 let saved: NodeJS.ProcessEnv;
 let lines: Record<string, unknown>[];
@@ -29,16 +30,10 @@ const context = (): LambdaContext => {
   return { awsRequestId: `req-${Math.random().toString(16).slice(2)}`, getRemainingTimeInMillis: () => deadline - Date.now() };
 };
 
-/** A new container: its own handlers, nothing in memory. */
+/** A new container of the deployed nodes function (its role's grants enforced): its own handlers, nothing in memory. */
 const coldContainer = () =>
   createHandlers({
-    env: {
-      ...shippedConfig(fx.raw),
-      FLP_ARTIFACTS_BUCKET: BUCKET,
-      AWS_REGION: 'eu-central-1',
-      FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,
-      FLP_S3_ENDPOINT: aws.endpoint,
-    },
+    env: nodes.env,
     tmpDir: tmp,
     write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>),
   });
@@ -49,6 +44,7 @@ const stored = (): LatestResults => JSON.parse(aws.objects.get(KEY)!.body.toStri
 
 beforeAll(async () => {
   [fx, aws] = await Promise.all([startSandboxFixture(), FakeAws.start()]);
+  nodes = await (await deploy(fx.raw, aws, { bucket: BUCKET })).fn('nodes');
   tmp = await mkdtemp(path.join(os.tmpdir(), 'flp-lambda-latest-'));
   saved = { ...process.env };
   // The SDK's credential chain reads the process environment, as in Lambda.

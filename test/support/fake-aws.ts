@@ -10,11 +10,19 @@
  * conditional writes: PutObject with `If-None-Match: *` or `If-Match: <etag>` is refused with 412
  * PreconditionFailed as S3 refuses it (If-Match of a missing key: 404 NoSuchKey).
  * Signatures are not checked; credentials are fake; nothing leaves 127.0.0.1.
+ *
+ * {@link FakeAws.as} serves the same fake on another port as one principal: every call there is
+ * authorized against that principal's identity policy (a Lambda function's role, as the
+ * synthesized template grants it), and refused as the service refuses it — S3 and CloudWatch
+ * `AccessDenied`, Secrets Manager `AccessDeniedException`, SNS `AuthorizationError`, and
+ * `KMSAccessDenied` for a publish to an encrypted topic without the key's permissions; a GET of
+ * a missing object without s3:ListBucket is S3's 403, not 404.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { decide, type AuthzRequest, type Statement } from './iam-policy.ts';
 
 /** Static fake credentials and the region every test client uses. */
 export const FAKE_AWS = {
@@ -23,6 +31,26 @@ export const FAKE_AWS = {
 } as const;
 
 export type FakeService = 'cloudwatch' | 's3' | 'secretsmanager' | 'sns' | 'unknown';
+
+/** The account every fake ARN is in. */
+export const FAKE_ACCOUNT = '123456789012';
+
+/** Who calls, for {@link FakeAws.as}: a role's name and its identity-based statements, rendered as deployed. */
+export interface FakePrincipal {
+  /** The role's name, for the refusal's message (`assumed-role/<name>/…`). */
+  name: string;
+  statements: readonly Statement[];
+  /** Topic ARN → the ARN of the KMS key it is encrypted with (a publish needs the key too). */
+  topicKeys?: ReadonlyMap<string, string>;
+}
+
+/** A call the fake refused for want of a grant. */
+export interface Denial {
+  principal: string;
+  operation: string;
+  action: string;
+  resource: string;
+}
 
 export interface RecordedRequest {
   method: string;
@@ -38,6 +66,10 @@ export interface RecordedRequest {
   operation: string;
   /** The JSON body, when the request sent one. */
   json?: unknown;
+  /** The principal's name, when it came through {@link FakeAws.as}. */
+  principal?: string;
+  /** Set when the call was refused for want of a grant. */
+  denied?: Denial;
   /** The form fields of an AWS Query request (SNS): `Action`, `TopicArn`, `Message`, … */
   form?: Record<string, string>;
 }
@@ -129,7 +161,10 @@ export class FakeAws {
   readonly objects = new Map<string, { body: Buffer; contentType?: string }>();
   /** Secret strings answered by GetSecretValue, by SecretId (name or ARN). */
   readonly secrets = new Map<string, string>();
+  /** Every call refused for want of a grant, in order. */
+  readonly denials: Denial[] = [];
   readonly #server: http.Server;
+  readonly #principals: http.Server[] = [];
   readonly #scripts = new Map<string, ScriptedResponse[]>();
   readonly #handlers = new Map<string, (request: RecordedRequest) => ScriptedResponse>();
 
@@ -149,6 +184,20 @@ export class FakeAws {
     return fake;
   }
 
+  /**
+   * Serves this fake (same state, same scripts) on another port of 127.0.0.1 as `principal`:
+   * the endpoint to give the clients of the code that runs with that role.
+   */
+  async as(principal: FakePrincipal): Promise<string> {
+    const server = http.createServer((req, res) => void this.#handle(req, res, principal));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    this.#principals.push(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
   /** The `endpoint` to give every SDK client. */
   get endpoint(): string {
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
@@ -157,6 +206,12 @@ export class FakeAws {
   /** What an SDK client needs to talk to the fake: region, endpoint, fake credentials. */
   get clientConfig(): { region: string; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } } {
     return { region: FAKE_AWS.region, endpoint: this.endpoint, credentials: { ...FAKE_AWS.credentials } };
+  }
+
+  /** Holds a secret as Secrets Manager does: found by its name, its partial ARN (what the stack passes) and its full ARN. */
+  putSecret(name: string, value: string): void {
+    const partial = `arn:aws:secretsmanager:${FAKE_AWS.region}:${FAKE_ACCOUNT}:secret:${name}`;
+    for (const id of [name, partial, `${partial}-AbCdEf`]) this.secrets.set(id, value);
   }
 
   /** Answers the next calls of `operation` with these responses, one each, in order; after them the default answer. */
@@ -192,16 +247,93 @@ export class FakeAws {
   /** Forgets requests, scripts and stored objects (secrets stay). */
   reset(): void {
     this.requests.length = 0;
+    this.denials.length = 0;
     this.#scripts.clear();
     this.objects.clear();
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const server of [this.#server, ...this.#principals]) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }
 
-  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** A GetSecretValue's SecretId (a name, a partial or a full ARN) as the secret's full ARN, which a policy names. */
+  #secretArn(id: string): string {
+    if (!id.startsWith('arn:')) return `arn:aws:secretsmanager:${FAKE_AWS.region}:${FAKE_ACCOUNT}:secret:${id}-AbCdEf`;
+    // A full ARN ends in `-` and six characters; a partial one (a name's ARN, as the stack passes it) does not.
+    return /-[A-Za-z0-9]{6}$/.test(id) ? id : `${id}-AbCdEf`;
+  }
+
+  /** What the call needs granted, as AWS authorizes it. */
+  #authz(r: RecordedRequest): AuthzRequest[] {
+    const objectArn = () => `arn:aws:s3:::${decodeURIComponent(r.path.split('?')[0]!.slice(1))}`;
+    switch (r.operation) {
+      case 'PutMetricData':
+        return [{ action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': (r.json as { Namespace?: string } | undefined)?.Namespace ?? '' } }];
+      case 'GetMetricData':
+      case 'ListMetrics':
+      case 'DescribeAlarmHistory':
+      case 'DescribeAlarms':
+        return [{ action: `cloudwatch:${r.operation}`, resource: '*' }];
+      case 'PutObject':
+        return [{ action: 's3:PutObject', resource: objectArn() }];
+      case 'GetObject':
+        return [{ action: 's3:GetObject', resource: objectArn() }];
+      case 'GetSecretValue':
+        return [{ action: 'secretsmanager:GetSecretValue', resource: this.#secretArn((r.json as { SecretId?: string } | undefined)?.SecretId ?? '') }];
+      case 'Publish':
+        return [{ action: 'sns:Publish', resource: r.form?.TopicArn ?? '' }];
+      default:
+        return [{ action: `unknown:${r.operation}`, resource: '*' }];
+    }
+  }
+
+  /** The service's refusal of `r` by `principal`, or undefined when every grant it needs is there. */
+  #refusal(r: RecordedRequest, principal: FakePrincipal): ScriptedResponse | undefined {
+    const who = `arn:aws:sts::${FAKE_ACCOUNT}:assumed-role/${principal.name}/fake-session`;
+    const deny = (action: string, resource: string, reason: string) => {
+      const denial = { principal: principal.name, operation: r.operation, action, resource };
+      r.denied = denial;
+      this.denials.push(denial);
+      return `User: ${who} is not authorized to perform: ${action} on resource: ${resource} ${reason}`;
+    };
+    for (const need of this.#authz(r)) {
+      const d = decide(principal.statements, need);
+      if (d.allowed) continue;
+      const message = deny(need.action, need.resource, d.reason);
+      switch (r.service) {
+        case 's3':
+          return awsErrors.s3(403, 'AccessDenied', message);
+        case 'cloudwatch':
+          return jsonError(403, 'com.amazon.coral.service#AccessDeniedException', 'AccessDenied;Sender', message);
+        case 'secretsmanager':
+          return { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: { __type: 'AccessDeniedException', Message: message } };
+        case 'sns':
+          return awsErrors.sns(403, 'AuthorizationError', message);
+        default:
+          return jsonError(403, 'AccessDeniedException', 'AccessDenied;Sender', message);
+      }
+    }
+    if (r.operation === 'Publish') {
+      // SNS encrypts with the publisher's permissions on the topic's key.
+      const key = principal.topicKeys?.get(r.form?.TopicArn ?? '');
+      for (const action of key ? ['kms:GenerateDataKey', 'kms:Decrypt'] : []) {
+        const d = decide(principal.statements, { action, resource: key! });
+        if (!d.allowed) return awsErrors.sns(400, 'KMSAccessDenied', `${deny(action, key!, d.reason)} (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException)`);
+      }
+    }
+    if (r.operation === 'GetObject' && !this.objects.has(decodeURIComponent(r.path.split('?')[0]!.slice(1)))) {
+      // S3 tells a missing key (404) only to who may list the bucket; to anyone else it is 403.
+      const [bucket = '', ...rest] = decodeURIComponent(r.path.split('?')[0]!.slice(1)).split('/');
+      const d = decide(principal.statements, { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, context: { 's3:prefix': rest.join('/') } });
+      if (!d.allowed) return awsErrors.s3(403, 'AccessDenied', 'Access Denied');
+    }
+    return undefined;
+  }
+
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse, principal?: FakePrincipal): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const wire = Buffer.concat(chunks);
@@ -210,7 +342,7 @@ export class FakeAws {
       ? Object.fromEntries(new URLSearchParams(body.toString('utf8')))
       : undefined;
     const { service, operation } = identify(req, form);
-    const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '/', headers: req.headers, body, wireBytes: wire.length, service, operation, ...(form ? { form } : {}) };
+    const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '/', headers: req.headers, body, wireBytes: wire.length, service, operation, ...(form ? { form } : {}), ...(principal ? { principal: principal.name } : {}) };
     if (String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json')) {
       try {
         recorded.json = JSON.parse(body.toString('utf8'));
@@ -219,8 +351,9 @@ export class FakeAws {
       }
     }
     this.requests.push(recorded);
-    const scripted = this.#scripts.get(operation)?.shift();
-    const answer = scripted ?? this.#handlers.get(operation)?.(recorded) ?? this.#default(recorded);
+    // A refused call never reaches the service: no script or handler answers it, nothing is stored.
+    const refused = principal ? this.#refusal(recorded, principal) : undefined;
+    const answer = refused ?? this.#scripts.get(operation)?.shift() ?? this.#handlers.get(operation)?.(recorded) ?? this.#default(recorded);
     if (operation === 'PutObject' && answer.status < 300) {
       const contentType = req.headers['content-type'];
       this.objects.set(decodeURIComponent(recorded.path.split('?')[0]!.slice(1)), { body, ...(contentType ? { contentType } : {}) });
