@@ -165,7 +165,7 @@ async function runJourney(config: Config, ctx: JourneyContext, context: BrowserC
 
   const ok = outcome.ok && seen.findings.length === 0;
   const deadline = Math.max(stepStartedAt + stepMs, performance.now()) + ARTIFACT_GRACE_MS;
-  const artifacts = ok ? [] : await keepArtifacts(ctx.artifactsDir, ctx.logger, { page, context, tracing, started, deadline }, seen.evidence);
+  const artifacts = ok ? [] : await keepArtifacts(ctx.artifactsDir, ctx.logger, { page, context, tracing, started, deadline, cpr: config.journey.cpr }, seen.evidence);
   if (ok && tracing) await context.tracing.stop().catch(() => undefined);
 
   const findings = [...outcome.findings, ...seen.findings];
