@@ -2,12 +2,14 @@
  * The journey's trace on retry, in real Chromium against the sandbox: a healthy run records no
  * trace; a failure the traced retry confirms keeps the retry's screenshot and trace; one the
  * retry clears is reported as transient and leaves no file behind. Also through the Monitor, so
- * the summary a user sees in the `run` table says what was cleared.
+ * the summary a user sees in the `run` table says what was cleared. The kept trace holds the CPR
+ * in no form and still opens in Playwright's trace viewer (`playwright show-trace`).
  */
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { unzipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BrowserProvider } from '../../lib/adapters/browser.ts';
 import { createResolver } from '../../lib/adapters/resolver.ts';
@@ -16,9 +18,12 @@ import type { HttpClient, Logger } from '../../lib/core/context.ts';
 import { Monitor } from '../../lib/runtime/monitor.ts';
 import { probeJourney, probeJourneyRetried, type JourneyContext } from '../../probes/journey/forloebsplan.ts';
 import { startSandbox, type Sandbox } from '../../sandbox/index.ts';
+import { serveTraceViewer } from '../support/trace-viewer.ts';
 
 const STEP_MS = 4_000;
 const CPR = '2512489996';
+/** The CPR in every form a trace may carry it in: bare, hyphenated, the hyphen percent-encoded once or twice. */
+const CPR_FORMS = /2512489996|251248(-|%2d|%252d)9996/i;
 
 let dir: string;
 let sandbox: Sandbox;
@@ -186,6 +191,54 @@ describe('the journey traced on its retry only', () => {
       expect(await artifactFiles()).toEqual([...result!.artifacts].sort());
     } finally {
       await monitor.close();
+    }
+  });
+});
+
+describe('the kept trace', () => {
+  it('holds the CPR in no form in any entry, and still opens in playwright show-trace with the journey\'s actions', async () => {
+    // given a plan creation that fails on both attempts: the trace then holds the launch URL, the
+    // overview and the plan's request body (clinic and CPR), each stored as Playwright stores it
+    sandbox.setFault('create-fails');
+    const result = await probeJourneyRetried(config, ctx, { retries: 1 });
+    expect(result).toMatchObject({ ok: false, attempts: 2 });
+    expect(result.error).toMatch(/^create-plan failed: /);
+    const kept = result.artifacts.find((a) => a.endsWith('/trace.zip'));
+    expect(kept).toBeDefined();
+    const trace = path.join(config.artifacts.dir, kept!);
+
+    // then no entry, by name or content, holds the CPR in any form
+    const entries = Object.entries(unzipSync(await readFile(trace)));
+    expect(entries.map(([name]) => name)).toEqual(expect.arrayContaining(['trace.trace', 'trace.network', 'trace.stacks']));
+    expect(entries.filter(([name]) => name.startsWith('resources/')).length).toBeGreaterThan(1);
+    const holding = entries.filter(([name, data]) => CPR_FORMS.test(name) || CPR_FORMS.test(Buffer.from(data).toString('latin1'))).map(([name]) => name);
+    expect(holding).toEqual([]);
+    const network = Buffer.from(entries.find(([name]) => name === 'trace.network')![1]).toString();
+    expect(network).toContain('/api/patients/251248xxxx/overview');
+
+    // when a person opens it in Playwright's trace viewer
+    const viewer = await serveTraceViewer(trace);
+    const context = await (await browser.get()).newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(viewer.url);
+      // then it loads: the journey's actions are listed, the launch with the masked CPR in its URL
+      const navigate = page.getByTestId('actions-tree').getByRole('treeitem').filter({ hasText: 'Navigate' });
+      await navigate.first().waitFor({ timeout: 10_000 });
+      expect(await navigate.first().innerText()).toContain('/lps/launch?clinic=012345&cpr=251248xxxx&system=test-journal');
+      expect(await page.getByTestId('actions-tree').getByRole('treeitem').filter({ hasText: 'Click' }).count()).toBeGreaterThan(0);
+      // and says nothing of a trace it could not load
+      expect(await page.getByRole('alert').allInnerTexts()).toEqual([]);
+      // and the plan's request body, a resource renamed when it was masked, still opens
+      await page.getByRole('tab', { name: 'Network' }).click();
+      await page.getByText('plans', { exact: true }).click();
+      await page.getByRole('tab', { name: 'Payload' }).click();
+      await page.getByText('"cpr": "251248xxxx"').waitFor({ timeout: 5_000 });
+      // and nothing the viewer shows holds the CPR
+      expect(await page.locator('body').innerText()).not.toMatch(CPR_FORMS);
+    } finally {
+      await context.close();
+      await viewer.close();
     }
   });
 });
