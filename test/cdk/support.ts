@@ -23,6 +23,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const DEFAULT_CONFIG = path.join(ROOT, 'flp-monitor.config.json');
 /** A production-like config: real schedules, VPC, journey secret, its own monitor owner. */
 export const PRODUCTION_CONFIG = path.join(ROOT, 'test', 'cdk', 'fixtures', 'production.config.json');
+/** The largest deployment we plan for: 20 nodes, 8 vendors, 4 sync sources, 5 channels, a 20-character environment name. */
+export const LARGE_CONFIG = path.join(ROOT, 'test', 'cdk', 'fixtures', 'large.config.json');
 
 export interface Synthesized {
   app: App;
