@@ -11,10 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { SHIPPED_CA_FILE } from '../../cdk/probe-functions.ts';
 import { PROBE_GROUPS } from '../../lib/core/contract.ts';
-import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
 import { readTargetCa } from '../../lib/runtime/journey-trust.ts';
 import { createCertificateAuthority } from '../../sandbox/certs.ts';
-import { DEFAULT_CONFIG, handlerConfigOf, logicalId, PRODUCTION_CONFIG, removeAssembly, shippedConfigOf, synthesize, type Synthesized } from './support.ts';
+import { DEFAULT_CONFIG, handlerConfigOf, PRODUCTION_CONFIG, removeAssembly, shippedConfigOf, synthesize, type Synthesized } from './support.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'flp-cdk-ca-'));
 let bundlePem: string;
@@ -27,8 +26,6 @@ function configWith(base: string, name: string, target: Record<string, unknown>)
   return file;
 }
 
-const envOf = (synth: Synthesized, group: (typeof PROBE_GROUPS)[number]) =>
-  synth.json.Resources[logicalId(synth, synth.stack.probes.functions[group]!)]!.Properties!.Environment.Variables as Record<string, string>;
 
 beforeAll(async () => {
   // A bundle (roots and intermediates; these are small ECDSA ones) can outgrow Lambda's whole 4 KB of environment.

@@ -17,7 +17,7 @@ import { HANDLER_ENV as ENV } from '../../lib/runtime/handler-env.ts';
 import { evidenceHint } from '../../lib/alarms/policy.ts';
 import { PROBE_GROUPS } from '../../lib/core/contract.ts';
 import { allOwners } from '../../lib/core/config.ts';
-import { DEFAULT_CONFIG, handlerConfigOf, logicalId, removeAssembly, resourcesOf, shippedConfigOf, synthesize, validationReport, type Synthesized } from './support.ts';
+import { DEFAULT_CONFIG, handlerConfigOf, logicalId, policyOf, removeAssembly, resourcesOf, shippedConfigOf, synthesize, validationReport, type Synthesized } from './support.ts';
 
 let s: Synthesized;
 beforeAll(async () => {
@@ -263,32 +263,31 @@ describe('least privilege', () => {
   };
   const actions = (st: { Action: string | string[] }) => [st.Action].flat();
 
-  it('allows PutMetricData only into the policy\'s namespace, and "*" for nothing else', () => {
+  it('allows PutMetricData only into the policy\'s namespace, and "*" for CloudWatch\'s metric calls alone', () => {
     for (const group of PROBE_GROUPS) {
-      const statements = statementsOf(group);
-      const metrics = statements.filter((st) => actions(st).includes('cloudwatch:PutMetricData'));
-      expect(metrics).toHaveLength(1);
-      expect(metrics[0]).toMatchObject({ Effect: 'Allow', Resource: '*', Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': s.stack.policy.namespace } } });
-      for (const st of statements.filter((x) => x !== metrics[0])) expect(st.Resource, `${group}: ${actions(st)}`).not.toBe('*');
+      const p = policyOf(s, group);
+      expect(p.allows('cloudwatch:PutMetricData', '*', { 'cloudwatch:namespace': s.stack.policy.namespace }), group).toBe(true);
+      expect(p.allows('cloudwatch:PutMetricData', '*', { 'cloudwatch:namespace': 'Other/Namespace' }), group).toBe(false);
+      expect(p.allows('cloudwatch:PutMetricData', '*'), group).toBe(false);
+      // Only CloudWatch's metric calls, which take no resource-level permissions, are granted on "*".
+      for (const st of p.statements.filter((x) => [x.Resource].flat().includes('*'))) expect([st.Action].flat().every((a) => a === 'cloudwatch:PutMetricData' || a === 'cloudwatch:GetMetricData'), `${group}: ${st.Action}`).toBe(true);
     }
   });
 
-  it('lets only the journey write artifacts, with s3:PutObject alone, under its environment\'s prefix, and every function keep its latest results', () => {
+  it('lets only the journey write artifacts, with s3:PutObject alone, under its environment\'s prefix, and every function keep its own latest results alone', () => {
     const env = s.stack.config.environment;
-    const objects = (prefix: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(s, s.stack.artifacts.bucket), 'Arn'] }, `/${prefix}`]] });
     for (const group of PROBE_GROUPS) {
-      const s3Statements = statementsOf(group).filter((st) => actions(st).some((a) => a.startsWith('s3:')));
-      const latest = s3Statements.filter((st) => JSON.stringify(st.Resource) === JSON.stringify(objects(`latest/${env}/*`)));
-      expect(latest, group).toHaveLength(1);
-      expect(actions(latest[0]!).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
-      // The maintenance windows' one read and the release verdicts (test/cdk/windows.test.ts) aside.
-      const state = [objects(`state/${env}/windows.json`), objects(`state/${env}/releases.json`)].map((o) => JSON.stringify(o));
-      const artifacts = s3Statements.filter((st) => st !== latest[0] && !state.includes(JSON.stringify(st.Resource)));
-      if (group === 'journey') {
-        expect(artifacts).toHaveLength(1);
-        expect(actions(artifacts[0]!)).toEqual(['s3:PutObject']);
-        expect(artifacts[0]!.Resource).toEqual(objects(`${env}/*`));
-      } else expect(artifacts, group).toEqual([]);
+      const p = policyOf(s, group);
+      const artifact = p.arn.object(`${env}/2026-12-07T03-00-00Z-journey/trace.zip`);
+      expect(p.allows('s3:PutObject', artifact), group).toBe(group === 'journey');
+      expect(p.allows('s3:GetObject', artifact), group).toBe(false);
+      expect(p.allows('s3:PutObject', p.arn.object(`other-env/x/trace.zip`)), group).toBe(false);
+      for (const other of PROBE_GROUPS) {
+        expect(p.allows('s3:GetObject', p.arn.object(`latest/${env}/${other}.json`)), `${group} reads ${other}'s latest`).toBe(other === group);
+        expect(p.allows('s3:PutObject', p.arn.object(`latest/${env}/${other}.json`)), `${group} writes ${other}'s latest`).toBe(other === group);
+      }
+      expect(p.allows('s3:DeleteObject', p.arn.object(`latest/${env}/${group}.json`)), group).toBe(false);
+      expect(p.allows('s3:ListBucket', p.arn.object('').replace(/\/$/, '')), group).toBe(false);
     }
   });
 

@@ -15,12 +15,16 @@ import type { MonitorStack } from '../../cdk/monitor-stack.ts';
 import type { Config } from '../../lib/core/config.ts';
 import { HANDLER_ENV, SHIPPED_CONFIG_FILE } from '../../lib/runtime/handler-env.ts';
 import { loadHandlerConfig } from '../../lib/runtime/handler-config.ts';
+import { CfnRenderer } from '../support/cfn-render.ts';
+import { decide, roleStatements, type Statement } from '../support/iam-policy.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The repository's own config: the sandbox, fast schedules. */
 export const DEFAULT_CONFIG = path.join(ROOT, 'flp-monitor.config.json');
 /** A production-like config: real schedules, VPC, journey secret, its own monitor owner. */
 export const PRODUCTION_CONFIG = path.join(ROOT, 'test', 'cdk', 'fixtures', 'production.config.json');
+/** The largest deployment we plan for: 20 nodes, 8 vendors, 4 sync sources, 5 channels, a 20-character environment name. */
+export const LARGE_CONFIG = path.join(ROOT, 'test', 'cdk', 'fixtures', 'large.config.json');
 
 export interface Synthesized {
   app: App;
@@ -76,4 +80,34 @@ export function handlerConfigOf(s: Synthesized, fn: 'journey' | 'sync' | 'nodes'
   const dir = taskRoot ?? mkdtempSync(path.join(os.tmpdir(), 'flp-task-'));
   writeFileSync(path.join(dir, SHIPPED_CONFIG_FILE), shippedConfigOf(s, fn));
   return loadHandlerConfig({ [HANDLER_ENV.taskRoot]: dir }, path.join(dir, 'tmp'));
+}
+
+/** A function's role in the synthesized stack, rendered as deployed (account 123456789012, eu-central-1), asked as AWS would decide. */
+export interface RolePolicy {
+  statements: Statement[];
+  /** Whether the role may do `action` on `resource` (with the request's condition keys). */
+  allows(action: string, resource: string, context?: Record<string, string>): boolean;
+  /** ARNs as deployed: an object of the artifacts bucket, a secret (with its random suffix), an owner's topic, the topics' key. */
+  arn: { object(key: string): string; secret(name: string): string; topic(owner: string): string; topicKey: string };
+}
+
+/** The deployed account and region the role policies are rendered in. */
+export const RENDERED = { account: '123456789012', region: 'eu-central-1' } as const;
+
+export function policyOf(s: Synthesized, fn: 'journey' | 'sync' | 'nodes' | 'notifier'): RolePolicy {
+  const construct = fn === 'notifier' ? s.stack.notifier.function : s.stack.probes.functions[fn]!;
+  const renderer = new CfnRenderer(s.json as never, { ...RENDERED, stackName: s.stack.stackName });
+  const statements = roleStatements(s.json as never, logicalId(s, construct.role as never), renderer);
+  const bucket = renderer.physicalName(logicalId(s, s.stack.artifacts.bucket));
+  const topicOf = (owner: string) => renderer.render({ Ref: logicalId(s, owner === 'on-call' ? s.stack.topics.onCall : s.stack.topics.of(owner)) }) as string;
+  return {
+    statements,
+    allows: (action, resource, context) => decide(statements, { action, resource, ...(context ? { context } : {}) }).allowed,
+    arn: {
+      object: (key) => `arn:aws:s3:::${bucket}/${key}`,
+      secret: (name) => `arn:aws:secretsmanager:${RENDERED.region}:${RENDERED.account}:secret:${name}-AbCdEf`,
+      topic: topicOf,
+      topicKey: renderer.render({ 'Fn::GetAtt': [logicalId(s, s.stack.topics.key), 'Arn'] }) as string,
+    },
+  };
 }

@@ -4,7 +4,7 @@
  * Manager on a loopback fake. Asserts what on-call would see: the returned verdict, the metrics
  * published, the artifacts in S3 under `<env>/…`, and the one JSON log line per result.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,15 +15,19 @@ import { mergeChromiumArgs } from '../../lib/adapters/lambda-browser.ts';
 import { createHandlers, journeyHandler, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { FakeAws, awsErrors, datapoints } from '../support/fake-aws.ts';
 import { shippedConfig } from '../support/lambda-env.ts';
+import { deploy, type DeployedFunction } from '../support/deployed.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
 const BUCKET = 'flp-artifacts-test';
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:flp-journey-AbCdEf';
+const SECRET_NAME = 'flp-journey';
+/** What the stack hands the journey function: the secret's partial ARN (by name), never its value. */
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:flp-journey';
 const SECRET = 'journey-user:hunter2-not-for-logs';
 
 let fx: SandboxFixture;
 let aws: FakeAws;
 let tmp: string;
+let deployed: Record<'journey' | 'sync' | 'nodes', DeployedFunction>;
 let saved: NodeJS.ProcessEnv;
 const lines: Record<string, unknown>[] = [];
 
@@ -44,12 +48,10 @@ function lambdaContext(budgetMs = 120_000): LambdaContext & Record<string, unkno
 
 const scheduledEvent = { version: '0', id: 'e1', 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), region: 'eu-central-1', resources: [], detail: {} };
 
-function handlerEnv(): NodeJS.ProcessEnv {
+/** A deployed function's environment (its role's grants enforced), with the process's credentials as Lambda gives them. */
+function handlerEnv(fn: 'journey' | 'sync' | 'nodes' = 'journey'): NodeJS.ProcessEnv {
   return {
-    ...shippedConfig(fx.raw),
-    FLP_ARTIFACTS_BUCKET: BUCKET,
-    FLP_JOURNEY_SECRET_ARN: SECRET_ARN,
-    AWS_REGION: 'eu-central-1',
+    ...deployed[fn].env,
     AWS_ACCESS_KEY_ID: aws.clientConfig.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: aws.clientConfig.credentials.secretAccessKey,
     // Never ask an instance-metadata endpoint for credentials.
@@ -64,8 +66,10 @@ function handlerEnv(): NodeJS.ProcessEnv {
 
 beforeAll(async () => {
   [fx, aws] = await Promise.all([startSandboxFixture(), FakeAws.start()]);
+  const deployment = await deploy({ ...fx.raw, aws: { journeySecretName: SECRET_NAME } }, aws, { bucket: BUCKET });
+  deployed = { journey: await deployment.fn('journey'), sync: await deployment.fn('sync'), nodes: await deployment.fn('nodes') };
   tmp = await mkdtemp(path.join(os.tmpdir(), 'flp-lambda-'));
-  aws.secrets.set(SECRET_ARN, SECRET);
+  aws.putSecret(SECRET_NAME, SECRET);
   saved = { ...process.env };
   Object.assign(process.env, handlerEnv());
   // The exported handlers log JSON lines to stdout, as Lambda wants them; keep those, pass the rest through.
@@ -173,11 +177,11 @@ describe('journeyHandler in the Lambda Chromium', () => {
 
 describe('the HTTP handlers and failures of the monitor itself', () => {
   const logged: Record<string, unknown>[] = [];
-  const handlersWith = (env: NodeJS.ProcessEnv = handlerEnv()) => createHandlers({ env, tmpDir: tmp, write: (l) => void logged.push(JSON.parse(l) as Record<string, unknown>) });
+  const handlersWith = (env: NodeJS.ProcessEnv) => createHandlers({ env, tmpDir: tmp, write: (l) => void logged.push(JSON.parse(l) as Record<string, unknown>) });
   beforeEach(() => void (logged.length = 0));
 
   it('nodesHandler publishes and logs one line per result', async () => {
-    const result = await handlersWith().nodes(scheduledEvent, lambdaContext(60_000));
+    const result = await handlersWith(handlerEnv('nodes')).nodes(scheduledEvent, lambdaContext(60_000));
     expect(result.ok).toBe(true);
     expect(logged.filter((l) => l.message === 'probe result').map((l) => l.probe)).toEqual(result.results.map((r) => r.probe));
     expect(datapoints(aws.putMetricData()).filter((p) => p.name === 'CertDaysLeft')).toHaveLength(3);
@@ -185,32 +189,33 @@ describe('the HTTP handlers and failures of the monitor itself', () => {
 
   it('logs a sync failure as a result and does not throw', async () => {
     fx.sandbox.setFault('sync-failed', { source: 'lab' });
-    const result = await handlersWith().sync(scheduledEvent, lambdaContext(60_000));
+    const result = await handlersWith(handlerEnv('sync')).sync(scheduledEvent, lambdaContext(60_000));
     expect(result.verdict).toMatchObject({ ok: false, class: 'sync', owner: 'PLSP' });
     expect(logged.find((l) => l.probe === 'sync:lab')).toMatchObject({ ok: 0, class: 'sync', owner: 'PLSP' });
   });
 
   it('logs metrics not published as a monitor failure and throws, after logging the results', async () => {
     aws.respond('PutMetricData', awsErrors.validation('InvalidParameterValue', 'The value for parameter MetricData.member.1.Unit is invalid.'));
-    await expect(handlersWith().sync(scheduledEvent, lambdaContext(60_000))).rejects.toThrow(/metrics not published: .*InvalidParameterValue/);
+    await expect(handlersWith(handlerEnv('sync')).sync(scheduledEvent, lambdaContext(60_000))).rejects.toThrow(/metrics not published: .*InvalidParameterValue/);
     expect(aws.calls('PutMetricData')).toHaveLength(1);
     expect(logged.filter((l) => l.message === 'probe result')).toHaveLength(4);
     expect(logged.find((l) => l.probe === 'monitor:metrics')).toMatchObject({ environment: 'test', ok: 0, class: 'monitor', owner: 'monitor-owner', summary: expect.stringMatching(/InvalidParameterValue/) });
   });
 
   it('fails the cold start on a bad shipped config, naming the file and the property, and tries again on the next invocation', async () => {
-    const env = handlerEnv();
-    shippedConfig({ ...fx.raw, environment: '' }, env.LAMBDA_TASK_ROOT);
+    const env = handlerEnv('sync');
+    const shipped = readFileSync(path.join(env.LAMBDA_TASK_ROOT!, 'flp-config.json'), 'utf8');
+    shippedConfig({ ...JSON.parse(shipped), environment: '' }, env.LAMBDA_TASK_ROOT);
     const handlers = handlersWith(env);
     await expect(handlers.sync(scheduledEvent, lambdaContext())).rejects.toThrow(/flp-config\.json is not valid:\n {2}- environment: must not be empty/);
     expect(logged).toEqual([expect.objectContaining({ probe: 'monitor:cold-start', ok: 0, class: 'monitor', environment: 'unknown' })]);
-    shippedConfig(fx.raw, env.LAMBDA_TASK_ROOT);
+    shippedConfig(shipped, env.LAMBDA_TASK_ROOT);
     await expect(handlers.sync(scheduledEvent, lambdaContext())).resolves.toMatchObject({ ok: true });
   });
 
   it('says so when the function would run out of time before the probes finish', async () => {
     fx.sandbox.setFault('lb-hang');
-    await expect(handlersWith().nodes(scheduledEvent, lambdaContext(3_200))).rejects.toThrow(/did not finish .* set the function timeout above/);
+    await expect(handlersWith(handlerEnv('nodes')).nodes(scheduledEvent, lambdaContext(3_200))).rejects.toThrow(/did not finish .* set the function timeout above/);
     expect(logged.find((l) => l.probe === 'monitor:nodes')).toMatchObject({ ok: 0, class: 'monitor' });
   });
 });

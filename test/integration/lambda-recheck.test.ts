@@ -15,7 +15,7 @@ import { latestKey, type LatestResults } from '../../lib/core/latest-results.ts'
 import { RECHECK_EVENT } from '../../lib/core/recheck.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { FakeAws } from '../support/fake-aws.ts';
-import { shippedConfig } from '../support/lambda-env.ts';
+import { deploy, type DeployedFunction } from '../support/deployed.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
 const BUCKET = 'flp-artifacts-test';
@@ -23,6 +23,7 @@ const BUCKET = 'flp-artifacts-test';
 let fx: SandboxFixture;
 let aws: FakeAws;
 let tmp: string;
+let journey: DeployedFunction;
 let saved: NodeJS.ProcessEnv;
 let lines: Record<string, unknown>[];
 let browsersCreated: number;
@@ -37,13 +38,8 @@ const key = () => `${BUCKET}/${latestKey(String(fx.raw.environment), 'journey')}
 /** A new container whose browser, should it be asked for one, is the machine's Chromium; each request is counted. */
 const container = () =>
   createHandlers({
-    env: {
-      ...shippedConfig(fx.raw),
-      FLP_ARTIFACTS_BUCKET: BUCKET,
-      AWS_REGION: 'eu-central-1',
-      FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,
-      FLP_S3_ENDPOINT: aws.endpoint,
-    },
+    // The deployed journey function: its shipped config, its environment, its role's grants enforced.
+    env: journey.env,
     tmpDir: tmp,
     write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>),
     createBrowser: async () => {
@@ -67,6 +63,7 @@ const latestReads = () => aws.calls('GetObject').filter((r) => r.path.split('?')
 
 beforeAll(async () => {
   [fx, aws] = await Promise.all([startSandboxFixture(), FakeAws.start()]);
+  journey = await (await deploy(fx.raw, aws, { bucket: BUCKET })).fn('journey');
   tmp = await mkdtemp(path.join(os.tmpdir(), 'flp-lambda-recheck-'));
   saved = { ...process.env };
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: aws.clientConfig.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: aws.clientConfig.credentials.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });

@@ -18,7 +18,7 @@ import type { ReleaseRecord } from '../../lib/core/records.ts';
 import type { RuntimeWindow } from '../../lib/core/windows.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { FakeAws, datapoints } from '../support/fake-aws.ts';
-import { shippedConfig } from '../support/lambda-env.ts';
+import { deploy, type DeployedFunction } from '../support/deployed.ts';
 import { serveGetMetricData } from '../support/sla-records.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 
@@ -40,6 +40,8 @@ let hook: http.Server;
 let hookUrl = '';
 const hooked: { kind: string; key: string; subject: string }[] = [];
 let tmp: string;
+let deployed: Record<'journey' | 'nodes', DeployedFunction>;
+const HOOK_SECRET = 'flp-monitor/test/plsp-hook';
 const logged: Record<string, unknown>[] = [];
 
 function lambdaContext(budgetMs: number): LambdaContext {
@@ -47,17 +49,9 @@ function lambdaContext(budgetMs: number): LambdaContext {
   return { awsRequestId: `req-${Math.random().toString(16).slice(2)}`, functionName: 'flp-test-journey', getRemainingTimeInMillis: () => deadline - Date.now() };
 }
 
-function handlers() {
-  const env: NodeJS.ProcessEnv = {
-    ...shippedConfig({ ...fx.raw, notify: { channels: [{ type: 'webhook', name: 'plsp-hook', owners: ['PLSP'], url: hookUrl }] } }),
-    FLP_ARTIFACTS_BUCKET: BUCKET,
-    FLP_ON_CALL_TOPIC_ARN: TOPICS['on-call'],
-    AWS_REGION: 'eu-central-1',
-    FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,
-    FLP_S3_ENDPOINT: aws.endpoint,
-    FLP_SNS_ENDPOINT: aws.endpoint,
-  };
-  return createHandlers({ env, tmpDir: tmp, write: (l) => void logged.push(JSON.parse(l) as Record<string, unknown>) });
+/** A new container of the deployed journey function (or nodes, for `.nodes`), its role's grants enforced. */
+function handlers(fn: 'journey' | 'nodes' = 'journey') {
+  return createHandlers({ env: deployed[fn].env, tmpDir: tmp, write: (l) => void logged.push(JSON.parse(l) as Record<string, unknown>) });
 }
 
 function releaseWindow(id: string, release: string, endedMinutesAgo: number, owner?: string): RuntimeWindow {
@@ -80,6 +74,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
   hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+  // As deployed: the channel's URL in its secret, the stack granting the journey function that secret.
+  const deployment = await deploy({ ...fx.raw, notify: { channels: [{ type: 'webhook', name: 'plsp-hook', owners: ['PLSP'], secretName: HOOK_SECRET }] } }, aws, { bucket: BUCKET });
+  deployed = { journey: await deployment.fn('journey'), nodes: await deployment.fn('nodes') };
+  expect(Object.fromEntries(deployment.topicArns)).toMatchObject(TOPICS);
+  aws.putSecret(HOOK_SECRET, hookUrl);
   tmp = await mkdtemp(path.join(os.tmpdir(), 'flp-lambda-release-'));
   // The SDK's credential chain reads these; nothing leaves 127.0.0.1.
   process.env.AWS_ACCESS_KEY_ID = aws.clientConfig.credentials.accessKeyId;
@@ -145,7 +144,7 @@ describe('the journey function verifies a release whose window ended', () => {
     aws.objects.set(RELEASES, { body: Buffer.from(JSON.stringify([{ ...storedReleases()[0], version: '2099.1.0' }])), contentType: 'application/json' });
     const reads = () => aws.calls('GetObject').filter((c) => c.path.startsWith(`/${RELEASES}`)).length;
     const before = reads();
-    const nodes = await handlers().nodes({}, lambdaContext(60_000));
+    const nodes = await handlers('nodes').nodes({}, lambdaContext(60_000));
     // One GET of the verdicts per invocation.
     expect(reads() - before).toBe(1);
     const check = nodes.results.find((r) => r.kind === 'release')!;

@@ -16,10 +16,12 @@ import { addWindow, endWindow, windowsKey } from '../../lib/core/windows.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { awsErrors, datapoints, FakeAws } from '../support/fake-aws.ts';
 import { rawConfig } from '../support/config.ts';
-import { shippedConfig } from '../support/lambda-env.ts';
+import { deploy, type DeployedFunction } from '../support/deployed.ts';
 
 const BUCKET = 'flp-artifacts-test';
 let aws: FakeAws;
+let nodes: DeployedFunction;
+let operatorsEndpoint: string;
 let server: http.Server;
 let base: string;
 let tmp: string;
@@ -31,27 +33,16 @@ const context = (): LambdaContext => {
   return { awsRequestId: `req-${Math.random().toString(16).slice(2)}`, getRemainingTimeInMillis: () => deadline - Date.now() };
 };
 
+/** A new container of the deployed nodes function, its role's grants enforced. */
 const container = () =>
   createHandlers({
-    env: {
-      ...shippedConfig(
-        rawConfig({
-          target: { baseUrl: base, nodes: [{ name: 'flp-1', url: base }] },
-          journey: { enabled: false, clinic: '012345', cpr: '2512489996', lpsSystem: 'test-journal' },
-          sync: [],
-        }),
-      ),
-      FLP_ARTIFACTS_BUCKET: BUCKET,
-      AWS_REGION: 'eu-central-1',
-      FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,
-      FLP_S3_ENDPOINT: aws.endpoint,
-    },
+    env: nodes.env,
     tmpDir: tmp,
     write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>),
   });
 
-/** What the operators' `window … --source aws` uses. */
-const operators = () => createS3WindowStore({ ...aws.clientConfig, bucket: BUCKET, environment: 'test' });
+/** What the operators' `window … --source aws` uses, with the stack's WindowOperators policy and nothing more. */
+const operators = () => createS3WindowStore({ ...aws.clientConfig, endpoint: operatorsEndpoint, bucket: BUCKET, environment: 'test' });
 const maintenancePoints = () => datapoints(aws.putMetricData()).filter((p) => p.name === 'MaintenanceWindow').map((p) => p.value);
 const windowReads = () => aws.calls('GetObject').filter((r) => r.path.split('?')[0] === `/${BUCKET}/${windowsKey('test')}`);
 
@@ -63,6 +54,17 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const deployment = await deploy(
+    rawConfig({
+      target: { baseUrl: base, nodes: [{ name: 'flp-1', url: base }] },
+      journey: { enabled: false, clinic: '012345', cpr: '2512489996', lpsSystem: 'test-journal' },
+      sync: [],
+    }),
+    aws,
+    { bucket: BUCKET },
+  );
+  nodes = await deployment.fn('nodes');
+  operatorsEndpoint = await deployment.asPolicy(deployment.stack.windowOperators.policy, 'flp-window-operator');
   tmp = await mkdtemp(path.join(os.tmpdir(), 'flp-lambda-windows-'));
   saved = { ...process.env };
   // The SDK's credential chain reads the process environment, as in Lambda.

@@ -21,6 +21,7 @@ import type { LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { createNotifierHandler, type Delivery, type NotifierDeps } from '../../lib/runtime/notifier-handler.ts';
 import { FakeAws, awsErrors, datapoints } from '../support/fake-aws.ts';
 import { shippedConfig } from '../support/lambda-env.ts';
+import { deploy, type DeployedFunction } from '../support/deployed.ts';
 import { rawConfig } from '../support/config.ts';
 
 const BUCKET = 'flp-artifacts-test';
@@ -43,21 +44,15 @@ let lines: Record<string, unknown>[];
 let pagerDuty: http.Server;
 const pdEvents: { event_action: string; dedup_key: string; routing_key: string; payload?: { summary: string } }[] = [];
 let saved: NodeJS.ProcessEnv;
+let notifier: DeployedFunction;
 
-function env(): NodeJS.ProcessEnv {
+/** The deployed notifier's environment (its role's grants enforced), with the credentials Lambda gives it. */
+function env(fn: DeployedFunction = notifier): NodeJS.ProcessEnv {
   return {
-    ...shippedConfig(raw),
-    FLP_ARTIFACTS_BUCKET: BUCKET,
-    FLP_ON_CALL_TOPIC_ARN: TOPICS['on-call'],
-    FLP_DASHBOARD_NAME: DASHBOARD,
-    AWS_REGION: REGION,
+    ...fn.env,
     AWS_ACCESS_KEY_ID: aws.clientConfig.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: aws.clientConfig.credentials.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
-    FLP_S3_ENDPOINT: aws.endpoint,
-    FLP_SNS_ENDPOINT: aws.endpoint,
-    FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,
-    FLP_SECRETS_ENDPOINT: aws.endpoint,
   };
 }
 
@@ -159,6 +154,11 @@ async function putState(state: Record<string, LatestResults>): Promise<void> {
 
 beforeAll(async () => {
   aws = await FakeAws.start();
+  const deployment = await deploy(raw, aws, { bucket: BUCKET });
+  notifier = await deployment.fn('notifier');
+  // The stack's names: the owners' topics beside on-call's, the dashboard the pages link.
+  expect(Object.fromEntries(deployment.topicArns)).toMatchObject(TOPICS);
+  expect(notifier.env.FLP_DASHBOARD_NAME).toBe(DASHBOARD);
   pagerDuty = http.createServer((req, res) => {
     let text = '';
     req.on('data', (d: Buffer) => (text += d.toString()));
@@ -169,7 +169,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => pagerDuty.listen(0, '127.0.0.1', resolve));
   const pdUrl = `http://127.0.0.1:${(pagerDuty.address() as AddressInfo).port}/v2/enqueue`;
-  aws.secrets.set('flp/prod/pagerduty', JSON.stringify({ routingKey: 'R0UTINGKEY-not-for-logs', url: pdUrl }));
+  aws.putSecret('flp/prod/pagerduty', JSON.stringify({ routingKey: 'R0UTINGKEY-not-for-logs', url: pdUrl }));
   // The SDK's credential chain reads the process environment, as in Lambda; the handler gets the rest through deps.env.
   saved = { ...process.env };
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: aws.clientConfig.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: aws.clientConfig.credentials.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
@@ -426,7 +426,7 @@ describe('a page is never lost', () => {
   it('pages an LPS vendor on its own topic and KiAP\'s (and on-call\'s), with the vendor\'s channels and KiAP\'s, for that vendor\'s refused launches only', async () => {
     const rawLps = {
       ...raw,
-      lps: { profiles: [{ system: 'test-journal', vendor: 'KiAP', style: 'query' }, { system: 'medsign', vendor: 'MedSign ApS', style: 'signed', key: 'k' }, { system: 'praksisnet', vendor: 'PraksisNet', style: 'query' }], statsMinutes: 1 },
+      lps: { profiles: [{ system: 'test-journal', vendor: 'KiAP', style: 'query' }, { system: 'medsign', vendor: 'MedSign ApS', style: 'signed', keySecretName: 'flp/prod/lps/medsign' }, { system: 'praksisnet', vendor: 'PraksisNet', style: 'query' }], statsMinutes: 1 },
       notify: { channels: [{ type: 'pagerduty', name: 'pd-plsp', owners: ['PLSP'], secretName: 'flp/prod/pagerduty' }, { type: 'webhook', name: 'hook-medsign', owners: ['MedSign ApS'], secretName: 'flp/prod/medsign' }, { type: 'webhook', name: 'hook-kiap', owners: ['KiAP'], secretName: 'flp/prod/kiap' }, { type: 'webhook', name: 'hook-praksisnet', owners: ['PraksisNet'], secretName: 'flp/prod/praksisnet' }] },
     };
     const lpsConfig = parseConfig(rawLps);
@@ -442,7 +442,7 @@ describe('a page is never lost', () => {
     });
     const asked: { key: string; owners: readonly string[] | undefined; subject: string }[] = [];
     const notify = handler({
-      env: { ...env(), ...shippedConfig(rawLps) },
+      env: env(await (await deploy(rawLps, aws, { bucket: BUCKET })).fn('notifier')),
       sendToChannels: async (n, _cfg, owners) => {
         asked.push({ key: n.key, owners, subject: n.subject });
         return [];

@@ -6,7 +6,7 @@
  * or expired certificate must still fail as infrastructure: in `run --once`, in a warm monitor
  * whose certificate changes under it, and in the Lambda handler with the Lambda Chromium.
  */
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -20,7 +20,7 @@ import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-han
 import { Monitor } from '../../lib/runtime/monitor.ts';
 import { createCertificateAuthority, issueCertificate, loadCertificateAuthority, type CertificateAuthority, type KeyPairPem } from '../../sandbox/certs.ts';
 import { FakeAws } from '../support/fake-aws.ts';
-import { shippedConfig } from '../support/lambda-env.ts';
+import { deploy } from '../support/deployed.ts';
 import { configFor, startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 import { DAY_MS, listen, type RunningServer } from '../support/tls.ts';
 
@@ -200,7 +200,6 @@ describe("Chromium's --ignore-certificate-errors-spki-list", () => {
 
 describe('the journey handler in the Lambda Chromium, with the CA shipped beside the bundle', () => {
   let aws: FakeAws;
-  let task: string;
   let browser: LambdaBrowserProvider | undefined;
   let saved: NodeJS.ProcessEnv;
   const lines: Record<string, unknown>[] = [];
@@ -214,10 +213,6 @@ describe('the journey handler in the Lambda Chromium, with the CA shipped beside
       AWS_SECRET_ACCESS_KEY: aws.clientConfig.credentials.secretAccessKey,
       AWS_EC2_METADATA_DISABLED: 'true',
     });
-    // As the stack ships it: the CA beside index.mjs in /var/task, target.caFile relative to it.
-    task = path.join(fx.dir, 'var-task');
-    await mkdir(task, { recursive: true });
-    await copyFile(fx.sandbox.caFile, path.join(task, 'flp-ca.pem'));
   });
   afterAll(async () => {
     process.env = saved;
@@ -232,14 +227,12 @@ describe('the journey handler in the Lambda Chromium, with the CA shipped beside
 
   it('reads the CA from the code directory and hands Chromium the verified leaf key; an expired leaf fails as infrastructure', async () => {
     const raw = configFor(fx.sandbox, fx.dir);
-    const { caFile: _local, ...target } = raw.target as Record<string, unknown>;
+    // As the stack ships it: the config and the CA beside index.mjs in the code directory, target.caFile relative to it.
+    const journey = await (await deploy({ ...raw, target: { ...(raw.target as object), baseUrl: httpsBaseUrl } }, aws)).fn('journey');
+    const task = journey.taskRoot;
+    expect(JSON.parse(await readFile(path.join(task, 'flp-config.json'), 'utf8')).target.caFile).toBe('flp-ca.pem');
     const handlers = createHandlers({
-      env: {
-        // As in Lambda: the config and the CA beside the bundle, in the code directory.
-        ...shippedConfig({ ...raw, target: { ...target, baseUrl: httpsBaseUrl, caFile: 'flp-ca.pem' } }, task),
-        AWS_REGION: 'eu-central-1',
-        FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,
-      },
+      env: journey.env,
       tmpDir: path.join(fx.dir, 'lambda-tmp'),
       write: (line) => void lines.push(JSON.parse(line) as Record<string, unknown>),
       createBrowser: async () => (browser = await createLambdaBrowser()),

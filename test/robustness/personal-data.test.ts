@@ -25,7 +25,7 @@ import type { MetricRecord } from '../../lib/core/records.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import type { FaultName } from '../../sandbox/index.ts';
 import { FakeAws } from '../support/fake-aws.ts';
-import { shippedConfig } from '../support/lambda-env.ts';
+import { deploy } from '../support/deployed.ts';
 import { startSandboxFixture, type SandboxFixture } from '../support/sandbox.ts';
 import { readZip } from './support/zip.ts';
 
@@ -36,7 +36,7 @@ const CPR_LIKE = /(?<![0-9A-Za-z])(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{
 const MASKED = `${CPR.slice(0, 6)}-xxxx`;
 const JOURNEY_SECRET = 'journey-user:Rb5t-n0t-f0r-l0gs-7f3a';
 const AWS_SECRET = 'wJalrRobustFakeSecretKey/K7MDENG+bPxRfiCY';
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:flp-journey-RbStNs';
+const SECRET_NAME = 'flp-journey';
 const BUCKET = 'flp-artifacts-robustness';
 const bin = path.resolve(import.meta.dirname, '../../lib/cli/bin.mjs');
 
@@ -53,7 +53,7 @@ beforeAll(async () => {
   out = path.join(fx.dir, 'written');
   await mkdir(out, { recursive: true });
   lambdaTmp = await mkdtemp(path.join(os.tmpdir(), 'flp-robust-lambda-'));
-  aws.secrets.set(SECRET_ARN, JOURNEY_SECRET);
+  aws.putSecret(SECRET_NAME, JOURNEY_SECRET);
   savedEnv = { ...process.env };
   // The AWS SDK in this process reads its credentials here, as in Lambda.
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDROBUSTNESSFAKE00', AWS_SECRET_ACCESS_KEY: AWS_SECRET, AWS_REGION: 'eu-central-1', AWS_EC2_METADATA_DISABLED: 'true' });
@@ -147,26 +147,21 @@ describe('personal data and secrets in everything the monitor writes', () => {
     }
     // and the Lambda handlers, with CloudWatch, S3 and Secrets Manager on a loopback fake
     const lambdaLog: string[] = [];
-    const handlers = createHandlers({
-      env: {
-        ...shippedConfig(fx.raw),
-        FLP_ARTIFACTS_BUCKET: BUCKET,
-        FLP_JOURNEY_SECRET_ARN: SECRET_ARN,
-        FLP_LOG_LEVEL: 'debug',
-        AWS_REGION: 'eu-central-1',
-        FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,
-        FLP_S3_ENDPOINT: aws.endpoint,
-        FLP_SECRETS_ENDPOINT: aws.endpoint,
-      },
-      tmpDir: lambdaTmp,
-      write: (line) => lambdaLog.push(line),
-      createBrowser: async () => (lambdaBrowser = new LambdaBrowserProvider({ executablePath: findChromium().path })),
-      onJourneySecret: () => undefined,
-    });
+    // As deployed: each function with its shipped config, its environment and its role's grants.
+    const deployment = await deploy({ ...fx.raw, aws: { journeySecretName: SECRET_NAME } }, aws, { bucket: BUCKET });
+    const handlersOf = async (fn: 'journey' | 'sync' | 'nodes') =>
+      createHandlers({
+        env: { ...(await deployment.fn(fn)).env, FLP_LOG_LEVEL: 'debug' },
+        tmpDir: lambdaTmp,
+        write: (line) => lambdaLog.push(line),
+        createBrowser: async () => (lambdaBrowser = new LambdaBrowserProvider({ executablePath: findChromium().path })),
+        onJourneySecret: () => undefined,
+      });
     ran.push('lambda: journey (api-500), sync (sync-failed), nodes (db-down)');
-    await withFaults(['api-500'], () => handlers.journey({}, lambdaContext()));
-    await withFaults(['sync-failed'], () => handlers.sync({}, lambdaContext()));
-    await withFaults(['db-down'], () => handlers.nodes({}, lambdaContext()));
+    const [journey, sync, nodes] = await Promise.all([handlersOf('journey'), handlersOf('sync'), handlersOf('nodes')]);
+    await withFaults(['api-500'], () => journey.journey({}, lambdaContext()));
+    await withFaults(['sync-failed'], () => sync.sync({}, lambdaContext()));
+    await withFaults(['db-down'], () => nodes.nodes({}, lambdaContext()));
     await writeFile(path.join(out, 'lambda.log'), lambdaLog.join('\n'));
     // what reached "AWS": every request as sent (headers included), metrics decoded, S3 objects under their keys
     await writeFile(path.join(out, 'aws-requests.jsonl'), aws.requests.map((r) => JSON.stringify({ method: r.method, path: r.path, headers: r.headers, operation: r.operation, json: r.json })).join('\n'));

@@ -40,6 +40,8 @@ export interface Deployment {
   bucket: string;
   /** Every topic's ARN by owner (and `on-call`), as deployed. */
   topicArns: Map<string, string>;
+  /** An endpoint of the stand-in answering as whoever has the managed policy `policy` of the stack (e.g. the window operators'). */
+  asPolicy(policy: { node: { defaultChild?: unknown } }, name: string): Promise<string>;
   /** One function, as deployed (its endpoint is made on first use). */
   fn(name: FunctionName, options?: { statements?: (s: Statement[]) => Statement[] }): Promise<DeployedFunction>;
 }
@@ -97,6 +99,10 @@ export async function deploy(raw: Record<string, unknown>, aws: FakeAws, options
     renderer,
     bucket,
     topicArns,
+    asPolicy(policy, name) {
+      const doc = template.Resources[idOf(policy)]!.Properties!.PolicyDocument;
+      return aws.as({ name, statements: (renderer.render(doc) as { Statement: Statement[] }).Statement, topicKeys });
+    },
     fn(name, opts = {}) {
       if (opts.statements) return make(name, opts.statements);
       let p = made.get(name);

@@ -324,12 +324,6 @@ export class FakeAws {
         if (!d.allowed) return awsErrors.sns(400, 'KMSAccessDenied', `${deny(action, key!, d.reason)} (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException)`);
       }
     }
-    if (r.operation === 'GetObject' && !this.objects.has(decodeURIComponent(r.path.split('?')[0]!.slice(1)))) {
-      // S3 tells a missing key (404) only to who may list the bucket; to anyone else it is 403.
-      const [bucket = '', ...rest] = decodeURIComponent(r.path.split('?')[0]!.slice(1)).split('/');
-      const d = decide(principal.statements, { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, context: { 's3:prefix': rest.join('/') } });
-      if (!d.allowed) return awsErrors.s3(403, 'AccessDenied', 'Access Denied');
-    }
     return undefined;
   }
 
@@ -353,7 +347,7 @@ export class FakeAws {
     this.requests.push(recorded);
     // A refused call never reaches the service: no script or handler answers it, nothing is stored.
     const refused = principal ? this.#refusal(recorded, principal) : undefined;
-    const answer = refused ?? this.#scripts.get(operation)?.shift() ?? this.#handlers.get(operation)?.(recorded) ?? this.#default(recorded);
+    const answer = refused ?? this.#scripts.get(operation)?.shift() ?? this.#handlers.get(operation)?.(recorded) ?? this.#default(recorded, principal);
     if (operation === 'PutObject' && answer.status < 300) {
       const contentType = req.headers['content-type'];
       this.objects.set(decodeURIComponent(recorded.path.split('?')[0]!.slice(1)), { body, ...(contentType ? { contentType } : {}) });
@@ -364,7 +358,7 @@ export class FakeAws {
     res.end(payload);
   }
 
-  #default(r: RecordedRequest): ScriptedResponse {
+  #default(r: RecordedRequest, principal?: FakePrincipal): ScriptedResponse {
     switch (r.operation) {
       case 'PutMetricData':
         return { status: 200, headers: { 'content-type': JSON_10 }, body: {} };
@@ -381,6 +375,11 @@ export class FakeAws {
       }
       case 'GetObject': {
         const stored = this.objects.get(decodeURIComponent(r.path.split('?')[0]!.slice(1)));
+        if (!stored && principal) {
+          // S3 tells a missing key (404) only to who may list the bucket; to anyone else it is 403.
+          const [bucket = '', ...rest] = decodeURIComponent(r.path.split('?')[0]!.slice(1)).split('/');
+          if (!decide(principal.statements, { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, context: { 's3:prefix': rest.join('/') } }).allowed) return awsErrors.s3(403, 'AccessDenied', 'Access Denied');
+        }
         if (!stored) return awsErrors.s3(404, 'NoSuchKey', 'The specified key does not exist.');
         return { status: 200, headers: { 'content-type': stored.contentType ?? 'application/octet-stream', etag: etagOf(stored.body) }, body: stored.body };
       }
