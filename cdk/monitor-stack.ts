@@ -3,7 +3,8 @@
  * with its composites, a topic per owner, the dashboard, and the notifier that pages the owners
  * and on-call when a composite changes state, all from one validated config.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { requiredSecrets } from '../lib/runtime/function-calls.ts';
 import { Construct } from 'constructs';
 import { alarmPolicy, type AlarmPolicy } from '../lib/alarms/policy.ts';
 import { allOwners, type Config } from '../lib/core/config.ts';
@@ -66,6 +67,14 @@ export class MonitorStack extends Stack {
       artifactsBucket: this.artifacts.bucket,
       dashboardName: dashboardName(config.environment),
     });
+
+    // What must exist before the deploy: the stack names these secrets and never creates them (docs/deploy.md, "Secrets").
+    const secrets = requiredSecrets(config);
+    if (secrets.length)
+      Annotations.of(this).addInfo(
+        `Create these Secrets Manager secrets in the stack's account and region before \`cdk deploy\` (docs/deploy.md, "Secrets"):\n` +
+          secrets.map((x) => `  - ${x.name}: ${x.holds}; read by ${x.readBy.join(', ')}`).join('\n'),
+      );
 
     this.windowOperators = new WindowOperators(this, 'WindowOperators', { environment: config.environment, artifactsBucket: this.artifacts.bucket });
 

@@ -9,7 +9,7 @@ import { rateMinutes } from '../lib/reports/cost/model.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, AssetHashType, DockerImage, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, AssetHashType, Tokenization, DockerImage, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -444,9 +444,21 @@ function copyCommands(packages: ReturnType<typeof runtimeClosure>, outputDir: st
   });
 }
 
+/** The most a token in the environment renders to: an ARN (a topic's name alone may be 256 characters). */
+const TOKEN_MAX_BYTES = 320;
+
+/**
+ * Refuses an environment Lambda would refuse (4 KB of keys and values), counting each token
+ * (the bucket's name, a topic's or secret's ARN, rendered only at deploy time) at its longest.
+ * The config ships beside the bundle, so an environment is a few hundred bytes; this keeps it so.
+ */
 export function checkEnvironmentSize(group: string, environment: Record<string, string>): void {
-  // A token (the bucket name, the secret ARN) renders at deploy time; count it at its longest.
-  const size = Object.entries(environment).reduce((n, [k, v]) => n + k.length + (v.includes('${Token[') ? 200 : Buffer.byteLength(v)), 0);
+  const size = Object.entries(environment).reduce((n, [k, v]) => {
+    const tokens = Tokenization.reverseString(v).tokens.length;
+    // What is not a token is the literal text around them.
+    const literal = v.replace(/\$\{Token\[[^\]]*\]\}/g, '');
+    return n + Buffer.byteLength(k) + Buffer.byteLength(literal) + tokens * TOKEN_MAX_BYTES;
+  }, 0);
   if (size > LAMBDA_ENV_LIMIT_BYTES)
     throw new Error(
       `the ${group} function's environment would be ${size} bytes, more than Lambda's ${LAMBDA_ENV_LIMIT_BYTES}: ${Object.keys(environment).join(', ')}`,

@@ -14,7 +14,7 @@ import { secretCalls } from '../adapters/secrets.ts';
 import { publishCalls } from '../adapters/sns-publisher.ts';
 import { uniqueCalls, type AwsCall } from '../core/aws-calls.ts';
 import { allOwners, type Config } from '../core/config.ts';
-import { type ProbeGroup } from '../core/contract.ts';
+import { enabledGroups, type ProbeGroup } from '../core/contract.ts';
 import { releasesKey } from '../core/release-list.ts';
 import { ON_CALL } from '../core/resource-names.ts';
 import { windowsKey } from '../core/windows.ts';
@@ -78,4 +78,35 @@ export function functionCalls(config: Config, fn: FunctionName): AwsCall[] {
         ...putMetricDataCalls(config.aws.namespace, 'NotificationFailed'),
       ]);
   }
+}
+
+/** A Secrets Manager secret the deployment reads: it must exist before `cdk deploy` (the stack names it, never creates it). */
+export interface RequiredSecret {
+  name: string;
+  /** What it holds, in words, as the functions read it. */
+  holds: string;
+  /** The functions that read it. */
+  readBy: FunctionName[];
+}
+
+/** Every secret any function of the stack reads, each once, with what it must hold and who reads it. */
+export function requiredSecrets(config: Config): RequiredSecret[] {
+  const holds = (name: string): string => {
+    if (name === config.aws.journeySecretName)
+      return 'JSON: "cpr" (the test patient\'s CPR, replacing journey.cpr) and "lpsKeys" ({ "<system>": "<key>" } for signed profiles without keySecretName), each optional';
+    const profile = config.lps.profiles.find((p) => p.keySecretName === name);
+    if (profile) return `the ${profile.system} profile's shared HMAC key (${profile.vendor}): the bare key, or JSON { "key": "…" }`;
+    const channel = config.notify.channels.find((c) => c.secretName === name);
+    if (channel) return channel.type === 'pagerduty' ? 'the PagerDuty routing key: the bare key, or JSON { "routingKey": "…", "url"?: "…" }' : `the ${channel.type} webhook URL: the bare URL, or JSON { "url": "…" }`;
+    return 'a value a function reads';
+  };
+  const byName = new Map<string, RequiredSecret>();
+  for (const fn of [...enabledGroups(config), 'notifier'] as const)
+    for (const c of functionCalls(config, fn))
+      if (c.resource.type === 'secret') {
+        const entry = byName.get(c.resource.name) ?? { name: c.resource.name, holds: holds(c.resource.name), readBy: [] };
+        if (!entry.readBy.includes(fn)) entry.readBy.push(fn);
+        byName.set(c.resource.name, entry);
+      }
+  return [...byName.values()];
 }

@@ -11,6 +11,7 @@
  * - no CPR anywhere in the template.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { callKey, type AwsCall } from '../../lib/core/aws-calls.ts';
 import { functionCalls, type FunctionName } from '../../lib/runtime/function-calls.ts';
 import { CfnRenderer } from '../support/cfn-render.ts';
@@ -152,6 +153,21 @@ describe.each(Object.keys(fixtures) as (keyof typeof fixtures)[])('the %s config
     expect(checked).toBeGreaterThan(Object.keys(s().json.Resources).length / 2);
     // The bucket CloudFormation names is lower case, 3 to 63 characters.
     expect(view.renderer.physicalName(logicalId(s(), s().stack.artifacts.bucket))).toMatch(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/);
+  });
+
+  it('lists at synth every secret that must exist before the deploy, what it holds and who reads it', () => {
+    const config = s().stack.config;
+    const names = [
+      ...(config.aws.journeySecretName ? [config.aws.journeySecretName] : []),
+      ...config.lps.profiles.flatMap((p) => (p.keySecretName ? [p.keySecretName] : [])),
+      ...config.notify.channels.flatMap((c) => (c.secretName ? [c.secretName] : [])),
+    ];
+    expect(names.length).toBeGreaterThan(3);
+    const infos = Annotations.fromStack(s().stack).findInfo('*', Match.stringLikeRegexp('Create these Secrets Manager secrets'));
+    expect(infos).toHaveLength(1);
+    const text = String(infos[0]!.entry.data);
+    for (const n of new Set(names)) expect(text, n).toMatch(new RegExp(`\\n  - ${n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .+; read by (journey|nodes|notifier)`));
+    expect(text.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(new Set(names).size);
   });
 
   it('holds no CPR anywhere in the template', () => {
