@@ -11,7 +11,9 @@
  * - no CPR anywhere in the template.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lazy } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { checkEnvironmentSize } from '../../cdk/probe-functions.ts';
 import { callKey, type AwsCall } from '../../lib/core/aws-calls.ts';
 import { functionCalls, type FunctionName } from '../../lib/runtime/function-calls.ts';
 import { CfnRenderer } from '../support/cfn-render.ts';
@@ -173,5 +175,14 @@ describe.each(Object.keys(fixtures) as (keyof typeof fixtures)[])('the %s config
   it('holds no CPR anywhere in the template', () => {
     const text = JSON.stringify(s().json);
     for (const form of CPR_FORMS(s().stack.config.journey.cpr)) expect(text.includes(form), form).toBe(false);
+  });
+});
+
+describe('the synth\'s own check of a function\'s environment', () => {
+  it('counts each token at an ARN\'s longest and refuses what Lambda would, naming the variables', () => {
+    const token = Lazy.string({ produce: () => 'arn:aws:sns:eu-central-1:123456789012:flp-prod-on-call' });
+    expect(() => checkEnvironmentSize('journey', { FLP_ON_CALL_TOPIC_ARN: token, FLP_ARTIFACTS_BUCKET: token })).not.toThrow();
+    // 3,800 literal bytes and one token: more than 4 KB once the token renders at its longest.
+    expect(() => checkEnvironmentSize('journey', { BIG: 'x'.repeat(3_800), FLP_ON_CALL_TOPIC_ARN: token })).toThrow(/the journey function's environment would be 4\d{3} bytes, more than Lambda's 4096: BIG, FLP_ON_CALL_TOPIC_ARN/);
   });
 });
