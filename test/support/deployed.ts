@@ -47,6 +47,20 @@ export interface Deployment {
 }
 
 /**
+ * `FLP_TEST_DROP_GRANT=<function>:<Sid>` deploys every config without that one statement of that
+ * function's role: bench/grant-mutations.ts runs the Lambda handler tests once per grant so, to
+ * show that each grant is one a test needs (a missing one fails a test).
+ */
+export const DROP_GRANT_ENV = 'FLP_TEST_DROP_GRANT';
+
+function dropGranted(fn: FunctionName, statements: Statement[]): Statement[] {
+  const drop = process.env[DROP_GRANT_ENV];
+  if (!drop) return statements;
+  const [target, sid] = drop.split(':');
+  return target === fn ? statements.filter((s) => s.Sid !== sid) : statements;
+}
+
+/**
  * Synthesizes the stack for `raw` and deploys it onto `aws`. `bucket` names the artifacts bucket
  * (default `flp-artifacts-test`); `raw` is validated as `cdk synth` validates it (relative paths
  * from `baseDir`).
@@ -75,7 +89,7 @@ export async function deploy(raw: Record<string, unknown>, aws: FakeAws, options
     if (!fn) throw new Error(`the stack for this config has no ${name} function`);
     const roleId = idOf(fn.role as never);
     const props = template.Resources[idOf(fn)]!.Properties!;
-    const statements = (adjust ?? ((s) => s))(roleStatements(template, roleId, renderer));
+    const statements = (adjust ?? ((s) => s))(dropGranted(name, roleStatements(template, roleId, renderer)));
     const endpoint = await aws.as({ name: renderer.physicalName(roleId), statements, topicKeys });
     const taskRoot = mkdtempSync(path.join(dir, `${name}-task-`));
     const shipped = name === 'notifier' ? stack.notifier.shippedConfig : stack.probes.shippedConfig;
