@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JOURNEY_STEPS } from '../../lib/core/contract.ts';
 import { CHROMIUM_ARGS } from '../../lib/adapters/browser.ts';
 import { mergeChromiumArgs } from '../../lib/adapters/lambda-browser.ts';
@@ -56,9 +56,6 @@ function handlerEnv(fn: 'journey' | 'sync' | 'nodes' = 'journey'): NodeJS.Proces
     AWS_SECRET_ACCESS_KEY: aws.clientConfig.credentials.secretAccessKey,
     // Never ask an instance-metadata endpoint for credentials.
     AWS_EC2_METADATA_DISABLED: 'true',
-    FLP_CLOUDWATCH_ENDPOINT: aws.endpoint,
-    FLP_S3_ENDPOINT: aws.endpoint,
-    FLP_SECRETS_ENDPOINT: aws.endpoint,
     // The CLI's browser lookup would fail on this: the handler must take the Lambda package's binary instead.
     FLP_CHROMIUM_PATH: '/nonexistent/chromium',
   };
@@ -234,3 +231,6 @@ describe("the Lambda Chromium's flags", () => {
     expect(mergeChromiumArgs(['--disable-features=A,B', '--no-sandbox'], ['--disable-features=B,C', '--no-sandbox'])).toEqual(['--disable-features=A,B,C', '--no-sandbox']);
   });
 });
+
+// Every call the handlers sent was one the deployed role allows (a refused one is AccessDenied, as in AWS).
+afterEach(() => expect(aws.denials, 'calls the deployed role does not allow').toEqual([]));

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { latestKey, type LatestResults } from '../../lib/core/latest-results.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
 import { FakeAws, awsErrors, datapoints } from '../support/fake-aws.ts';
@@ -119,3 +119,6 @@ describe('the latest results a probe function leaves', () => {
     });
   });
 });
+
+// Every call the handlers sent was one the deployed role allows (a refused one is AccessDenied, as in AWS).
+afterEach(() => expect(aws.denials, 'calls the deployed role does not allow').toEqual([]));

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findChromium } from '../../lib/adapters/browser.ts';
 import { createLambdaBrowser } from '../../lib/adapters/lambda-browser.ts';
 import { latestKey, type LatestResults } from '../../lib/core/latest-results.ts';
@@ -125,3 +125,6 @@ describe('the journey function on the re-check event', () => {
     expect(browsersCreated).toBe(1);
   }, 120_000);
 });
+
+// Every call the handlers sent was one the deployed role allows (a refused one is AccessDenied, as in AWS).
+afterEach(() => expect(aws.denials, 'calls the deployed role does not allow').toEqual([]));

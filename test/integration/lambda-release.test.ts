@@ -13,7 +13,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../lib/core/records.ts';
 import type { RuntimeWindow } from '../../lib/core/windows.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
@@ -167,3 +167,6 @@ describe('the journey function verifies a release whose window ended', () => {
     expect(storedReleases().map((r) => r.windowId)).toEqual(['w-20261201-0200-bbbb']);
   }, 120_000);
 });
+
+// Every call the handlers sent was one the deployed role allows (a refused one is AccessDenied, as in AWS).
+afterEach(() => expect(aws.denials, 'calls the deployed role does not allow').toEqual([]));

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createS3WindowStore } from '../../lib/adapters/window-store-s3.ts';
 import { addWindow, endWindow, windowsKey } from '../../lib/core/windows.ts';
 import { createHandlers, type LambdaContext } from '../../lib/runtime/lambda-handlers.ts';
@@ -131,3 +131,6 @@ describe('the nodes function and the run-time windows in S3', () => {
     expect(lines.find((l) => l.probe === 'monitor:windows')?.summary).toMatch(/InternalError \(HTTP 500\)/);
   });
 });
+
+// Every call the handlers sent was one the deployed role allows (a refused one is AccessDenied, as in AWS).
+afterEach(() => expect(aws.denials, 'calls the deployed role does not allow').toEqual([]));

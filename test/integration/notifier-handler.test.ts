@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLatestResultsStore } from '../../lib/adapters/latest-results-s3.ts';
 import { createS3WindowStore } from '../../lib/adapters/window-store-s3.ts';
 import { classify } from '../../lib/core/classify.ts';
@@ -458,3 +458,6 @@ describe('a page is never lost', () => {
     expect(asked).toEqual([{ key: 'flp-prod-lps-medsign-aps', owners: ['MedSign ApS', 'KiAP'], subject: expect.stringContaining('lps · MedSign ApS') }]);
   });
 });
+
+// Every call the handlers sent was one the deployed role allows (a refused one is AccessDenied, as in AWS).
+afterEach(() => expect(aws.denials, 'calls the deployed role does not allow').toEqual([]));

@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.ts';
 import { BrowserProvider, spkiListArg } from '../../lib/adapters/browser.ts';
 import { createLambdaBrowser, type LambdaBrowserProvider } from '../../lib/adapters/lambda-browser.ts';
@@ -219,6 +219,7 @@ describe('the journey handler in the Lambda Chromium, with the CA shipped beside
     await browser?.close();
     await aws?.close();
   });
+  afterEach(() => expect(aws.denials, 'calls the deployed role does not allow').toEqual([]));
 
   const context = (): LambdaContext => {
     const deadline = Date.now() + 120_000;

@@ -229,9 +229,9 @@ export class FakeAws {
     for (const o of operations) this.#handlers.delete(o);
   }
 
-  /** The recorded requests of one operation. */
+  /** The recorded requests of one operation that reached the service: a call refused for want of a grant ({@link denials}) is not among them. */
   calls(operation: string): RecordedRequest[] {
-    return this.requests.filter((r) => r.operation === operation);
+    return this.requests.filter((r) => r.operation === operation && !r.denied);
   }
 
   /** Every SNS Publish request (answered or not), in order. */
