@@ -6,7 +6,9 @@
  * - one system's real launches refused while its certified launch passes: `lps`, its vendor's;
  * - refused along with its certified launch: FLP broke that vendor's launch (`application`);
  * - every system with traffic refused alike: FLP itself (`application`);
- * - statistics unavailable or malformed: "unknown", a pass with a warning, never `lps`.
+ * - statistics unavailable or malformed: "unknown", a pass with a warning, never `lps`;
+ * - the certified launch not tried (the monitor's own failure: a signed profile without its key):
+ *   not judged, a `monitor` failure naming why, never `lps` or `application`.
  */
 import type { ProbeContext } from '../lib/core/context.ts';
 import type { Config, LaunchProfile } from '../lib/core/config.ts';
@@ -96,6 +98,9 @@ export function judgeLaunchStats(
 ): ProbeResult[] {
   const { profiles, maxRejectedPercent, minLaunches } = config.lps;
   const launchOk = new Map(launches.map((r) => [r.probe, r.ok]));
+  const launchNotTried = new Map(
+    launches.flatMap((r) => r.evidence.filter((e): e is Extract<Evidence, { type: 'monitor' }> => e.type === 'monitor').slice(0, 1).map((e) => [r.probe, e.message] as const)),
+  );
   const stats = read.ok ? new Map(read.stats.systems.map((s) => [s.system, s])) : new Map<string, SystemLaunchStats>();
   const over = (s: SystemLaunchStats) => s.launches >= minLaunches && percentOf(s.rejected, s.launches) > maxRejectedPercent;
   // Every system with traffic refused alike, two at least: FLP itself, whatever each vendor sends.
@@ -113,6 +118,12 @@ export function judgeLaunchStats(
       artifacts: [],
     };
     const who = { system: profile.system, vendor: profile.vendor };
+    // Without the certified launch there is nothing to judge the real ones beside (the vendor's, or FLP's?): the monitor's failure, in its words.
+    const notTried = launchNotTried.get(PROBE_IDS.launch(profile.system));
+    if (notTried) {
+      const error = `${profile.system}'s real launches not judged: the certified launch was not tried (${notTried})`;
+      return { ...base, ok: false, steps: [{ name: 'launch-stats', status: 'failed', startedAt: read.startedAt, durationMs: read.durationMs, error }], evidence: [{ type: 'monitor', message: error }], error, observations: who };
+    }
     const s = stats.get(profile.system);
     if (!read.ok || !s) {
       const statsUnknown = read.ok ? `${profile.system} is not in the launch statistics` : read.problem;

@@ -33,10 +33,17 @@ export interface LaunchRequest {
   headers: Record<string, string>;
 }
 
+/**
+ * A profile as the runtime hands it to the probes: a signed one whose key could not be read
+ * carries why (`keyProblem`, naming the secret: lib/runtime/launch-keys.ts), so its launch fails
+ * as the monitor's with those words, never as FLP's or the vendor's.
+ */
+export type KeyedLaunchProfile = LaunchProfile & { keyProblem?: string };
+
 /** The error a signed profile without its key gets: the key is read at run time (config `key`, or `keySecretName` in AWS). */
 export class MissingLaunchKey extends Error {
-  constructor(system: string) {
-    super(`the signed launch profile "${system}" has no key: set lps.profiles[].key (local) or keySecretName (AWS)`);
+  constructor(system: string, problem?: string) {
+    super(`the signed launch profile "${system}" has no key: ${problem ?? 'set lps.profiles[].key (local) or keySecretName (AWS)'}`);
     this.name = 'MissingLaunchKey';
   }
 }
@@ -45,7 +52,7 @@ export class MissingLaunchKey extends Error {
  * The request a profile's LPS sends to launch FLP for this clinic and patient at `now`.
  * Throws {@link MissingLaunchKey} for a signed profile whose key was not resolved.
  */
-export function launchRequest(baseUrl: string, profile: Pick<LaunchProfile, 'system' | 'style' | 'key'>, who: { clinic: string; cpr: string }, now: Date): LaunchRequest {
+export function launchRequest(baseUrl: string, profile: Pick<KeyedLaunchProfile, 'system' | 'style' | 'key' | 'keyProblem'>, who: { clinic: string; cpr: string }, now: Date): LaunchRequest {
   const url = `${baseUrl.replace(/\/+$/, '')}/lps/launch`;
   const fields = { clinic: who.clinic, cpr: who.cpr, system: profile.system };
   switch (profile.style) {
@@ -54,7 +61,7 @@ export function launchRequest(baseUrl: string, profile: Pick<LaunchProfile, 'sys
     case 'form':
       return { method: 'POST', url, body: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
     case 'signed': {
-      if (!profile.key) throw new MissingLaunchKey(profile.system);
+      if (!profile.key) throw new MissingLaunchKey(profile.system, profile.keyProblem);
       const ts = Math.floor(now.getTime() / 1000);
       const sig = launchSignature(profile.key, { ...fields, ts });
       return { method: 'GET', url: `${url}?${new URLSearchParams({ ...fields, ts: String(ts), sig })}`, headers: {} };
@@ -92,7 +99,7 @@ export interface LaunchProbeOptions {
  * reason: FLP no longer accepts what the vendor was certified to send. Never throws.
  */
 export async function probeLaunch(
-  profile: LaunchProfile,
+  profile: KeyedLaunchProfile,
   target: { baseUrl: string; clinic: string; cpr: string },
   ctx: ProbeContext,
   opts: LaunchProbeOptions,

@@ -63,6 +63,12 @@ export const METRICS = {
    * retries), 0 when it was. Dimensions: Environment, Channel (one metric per configured channel).
    */
   notificationFailed: { name: 'NotificationFailed', unit: 'Count' },
+  /**
+   * 1 per journey invocation that ran nothing because the previous run still held the run lease
+   * (a run longer than the schedule's minute): never a failure, a sign the journey is slow or a
+   * holder crashed. Published only then. Dimensions: Environment.
+   */
+  journeyRunSkipped: { name: 'JourneyRunSkipped', unit: 'Count' },
 } as const satisfies Record<string, { name: string; unit: MetricUnit }>;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS]['name'];

@@ -12,6 +12,7 @@ import { latestResultsCalls } from '../adapters/latest-results-s3.ts';
 import { stateObjectCalls } from '../adapters/s3-state.ts';
 import { secretCalls } from '../adapters/secrets.ts';
 import { publishCalls } from '../adapters/sns-publisher.ts';
+import { LEASE_NAMES, leaseCalls, leaseKey } from '../adapters/s3-lease.ts';
 import { uniqueCalls, type AwsCall } from '../core/aws-calls.ts';
 import { allOwners, type Config } from '../core/config.ts';
 import { enabledGroups, type ProbeGroup } from '../core/contract.ts';
@@ -54,6 +55,9 @@ export function functionCalls(config: Config, fn: FunctionName): AwsCall[] {
         // A release verification runs every probe group in this function, the LPS launches among them: every vendor's key.
         ...launchKeys(config),
         ...stateObjectCalls(releasesKey(env), 'the release verdicts', { write: true }),
+        // One run at a time, one verification per window (lib/adapters/s3-lease.ts).
+        ...leaseCalls(leaseKey(env, LEASE_NAMES.journeyRun), 'the journey run'),
+        ...leaseCalls(leaseKey(env, LEASE_NAMES.releaseVerification), 'a release verification'),
         ...getMetricDataCalls('the latency baseline of a release verification'),
         // The verdict goes to KiAP and the window's owner (any owner a window names), and to their channels.
         ...publishCalls(allOwners(config), 'a release verdict'),

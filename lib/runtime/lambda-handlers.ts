@@ -29,12 +29,29 @@
  * invocation, only when the time left suffices (else logged as skipped, for the next
  * invocation). The verdict goes to the release store, to CloudWatch (`Release`), and to KiAP's
  * and the window owner's SNS topics (beside `FLP_ON_CALL_TOPIC_ARN`); chat channels are left to the local path.
+ * A verification that failed on the monitor's own checks alone (a vendor's key missing) is no
+ * verdict: a `monitor:release` line, nothing recorded or paged, tried again after a while.
+ *
+ * One journey run at a time (lib/adapters/s3-lease.ts): each journey invocation takes the run
+ * lease (`state/<environment>/lease/journey-run.json`) until its own deadline and gives it back
+ * when its run is kept (before any verification, which has a lease of its own per window,
+ * `…/lease/release-verification.json`). An invocation that finds the lease held runs nothing,
+ * logs `journey run skipped` (holder, until) and publishes `JourneyRunSkipped`; a holder that
+ * crashed blocks for one function timeout at most. The latest results are written conditionally
+ * on their ETag, so an older run never overwrites a newer one's document.
+ *
+ * Every signed LPS profile's key is read at cold start (the journey function's too: a release
+ * verification runs the launch checks there). A key that cannot be had never fails the cold
+ * start: that profile's checks fail as `monitor`, naming the secret and why, every other probe
+ * runs, and the secret is read again at each invocation until it answers.
  */
 import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readSecretString } from '../adapters/secrets.ts';
-import { withLaunchKeys } from './launch-keys.ts';
+import { withLaunchKeys, type LaunchKeyProblem } from './launch-keys.ts';
+import { createS3Lease, LEASE_NAMES, type HeldLease, type LeaseState, type S3Lease } from '../adapters/s3-lease.ts';
+import { DIMENSIONS, METRICS } from '../core/metric-names.ts';
 import { withSecretCpr } from './journey-secret.ts';
 import { withDeadline } from '../core/deadline.ts';
 import { createS3ArtifactStore, type S3ArtifactStore } from '../adapters/artifacts-s3.ts';
@@ -48,7 +65,7 @@ import { lastVerifiedOf } from '../core/release-list.ts';
 import { verificationJourneys } from '../core/probe-timing.ts';
 import type { RuntimeWindow } from '../core/windows.ts';
 import { notificationRecord, type ReleaseRecord } from '../core/records.ts';
-import { releaseNotification, verdictOwners, verifyRelease, windowsToVerify } from './release-verification.ts';
+import { releaseNotification, RETRY_VERIFY_MS, verdictOwners, verifyRelease, windowsToVerify } from './release-verification.ts';
 import { createChannelSender, type SendToChannels } from './channel-sender.ts';
 import type { Delivery } from '../alarms/channels.ts';
 import type { Notification } from '../alarms/notification.ts';
@@ -56,7 +73,7 @@ import { onCallTopicArn, topicArnsFor } from './topic-arns.ts';
 import { latestMaxAgeMs, nextFailing, type LatestResults } from '../core/latest-results.ts';
 import { verdictOf } from '../core/classify.ts';
 import { anyFailed, isRecheckEvent } from '../core/recheck.ts';
-import { DEFAULT_OWNERS, journeyProfile, type Config } from '../core/config.ts';
+import { DEFAULT_OWNERS, type Config } from '../core/config.ts';
 import { describeError } from '../core/format.ts';
 import type { Logger, Resolve } from '../core/context.ts';
 import { createLambdaBrowser, type LambdaBrowserProvider } from '../adapters/lambda-browser.ts';
@@ -112,6 +129,8 @@ export interface HandlerResult {
   release?: HandlerRelease;
   /** A re-check invocation (lib/core/recheck.ts): `ran` when the latest journey failed and the journey ran again, `skipped` when it passed (nothing ran, no browser started). */
   recheck?: 'ran' | 'skipped';
+  /** The journey only: this invocation ran nothing, because the previous run still holds the run lease (who, until when). */
+  skipped?: { holder: string; until: string; summary: string };
 }
 
 export type Handler = (event: unknown, context: LambdaContext) => Promise<HandlerResult>;
@@ -159,12 +178,22 @@ interface GroupState {
   /** The certificates of `target.caFile`, read at cold start for the journey's browser. */
   ca: string[] | null;
   diagnostics: Logger;
-  /** The invocation under way: its request id and time left, for the windows read (made inside the Monitor's run), and the windows that read found. */
-  invocation: { requestId?: string; remainingMs: () => number; windows?: RuntimeWindow[] };
+  /** The invocation under way: its request id and time left, for the windows read (made inside the Monitor's run), and the windows that read found; who holds its leases (function/request id). */
+  invocation: { requestId?: string; remainingMs: () => number; windows?: RuntimeWindow[]; holder?: string };
   /** The deployment's release verdicts (journey and nodes, with a bucket): read once per invocation. */
   releases: S3ReleaseStore | null;
   /** The journey only: what verifies a release whose window ended. */
   verification: Verification | null;
+  /** The ETag of the group's latest-results document as last read or written (undefined: not known yet, null: none there). */
+  latestEtag: string | null | undefined;
+  /** The signed profiles without a key (each named in its checks' failures), and how to read their secrets again. */
+  keys: { missing: LaunchKeyProblem[]; retry: (current: Config) => Promise<Config | null> };
+  /** The journey function's leases (with a bucket): its run, one at a time; a release verification, one per window. */
+  leases: { run: S3Lease; verification: S3Lease } | null;
+  /** Windows whose verification judged only the monitor's own failures: not tried again in this container before this time. */
+  retryVerifyAt: Map<string, number>;
+  /** Puts new monitors around `config` (its missing keys came). */
+  rebuild: (config: Config) => void;
 }
 
 /** The journey function's means to verify a release: a Monitor of its own (no result sinks: the probes of a verification publish no metrics), the baseline, where the verdict goes. */
@@ -240,27 +269,47 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     const latestStore = bucket ? createLatestResultsStore({ ...s3, bucket }) : null;
     let browser: LambdaBrowserProvider | null = null;
     let ca: string[] | null = null;
+    // The journey and the LPS launches sign with the vendors' keys, read now and kept in memory only.
+    // Every profile's, in the journey function too: a release verification runs the LPS launch checks there.
+    let keys: GroupState['keys'] = { missing: [], retry: async () => null };
     if (group !== 'sync') {
-      // The journey and the LPS launches (nodes function) sign with the vendors' keys, read now and kept in memory only.
       const secretArn = env[HANDLER_ENV.journeySecretArn];
       let secret: string | undefined;
-      if (secretArn) {
-        secret = await readSecret(secretArn, 'the journey secret').catch((err: Error) => {
-          throw new MonitorFailure(err.message, { cause: err });
-        });
-        if (group === 'journey') {
-          deps.onJourneySecret?.(secret);
-          try {
-            config = withSecretCpr(config, secret, secretArn);
-          } catch (err) {
-            throw new MonitorFailure((err as Error).message, { cause: err });
-          }
+      let secretProblem: { problem: string; name: string } | undefined;
+      const readJourneySecret = async () => {
+        if (!secretArn || secret !== undefined) return;
+        try {
+          secret = await readSecret(secretArn, 'the journey secret');
+          secretProblem = undefined;
+        } catch (err) {
+          // The journey needs it; the nodes function only for keys kept in it, and those profiles alone go without.
+          if (group === 'journey') throw new MonitorFailure((err as Error).message, { cause: err });
+          secretProblem = { problem: (err as Error).message, name: secretArn };
+        }
+      };
+      await readJourneySecret();
+      if (group === 'journey' && secretArn && secret !== undefined) {
+        deps.onJourneySecret?.(secret);
+        try {
+          config = withSecretCpr(config, secret, secretArn);
+        } catch (err) {
+          throw new MonitorFailure((err as Error).message, { cause: err });
         }
       }
-      const only = group === 'journey' ? new Set([journeyProfile(config).system]) : undefined;
-      config = await withLaunchKeys(config, (name) => readSecret(name, 'an LPS launch key'), secret, only).catch((err: Error) => {
-        throw new MonitorFailure(err.message, { cause: err });
-      });
+      const readKeys = (c: Config, only?: ReadonlySet<string>) => withLaunchKeys(c, (name) => readSecret(name, 'the LPS launch key secret'), secret ?? secretProblem, only);
+      const keyed = await readKeys(config);
+      config = keyed.config;
+      keys = {
+        missing: keyed.missing,
+        // The missing keys again (a secret created or fixed since the cold start counts from the next run): the config with them, or null when none came.
+        retry: async (current: Config) => {
+          await readJourneySecret();
+          const again = await readKeys(current, new Set(keys.missing.map((m) => m.system)));
+          const found = keys.missing.length - again.missing.length;
+          keys.missing = again.missing;
+          return found > 0 ? again.config : null;
+        },
+      };
     }
     if (group === 'journey') {
       // Before the browser unpacks: a missing or empty CA file is a cold-start failure of the monitor, named as such.
@@ -284,24 +333,28 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
         return list;
       },
     };
-    const monitor = new Monitor(config, { sinks: [sink], logger: diagnostics, ...(browser ? { browser } : {}), ...(kept ? { windows: kept } : {}) });
+    const monitorFor = (c: Config) => new Monitor(c, { sinks: [sink], logger: diagnostics, ...(browser ? { browser } : {}), ...(kept ? { windows: kept } : {}) });
+    const monitor = monitorFor(config);
     const resolve = createResolver(config.target.dnsServers);
     const releases = bucket && group !== 'sync' ? createS3ReleaseStore({ ...s3, bucket, environment: config.environment }) : null;
     let verification: Verification | null = null;
+    let verificationMonitorFor: ((c: Config) => Monitor) | null = null;
     if (browser && releases) {
       const lambdaBrowser = browser;
       const cloudWatch = { region, ...(env[HANDLER_ENV.cloudWatchEndpoint] ? { endpoint: env[HANDLER_ENV.cloudWatchEndpoint] } : {}) };
-      verification = {
-        monitor: new Monitor(config, {
+      verificationMonitorFor = (c: Config) =>
+        new Monitor(c, {
           logger: diagnostics,
           browser: lambdaBrowser,
           // One Lambda browser, told each node's address and leaf in turn, then the load balancer's again.
           nodeBrowser: async (target) => {
             await lambdaBrowser.setHostResolverRules(target.hostResolverRules);
             await lambdaBrowser.setTrustedSpkis(target.trustedSpkis);
-            return { browser: lambdaBrowser, done: () => retarget(config, lambdaBrowser, resolve, ca, diagnostics) };
+            return { browser: lambdaBrowser, done: () => retarget(c, lambdaBrowser, resolve, ca, diagnostics) };
           },
-        }),
+        });
+      verification = {
+        monitor: verificationMonitorFor(config),
         history: cloudWatchHistoryFor({ config, ...cloudWatch }),
         metrics: createCloudWatchSink({ ...cloudWatch, logger: diagnostics }),
         publisher: createSnsPublisher({ region, ...(env[HANDLER_ENV.snsEndpoint] ? { endpoint: env[HANDLER_ENV.snsEndpoint] } : {}) }),
@@ -311,7 +364,21 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
         }),
       };
     }
-    return { config, monitor, sink, artifacts, latestStore, latest: undefined, browser, resolve, ca, diagnostics, invocation, releases, verification };
+    const leaseOf = (name: string) => createS3Lease({ ...s3, bucket: bucket!, environment: config.environment, name });
+    const leases = bucket && group === 'journey' ? { run: leaseOf(LEASE_NAMES.journeyRun), verification: leaseOf(LEASE_NAMES.releaseVerification) } : null;
+    const state: GroupState = { config, monitor, sink, artifacts, latestStore, latest: undefined, latestEtag: undefined, browser, resolve, ca, diagnostics, invocation, releases, verification, keys, leases, retryVerifyAt: new Map(), rebuild: () => undefined };
+    // New monitors around a config whose missing keys came: the version they expect carries over.
+    state.rebuild = (c: Config) => {
+      const expected = state.monitor.expectedVersion;
+      state.config = c;
+      state.monitor = monitorFor(c);
+      if (expected) state.monitor.expectVersion(expected);
+      if (state.verification && verificationMonitorFor) {
+        state.verification.monitor = verificationMonitorFor(c);
+        if (expected) state.verification.monitor.expectVersion(expected);
+      }
+    };
+    return state;
   }
 
   function stateFor(group: ProbeGroup): Promise<GroupState> {
@@ -348,62 +415,142 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
       monitorFailure(config, 'cold-start', `the ${group} function could not start: ${describeError(err)}`, requestId);
       throw err;
     }
-    const { config, monitor, sink } = state;
-    sink.failures.length = 0;
+    state.sink.failures.length = 0;
     state.invocation.requestId = requestId;
     state.invocation.windows = undefined;
     state.invocation.remainingMs = () => (typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY);
-    // The last invocation's artifacts were uploaded or reported; /tmp outlives it in a warm container.
-    await clearDir(config.artifacts.dir);
-    if (state.browser) await retarget(config, state.browser, state.resolve, state.ca, state.diagnostics);
-    const releases = await readReleases(state, (summary) => monitorFailure(config, 'releases', summary, requestId));
+    state.invocation.holder = `${context?.functionName ?? `flp-${group}`}/${requestId ?? 'unknown'}`;
+    const now = deps.now ?? (() => new Date());
+    const fail = (what: string, summary: string) => monitorFailure(state.config, what, summary, requestId);
 
-    const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY;
+    // One journey run at a time: a run that finds its predecessor's lease still held runs nothing (touches nothing: not /tmp, not the browser).
+    let runLease: HeldLease | null = null;
+    if (state.leases) {
+      const taken = await takeLease(state, state.leases.run, 'journey run', fail);
+      if ('heldBy' in taken) return skipRun(state, taken.heldBy, requestId);
+      runLease = taken.held;
+    }
+
     let results: ClassifiedResult[];
+    let kept: Map<ClassifiedResult, string[]>;
+    let releases: ReleaseRecord[] | null;
     try {
-      results = await withDeadline(monitor.runGroup(group), remaining - DEADLINE_RESERVE_MS, () =>
-        new MonitorFailure(
-          `the ${group} probes did not finish with ${DEADLINE_RESERVE_MS} ms of the function's ${remaining} ms left; set the function timeout above the probes' own timeouts`,
-        ),
-      );
-    } catch (err) {
-      monitorFailure(config, group, describeError(err), requestId);
-      throw err;
-    }
+      await retryMissingKeys(state, fail);
+      const { config, monitor, sink } = state;
+      // The last invocation's artifacts were uploaded or reported; /tmp outlives it in a warm container.
+      await clearDir(config.artifacts.dir);
+      if (state.browser) await retarget(config, state.browser, state.resolve, state.ca, state.diagnostics);
+      releases = await readReleases(state, (summary) => fail('releases', summary));
 
-    const kept = await keepArtifacts(state, results, (summary) => monitorFailure(config, 'artifacts', summary, requestId));
-    for (const r of results) {
-      const line = {
-        ...(requestId ? { requestId } : {}),
-        environment: config.environment,
-        probe: r.probe,
-        kind: r.kind,
-        ok: r.ok ? 1 : 0,
-        class: r.class,
-        owner: r.owner,
-        summary: r.summary,
-        durationMs: r.durationMs,
-        attempts: r.attempts,
-        artifacts: kept.get(r) ?? [],
-      };
-      if (r.ok) out.info('probe result', line);
-      else out.warn('probe result', line);
-    }
-    await keepLatest(state, group, results, kept, {
-      now: deps.now ?? (() => new Date()),
-      remainingMs: () => (typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY),
-      fail: (summary) => monitorFailure(config, 'latest', summary, requestId),
-    });
+      const remaining = state.invocation.remainingMs();
+      try {
+        results = await withDeadline(monitor.runGroup(group), remaining - DEADLINE_RESERVE_MS, () =>
+          new MonitorFailure(
+            `the ${group} probes did not finish with ${DEADLINE_RESERVE_MS} ms of the function's ${remaining} ms left; set the function timeout above the probes' own timeouts`,
+          ),
+        );
+      } catch (err) {
+        fail(group, describeError(err));
+        throw err;
+      }
 
-    const [publishError] = sink.failures;
-    if (publishError) {
-      const summary = `metrics not published: ${publishError.message}`;
-      monitorFailure(config, 'metrics', summary, requestId);
-      throw new MonitorFailure(summary, { cause: publishError });
+      kept = await keepArtifacts(state, results, (summary) => fail('artifacts', summary));
+      for (const r of results) {
+        const line = {
+          ...(requestId ? { requestId } : {}),
+          environment: config.environment,
+          probe: r.probe,
+          kind: r.kind,
+          ok: r.ok ? 1 : 0,
+          class: r.class,
+          owner: r.owner,
+          summary: r.summary,
+          durationMs: r.durationMs,
+          attempts: r.attempts,
+          artifacts: kept.get(r) ?? [],
+        };
+        if (r.ok) out.info('probe result', line);
+        else out.warn('probe result', line);
+      }
+      await keepLatest(state, group, results, kept, {
+        now,
+        remainingMs: state.invocation.remainingMs,
+        fail: (summary) => fail('latest', summary),
+      });
+
+      const [publishError] = sink.failures;
+      if (publishError) {
+        const summary = `metrics not published: ${publishError.message}`;
+        fail('metrics', summary);
+        throw new MonitorFailure(summary, { cause: publishError });
+      }
+    } finally {
+      // Given back before any verification: a release verification takes minutes, and the next minute's journey need not wait for it (it has a lease of its own).
+      if (runLease) await giveBack(state, state.leases!.run, runLease, fail);
     }
-    const release = group === 'journey' && releases ? await verifyDue(state, releases, results, (what, summary) => monitorFailure(config, what, summary, requestId), requestId) : undefined;
-    const verdict = verdictOf(results, config.owners);
+    const release = group === 'journey' && releases ? await verifyDue(state, releases, results, fail, requestId) : undefined;
+    const verdict = verdictOf(results, state.config.owners);
     return { ok: verdict.ok, verdict, results: results.map((r) => lightResult(r, kept.get(r) ?? [])), ...(release ? { release } : {}) };
+  }
+
+  /**
+   * Takes `lease` for this invocation, until the function's own deadline (so a holder that
+   * crashes blocks others one function timeout at most). A lease S3 neither grants nor refuses
+   * (unreadable, AccessDenied, a 5xx) is a `monitor:lease` line, and the caller goes on without
+   * it: two runs at once are a smaller harm than none.
+   */
+  async function takeLease(state: GroupState, lease: S3Lease, purpose: string, fail: (what: string, summary: string) => void): Promise<{ held: HeldLease | null } | { heldBy: LeaseState }> {
+    const at = (deps.now ?? (() => new Date()))();
+    const left = state.invocation.remainingMs();
+    const until = new Date(at.getTime() + (Number.isFinite(left) ? Math.max(0, left) : LEASE_WITHOUT_DEADLINE_MS));
+    try {
+      const taken = await lease.take(state.invocation.holder ?? 'unknown', purpose, until, { now: at, abortSignal: ioBudget(state) });
+      if (!taken.taken) return { heldBy: taken.heldBy };
+      if (taken.tookOver && !taken.tookOver.releasedAt)
+        state.diagnostics.warn('lease taken over from a holder past its expiry', { lease: lease.where, holder: taken.tookOver.holder, until: taken.tookOver.until });
+      return { held: taken.lease };
+    } catch (err) {
+      fail('lease', `${purpose}: ${describeError(err)}; going on without the lease`);
+      return { held: null };
+    }
+  }
+
+  async function giveBack(state: GroupState, lease: S3Lease, held: HeldLease, fail: (what: string, summary: string) => void): Promise<void> {
+    try {
+      await lease.release(held, { now: (deps.now ?? (() => new Date()))(), abortSignal: ioBudget(state) });
+    } catch (err) {
+      fail('lease', describeError(err));
+    }
+  }
+
+  /** The previous journey run still holds the run lease: this invocation runs nothing, says so (who, until when), and counts it (`JourneyRunSkipped`); it is no failure of anything. */
+  async function skipRun(state: GroupState, heldBy: LeaseState, requestId?: string): Promise<HandlerResult> {
+    const { config } = state;
+    const summary = `journey run skipped: the previous run (${heldBy.holder}) holds the run lease until ${heldBy.until}`;
+    out.warn('journey run skipped', { ...(requestId ? { requestId } : {}), environment: config.environment, holder: heldBy.holder, until: heldBy.until, summary });
+    const at = (deps.now ?? (() => new Date()))().toISOString();
+    const point: StoreRecord = {
+      type: 'metric',
+      timestamp: at,
+      namespace: config.aws.namespace,
+      name: METRICS.journeyRunSkipped.name,
+      unit: METRICS.journeyRunSkipped.unit,
+      value: 1,
+      dimensions: { [DIMENSIONS.environment]: config.environment },
+    };
+    await state.sink.inner.write([point]).catch((err: unknown) => monitorFailure(config, 'metrics', `${METRICS.journeyRunSkipped.name} not published: ${describeError(err)}`, requestId));
+    return { ok: true, verdict: { ok: true, class: null, owner: null, summary }, results: [], skipped: { holder: heldBy.holder, until: heldBy.until, summary } };
+  }
+
+  /** While a signed profile has no key, its secret is read again at each invocation (bounded); the monitors take the keys that came. */
+  async function retryMissingKeys(state: GroupState, fail: (what: string, summary: string) => void): Promise<void> {
+    if (!state.keys.missing.length) return;
+    try {
+      const next = await withDeadline(state.keys.retry(state.config), Math.max(1, Math.min(LATEST_IO_TIMEOUT_MS, state.invocation.remainingMs() - DEADLINE_RESERVE_MS)), () => new Error('the launch key secrets did not answer in time'));
+      if (next) state.rebuild(next);
+    } catch (err) {
+      state.diagnostics.warn('launch keys not read again', { error: describeError(err) });
+    }
   }
 
   /**
@@ -418,7 +565,8 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     if (!verification || !state.releases) return undefined;
     const now = (deps.now ?? (() => new Date()))();
     const windows = state.invocation.windows ?? [];
-    const window = windowsToVerify(windows, releases, now)[0];
+    // A window whose last verification judged only the monitor's own failures waits a while in this container.
+    const window = windowsToVerify(windows, releases, now).filter((w) => (state.retryVerifyAt.get(w.id) ?? 0) <= now.getTime())[0];
     if (!window) return undefined;
     const version = window.release!;
     const ids = { ...(requestId ? { requestId } : {}), environment: config.environment, version, windowId: window.id };
@@ -432,72 +580,110 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
       return { version, windowId: window.id, verdict: 'skipped', summary, topics: [] };
     };
     if (leftMs < needMs) return skipped(`${Math.round(leftMs / 1000)} s left of the function's time, a verification needs about ${Math.round(needMs / 1000)} s; the next invocation tries again`);
-    // No run starts that could not finish before the deadline: a verification stopped so is not recorded.
-    const signal = Number.isFinite(leftMs) ? AbortSignal.timeout(Math.max(1, leftMs - DEADLINE_RESERVE_MS - VERIFY_RESERVE_MS - perJourneyMs)) : undefined;
-    let verified: Awaited<ReturnType<typeof verifyRelease>>;
+    const store = state.releases;
+    const verify = async (): Promise<HandlerRelease> => {
+      // No run starts that could not finish before the deadline: a verification stopped so is not recorded.
+      const signal = Number.isFinite(leftMs) ? AbortSignal.timeout(Math.max(1, leftMs - DEADLINE_RESERVE_MS - VERIFY_RESERVE_MS - perJourneyMs)) : undefined;
+      let verified: Awaited<ReturnType<typeof verifyRelease>>;
+      try {
+        verified = await verifyRelease(config, { version, window }, {
+          monitor: verification.monitor,
+          history: verification.history,
+          sinks: [store, verification.metrics],
+          recordInterrupted: false,
+          recordUnjudged: false,
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        const summary = `release ${version} (window ${window.id}) could not be verified, the next invocation tries again: ${describeError(err)}`;
+        fail('release', summary);
+        return { version, windowId: window.id, verdict: 'error', summary, topics: [] };
+      } finally {
+        // The node journeys may have left the browser on a node: the next run goes through the load balancer.
+        if (state.browser) await retarget(config, state.browser, state.resolve, state.ca, state.diagnostics).catch(() => undefined);
+      }
+      const { report, errors, recorded } = verified;
+      if (verified.unjudged) {
+        // Only the monitor's own checks failed (a vendor's key missing, say): that says nothing of the release, and KiAP is not paged for it.
+        state.retryVerifyAt.set(window.id, now.getTime() + RETRY_VERIFY_MS);
+        const failing = report.checks.filter((c) => c.result === 'fail');
+        const names = failing.map((c) => c.check.replace(/^probe /, '')).join(', ');
+        const summary = `release ${version} (window ${window.id}) not judged: only the monitor's own checks failed (${names}; the first: ${failing[0]!.observed}); no verdict recorded or sent, tried again in ${RETRY_VERIFY_MS / 60_000} min`;
+        fail('release', summary);
+        return { version, windowId: window.id, verdict: 'error', summary, topics: [] };
+      }
+      if (!recorded) return skipped(`stopped before the function's deadline after ${report.runs.length} of 2 runs; the next invocation tries again`);
+      for (const e of errors) fail('release', `the verdict of release ${version} was not fully recorded: ${describeError(e)}`);
+      if (report.verdict.pass) {
+        state.monitor.expectVersion(version);
+        verification.monitor.expectVersion(version);
+      }
+      const notification = releaseNotification(report, config, window);
+      const owners = verdictOwners(config, window);
+      const topics: string[] = [];
+      let byOwner: ReadonlyMap<string, string> = new Map();
+      try {
+        byOwner = topicArnsFor(config, onCallTopicArn(verification.env)).byOwner;
+      } catch (err) {
+        fail('release', `the verdict of release ${version} goes to no topic: ${describeError(err)}`);
+      }
+      for (const owner of owners) {
+        const topic = byOwner.get(owner);
+        if (!topic) {
+          if (byOwner.size) fail('release', `the config names no topic for ${owner}; the verdict of release ${version} does not reach them`);
+          continue;
+        }
+        try {
+          await verification.publisher.publish(topic, { subject: notification.subject, message: notification.text }, { abortSignal: AbortSignal.timeout(Math.max(1, Math.min(LATEST_IO_TIMEOUT_MS, state.invocation.remainingMs() - DEADLINE_RESERVE_MS))) });
+          topics.push(topic);
+        } catch (err) {
+          fail('release', `the verdict of release ${version} was not published to ${owner}'s topic: ${describeError(err)}`);
+        }
+      }
+      // The channels too (PagerDuty, Slack, Teams, webhooks), as a local monitor sends it: a pass after a failed verification resolves that incident first.
+      const previous = releases.filter((r) => r.windowId !== window.id).at(-1);
+      const toSend: Notification[] = report.verdict.pass && previous?.verdict === 'fail' ? [{ ...notification, kind: 'resolve' }, notification] : [notification];
+      const deliveries: Delivery[] = [];
+      for (const n of toSend) {
+        try {
+          deliveries.push(...(await verification.channels(n, config, owners)));
+        } catch (err) {
+          fail('release', `the verdict of release ${version} was not sent to the channels: ${describeError(err)}`);
+        }
+      }
+      for (const d of deliveries.filter((x) => !x.ok)) fail('release', `the verdict of release ${version} did not reach channel ${d.channel}: ${d.error ?? d.status}`);
+      if (deliveries.length)
+        await verification.metrics.write(deliveries.map((d) => notificationRecord(config.environment, d.channel, !d.ok, notification.at, config.aws.namespace))).catch((err: unknown) => fail('release', `NotificationFailed not published: ${describeError(err)}`));
+      const line = { ...ids, verdict: report.verdict.pass ? 'pass' : 'fail', summary: notification.cause, topics, channels: deliveries.map((d) => ({ channel: d.channel, ok: d.ok })) };
+      if (report.verdict.pass) out.info('release verified', line);
+      else out.warn('release verification failed', line);
+      return { version, windowId: window.id, verdict: report.verdict.pass ? 'pass' : 'fail', summary: notification.cause, topics };
+    };
+    // One verification per window: a second container finding the window's lease held leaves it to the holder.
+    let lease: HeldLease | null = null;
+    if (state.leases) {
+      const taken = await takeLease(state, state.leases.verification, `release ${version} (window ${window.id})`, fail);
+      if ('heldBy' in taken) {
+        const summary = `${taken.heldBy.holder} is verifying ${taken.heldBy.purpose || 'a release'} (its lease runs until ${taken.heldBy.until}); this invocation does not verify it too`;
+        out.warn('release verification skipped', { ...ids, holder: taken.heldBy.holder, until: taken.heldBy.until, summary });
+        return { version, windowId: window.id, verdict: 'skipped', summary, topics: [] };
+      }
+      lease = taken.held;
+    }
     try {
-      verified = await verifyRelease(config, { version, window }, {
-        monitor: verification.monitor,
-        history: verification.history,
-        sinks: [state.releases, verification.metrics],
-        recordInterrupted: false,
-        ...(signal ? { signal } : {}),
-      });
-    } catch (err) {
-      const summary = `release ${version} (window ${window.id}) could not be verified, the next invocation tries again: ${describeError(err)}`;
-      fail('release', summary);
-      return { version, windowId: window.id, verdict: 'error', summary, topics: [] };
+      if (lease) {
+        // Under the lease, the verdicts once more: another container may have verified this window since this invocation read them.
+        const fresh = await store.list({ abortSignal: ioBudget(state) }).catch(() => null);
+        if (fresh && !windowsToVerify([window], fresh, now).length) {
+          out.info('release already verified', { ...ids, summary: `release ${version} (window ${window.id}) has its verdict from another invocation` });
+          return undefined;
+        }
+        if (fresh) releases = fresh;
+      }
+      return await verify();
     } finally {
-      // The node journeys may have left the browser on a node: the next run goes through the load balancer.
-      if (state.browser) await retarget(config, state.browser, state.resolve, state.ca, state.diagnostics).catch(() => undefined);
+      if (lease) await giveBack(state, state.leases!.verification, lease, fail);
     }
-    const { report, errors, recorded } = verified;
-    if (!recorded) return skipped(`stopped before the function's deadline after ${report.runs.length} of 2 runs; the next invocation tries again`);
-    for (const e of errors) fail('release', `the verdict of release ${version} was not fully recorded: ${describeError(e)}`);
-    if (report.verdict.pass) {
-      state.monitor.expectVersion(version);
-      verification.monitor.expectVersion(version);
-    }
-    const notification = releaseNotification(report, config, window);
-    const owners = verdictOwners(config, window);
-    const topics: string[] = [];
-    let byOwner: ReadonlyMap<string, string> = new Map();
-    try {
-      byOwner = topicArnsFor(config, onCallTopicArn(verification.env)).byOwner;
-    } catch (err) {
-      fail('release', `the verdict of release ${version} goes to no topic: ${describeError(err)}`);
-    }
-    for (const owner of owners) {
-      const topic = byOwner.get(owner);
-      if (!topic) {
-        if (byOwner.size) fail('release', `the config names no topic for ${owner}; the verdict of release ${version} does not reach them`);
-        continue;
-      }
-      try {
-        await verification.publisher.publish(topic, { subject: notification.subject, message: notification.text }, { abortSignal: AbortSignal.timeout(Math.max(1, Math.min(LATEST_IO_TIMEOUT_MS, state.invocation.remainingMs() - DEADLINE_RESERVE_MS))) });
-        topics.push(topic);
-      } catch (err) {
-        fail('release', `the verdict of release ${version} was not published to ${owner}'s topic: ${describeError(err)}`);
-      }
-    }
-    // The channels too (PagerDuty, Slack, Teams, webhooks), as a local monitor sends it: a pass after a failed verification resolves that incident first.
-    const previous = releases.filter((r) => r.windowId !== window.id).at(-1);
-    const toSend: Notification[] = report.verdict.pass && previous?.verdict === 'fail' ? [{ ...notification, kind: 'resolve' }, notification] : [notification];
-    const deliveries: Delivery[] = [];
-    for (const n of toSend) {
-      try {
-        deliveries.push(...(await verification.channels(n, config, owners)));
-      } catch (err) {
-        fail('release', `the verdict of release ${version} was not sent to the channels: ${describeError(err)}`);
-      }
-    }
-    for (const d of deliveries.filter((x) => !x.ok)) fail('release', `the verdict of release ${version} did not reach channel ${d.channel}: ${d.error ?? d.status}`);
-    if (deliveries.length)
-      await verification.metrics.write(deliveries.map((d) => notificationRecord(config.environment, d.channel, !d.ok, notification.at, config.aws.namespace))).catch((err: unknown) => fail('release', `NotificationFailed not published: ${describeError(err)}`));
-    const line = { ...ids, verdict: report.verdict.pass ? 'pass' : 'fail', summary: notification.cause, topics, channels: deliveries.map((d) => ({ channel: d.channel, ok: d.ok })) };
-    if (report.verdict.pass) out.info('release verified', line);
-    else out.warn('release verification failed', line);
-    return { version, windowId: window.id, verdict: report.verdict.pass ? 'pass' : 'fail', summary: notification.cause, topics };
   }
 
   /**
@@ -556,6 +742,14 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
 
 /** Time kept for the verdict's record and notification after a verification. */
 export const VERIFY_RESERVE_MS = 5_000;
+
+/** A lease taken without a deadline to derive its expiry from (no Lambda context): the journey function's longest timeout. */
+export const LEASE_WITHOUT_DEADLINE_MS = 900_000;
+
+/** The bound on one small S3 call of an invocation (a lease, a re-read): never past the deadline less its reserve. */
+function ioBudget(state: GroupState): AbortSignal {
+  return AbortSignal.timeout(Math.max(1, Math.min(LATEST_IO_TIMEOUT_MS, state.invocation.remainingMs() - DEADLINE_RESERVE_MS)));
+}
 
 /** Tells the Lambda browser the load balancer's address and leaf (the journey's own target). */
 async function retarget(config: Config, browser: LambdaBrowserProvider, resolve: Resolve, ca: string[] | null, logger: Logger): Promise<void> {
@@ -632,8 +826,9 @@ async function keepLatest(
   const budget = () => AbortSignal.timeout(Math.max(1, Math.min(LATEST_IO_TIMEOUT_MS, io.remainingMs() - 1_000)));
   if (state.latest === undefined) {
     try {
-      const read = await store.read(environment, group, { abortSignal: budget() });
-      state.latest = isLatestResults(read) ? read : null;
+      const read = await store.readTagged(environment, group, { abortSignal: budget() });
+      state.latest = read.latest;
+      state.latestEtag = read.etag;
     } catch (err) {
       state.latest = null;
       io.fail(`latest results of ${group} not read (failing stretches start afresh): ${describeError(err)}`);
@@ -649,7 +844,13 @@ async function keepLatest(
   // Counted on in memory even when the write fails: the next run continues from here.
   state.latest = latest;
   try {
-    await store.write(environment, latest, { abortSignal: budget() });
+    // Conditional on what this container last read or wrote: a run that started later and wrote first keeps its document.
+    const written = await store.write(environment, latest, { abortSignal: budget(), ...(state.latestEtag !== undefined ? { etag: state.latestEtag } : {}) });
+    state.latestEtag = written.etag;
+    if (!written.written) {
+      state.latest = written.newer;
+      state.diagnostics.info('latest results left as they are: a run that started later wrote them first', { group, at: written.newer.at });
+    }
   } catch (err) {
     io.fail(`latest results of ${group} not written, the next page says less: ${describeError(err)}`);
   }

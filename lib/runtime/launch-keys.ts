@@ -2,9 +2,11 @@
  * The signed LPS profiles' keys, read at run time and never written anywhere: a profile's own
  * `key` (local use), else its `keySecretName` (the bare value, or JSON `{ "key": … }`), else the
  * journey secret's `lpsKeys[<system>]` (JSON `{ "lpsKeys": { "medsign": "…" } }`). The config the
- * probes get carries the keys in memory only; the template and the logs never see them.
+ * probes get carries the keys in memory only; the template and the logs never see them. A key
+ * that cannot be had degrades that profile alone: its checks fail as `monitor`, naming the secret.
  */
-import type { Config, LaunchProfile } from '../core/config.ts';
+import type { Config } from '../core/config.ts';
+import type { KeyedLaunchProfile } from '../../probes/launch.ts';
 
 /** The Secrets Manager secrets the signed LPS profiles name (`keySecretName`), each once. */
 export function launchKeySecretNames(config: Pick<Config, 'lps'>): string[] {
@@ -42,30 +44,63 @@ export function lpsKeysFromJourneySecret(value: string | undefined): Record<stri
   }
 }
 
+/** A signed profile whose key could not be had: which, from which secret, and why (in words naming the secret, never a value). */
+export interface LaunchKeyProblem {
+  system: string;
+  /** The secret the key was to come from (`keySecretName`, or the journey secret); null when none is configured. */
+  secret: string | null;
+  problem: string;
+}
+
+/** The config with the keys filled in, and the profiles that have none (each carrying its `keyProblem`). */
+export interface LaunchKeys {
+  config: Config;
+  missing: LaunchKeyProblem[];
+}
+
 /**
- * The config with every signed profile's key filled in. Throws an error naming the profile and
- * the secret when a key cannot be found: a cold-start failure of the monitor, not a launch FLP refused.
+ * The config with every signed profile's key filled in. A key that cannot be had (its secret not
+ * found or not readable, or holding no key) never fails the caller: that profile goes on without
+ * a key and with the reason as its `keyProblem`, so its checks fail as the monitor's, naming the
+ * secret and why (probes/launch.ts), and every other profile's and probe's run as usual.
  */
 export async function withLaunchKeys(
   config: Config,
   readSecret: (name: string) => Promise<string>,
-  journeySecret?: string,
-  /** Only these systems' keys (the journey function signs its own profile's launch alone); default every profile's. */
+  journeySecret?: string | { problem: string; name: string },
+  /** Only these systems' keys; default every profile's. */
   only?: ReadonlySet<string>,
-): Promise<Config> {
-  const fromJourney = lpsKeysFromJourneySecret(journeySecret);
+): Promise<LaunchKeys> {
+  const journey = typeof journeySecret === 'object' ? journeySecret : undefined;
+  const fromJourney = lpsKeysFromJourneySecret(typeof journeySecret === 'string' ? journeySecret : undefined);
+  const missing: LaunchKeyProblem[] = [];
   const profiles = await Promise.all(
-    config.lps.profiles.map(async (p, i): Promise<LaunchProfile> => {
-      if (p.style !== 'signed' || p.key || (only && !only.has(p.system))) return p;
+    config.lps.profiles.map(async (given: KeyedLaunchProfile, i): Promise<KeyedLaunchProfile> => {
+      if (given.style !== 'signed' || given.key || (only && !only.has(given.system))) return given;
+      // Read again (a key missing before): the old reason goes, a new one comes if it is still missing.
+      const { keyProblem: _, ...p } = given;
+      const lack = (secret: string | null, problem: string): KeyedLaunchProfile => {
+        missing.push({ system: p.system, secret, problem });
+        return { ...p, keyProblem: problem };
+      };
       if (p.keySecretName) {
-        const key = keyFromSecret(await readSecret(p.keySecretName));
-        if (!key) throw new Error(`lps.profiles[${i}] (${p.system}): secret ${p.keySecretName} holds no key (a bare value, or JSON { "key": … })`);
+        let value: string;
+        try {
+          value = await readSecret(p.keySecretName);
+        } catch (err) {
+          return lack(p.keySecretName, `lps.profiles[${i}] (${p.system}): ${(err as Error).message}`);
+        }
+        const key = keyFromSecret(value);
+        if (!key) return lack(p.keySecretName, `lps.profiles[${i}] (${p.system}): secret ${p.keySecretName} holds no key (a bare value, or JSON { "key": … })`);
         return { ...p, key };
       }
+      const name = journey?.name ?? config.aws.journeySecretName ?? null;
+      if (journey) return lack(name, `lps.profiles[${i}] (${p.system}): lpsKeys.${p.system} not read: ${journey.problem}`);
       const key = fromJourney[p.system];
-      if (!key) throw new Error(`lps.profiles[${i}] (${p.system}): no key: set keySecretName, or lpsKeys.${p.system} in the journey secret (aws.journeySecretName)`);
+      if (!key)
+        return lack(name, `lps.profiles[${i}] (${p.system}): no key: ${name ? `the journey secret ${name} holds no lpsKeys.${p.system}` : 'set keySecretName, or lpsKeys.' + p.system + ' in the journey secret (aws.journeySecretName)'}`);
       return { ...p, key };
     }),
   );
-  return { ...config, lps: { ...config.lps, profiles } };
+  return { config: { ...config, lps: { ...config.lps, profiles } }, missing: config.lps.profiles.flatMap((p) => missing.filter((m) => m.system === p.system)) };
 }

@@ -62,10 +62,20 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** Record a verification stopped by `signal` (default true); the Lambda handler does not: the next invocation verifies again. */
   recordInterrupted?: boolean;
+  /**
+   * Record a verdict that failed on the monitor's own checks alone (default true: the canary
+   * passes no release it could not check); the Lambda handler does not, and pages no one about the
+   * release for it: a vendor's key missing says nothing of what KiAP installed.
+   */
+  recordUnjudged?: boolean;
 }
 
 /** Verifies the release of `window` (or `version` on demand): one canary run with the node journeys, recorded. */
-export async function verifyRelease(config: Config, release: { version: string; window?: RuntimeWindow }, options: VerifyOptions): Promise<{ report: CanaryReport; errors: Error[]; recorded: boolean }> {
+export async function verifyRelease(
+  config: Config,
+  release: { version: string; window?: RuntimeWindow },
+  options: VerifyOptions,
+): Promise<{ report: CanaryReport; errors: Error[]; recorded: boolean; /** Failed on the monitor's own checks alone (see `recordUnjudged`). */ unjudged: boolean }> {
   const expecting: Config = { ...config, target: { ...config.target, expectedVersion: release.version } };
   const report = await runCanary({
     config: expecting,
@@ -76,9 +86,17 @@ export async function verifyRelease(config: Config, release: { version: string; 
     plan: { runs: VERIFY_RUNS },
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  if (report.interrupted && options.recordInterrupted === false) return { report, errors: [], recorded: false };
+  const unjudged = judgedOnlyByMonitor(report);
+  if (report.interrupted && options.recordInterrupted === false) return { report, errors: [], recorded: false, unjudged };
+  if (unjudged && options.recordUnjudged === false) return { report, errors: [], recorded: false, unjudged };
   const errors = await recordRelease(report, expecting, options.sinks, release.window?.id);
-  return { report, errors, recorded: true };
+  return { report, errors, recorded: true, unjudged };
+}
+
+/** Whether a verdict failed on the monitor's own checks alone (class `monitor`): it then says nothing about the release. */
+export function judgedOnlyByMonitor(report: Pick<CanaryReport, 'verdict' | 'checks'>): boolean {
+  const failing = report.checks.filter((c) => c.result === 'fail');
+  return !report.verdict.pass && failing.length > 0 && failing.every((c) => c.class === 'monitor');
 }
 
 /** The words of a verdict: what passed, or the first thing that failed, naming the node. */
