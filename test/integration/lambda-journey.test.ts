@@ -117,8 +117,9 @@ describe('journeyHandler in the Lambda Chromium', () => {
     expect(steps.every((p) => p.unit === 'Milliseconds' && p.value >= 0)).toBe(true);
     expect(points.find((p) => p.name === 'Success')).toMatchObject({ value: 1, dimensions: { Environment: 'test', Probe: 'journey' } });
     expect(points.filter((p) => p.name === 'Heartbeat')).toHaveLength(1);
-    // Nothing to keep but the latest results for the notifier.
-    expect(aws.calls('PutObject').map((r) => r.path.split('?')[0])).toEqual([`/${BUCKET}/latest/test/journey.json`]);
+    // Nothing to keep but the latest results for the notifier, under the run's lease (taken, then given back).
+    const lease = `/${BUCKET}/state/test/lease/journey-run.json`;
+    expect(aws.calls('PutObject').map((r) => r.path.split('?')[0])).toEqual([lease, `/${BUCKET}/latest/test/journey.json`, lease]);
     // Cold start read the journey secret.
     expect(aws.calls('GetSecretValue').map((c) => c.json)).toEqual([{ SecretId: SECRET_ARN }]);
 
@@ -142,7 +143,7 @@ describe('journeyHandler in the Lambda Chromium', () => {
     const journey = result.results[0]!;
     expect(journey.steps.find((s) => s.name === 'create-plan')?.status).toBe('failed');
 
-    const keys = [...aws.objects.keys()].filter((k) => !k.startsWith(`${BUCKET}/latest/`)).sort();
+    const keys = [...aws.objects.keys()].filter((k) => !k.startsWith(`${BUCKET}/latest/`) && !k.startsWith(`${BUCKET}/state/test/lease/`)).sort();
     expect(keys).toEqual([expect.stringMatching(new RegExp(`^${BUCKET}/test/[^/]+/screenshot\\.png$`)), expect.stringMatching(new RegExp(`^${BUCKET}/test/[^/]+/trace\\.zip$`))]);
     const shot = aws.objects.get(keys[0]!)!;
     const trace = aws.objects.get(keys[1]!)!;
