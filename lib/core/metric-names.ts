@@ -80,14 +80,16 @@ export type MetricName = (typeof METRICS)[keyof typeof METRICS]['name'];
  * FailureCount per failure class (and per class for the journey alone), a lag per source, certificate days per HTTPS node, the
  * heartbeat and maintenance flag, and NotificationFailed per notification channel. Per LPS
  * profile (p): Success and DurationMillis of its certified launch (`launch:<system>`), Success of
- * its real launches (`lps:<system>`), FailureCount of `lps:<system>` for its two classes (lps,
- * application) and LaunchRejectedPercent: 6 p; and LaunchStatsUnknown once when p > 0.
+ * its real launches (`lps:<system>`), FailureCount of `lps:<system>` for its three classes (lps,
+ * application, and monitor when its key cannot be read) and LaunchRejectedPercent: 7 p; and
+ * LaunchStatsUnknown once when p > 0. With the journey, JourneyRunSkipped once (published only
+ * when a run finds the previous one still under way).
  */
 export function customMetricCount(c: { journeyEnabled: boolean; steps: number; nodes: number; httpsNodes: number; sources: number; classes: number; channels?: number; profiles?: number }): number {
   const probes = (c.journeyEnabled ? 1 : 0) + c.sources + c.nodes + 2;
   // FailureCount per class, and per class again for the journey alone.
   const failures = c.classes * (c.journeyEnabled ? 2 : 1);
   const profiles = c.profiles ?? 0;
-  const lps = profiles ? 6 * profiles + 1 : 0;
-  return 2 * probes + (c.journeyEnabled ? c.steps : 0) + failures + c.sources + c.httpsNodes + 2 + (c.channels ?? 0) + lps;
+  const lps = profiles ? 7 * profiles + 1 : 0;
+  return 2 * probes + (c.journeyEnabled ? c.steps + 1 : 0) + failures + c.sources + c.httpsNodes + 2 + (c.channels ?? 0) + lps;
 }

@@ -93,6 +93,11 @@ export function heartbeatRecord(environment: string, timestamp: string, namespac
   return { type: 'metric', timestamp, namespace, name: METRICS.heartbeat.name, unit: METRICS.heartbeat.unit, value: 1, dimensions: { [DIMENSIONS.environment]: environment } };
 }
 
+/** 1 for a journey invocation that ran nothing because the previous run still held the run lease (lib/adapters/s3-lease.ts). */
+export function journeyRunSkippedRecord(environment: string, timestamp: string, namespace: string = DEFAULT_NAMESPACE): MetricRecord {
+  return { type: 'metric', timestamp, namespace, name: METRICS.journeyRunSkipped.name, unit: METRICS.journeyRunSkipped.unit, value: 1, dimensions: { [DIMENSIONS.environment]: environment } };
+}
+
 /** 1 while a planned maintenance window is open, 0 otherwise: what the maintenance alarm watches. */
 export function maintenanceRecord(environment: string, timestamp: string, open: boolean, namespace = DEFAULT_NAMESPACE): MetricRecord {
   return { type: 'metric', timestamp, namespace, name: METRICS.maintenance.name, unit: METRICS.maintenance.unit, value: open ? 1 : 0, dimensions: { [DIMENSIONS.environment]: environment } };

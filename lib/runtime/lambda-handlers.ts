@@ -51,7 +51,7 @@ import path from 'node:path';
 import { readSecretString } from '../adapters/secrets.ts';
 import { withLaunchKeys, type LaunchKeyProblem } from './launch-keys.ts';
 import { createS3Lease, LEASE_NAMES, type HeldLease, type LeaseState, type S3Lease } from '../adapters/s3-lease.ts';
-import { DIMENSIONS, METRICS } from '../core/metric-names.ts';
+import { METRICS } from '../core/metric-names.ts';
 import { withSecretCpr } from './journey-secret.ts';
 import { withDeadline } from '../core/deadline.ts';
 import { createS3ArtifactStore, type S3ArtifactStore } from '../adapters/artifacts-s3.ts';
@@ -64,7 +64,7 @@ import { createSnsPublisher, type SnsPublisher } from '../adapters/sns-publisher
 import { lastVerifiedOf } from '../core/release-list.ts';
 import { verificationJourneys } from '../core/probe-timing.ts';
 import type { RuntimeWindow } from '../core/windows.ts';
-import { notificationRecord, type ReleaseRecord } from '../core/records.ts';
+import { journeyRunSkippedRecord, notificationRecord, type ReleaseRecord } from '../core/records.ts';
 import { releaseNotification, RETRY_VERIFY_MS, verdictOwners, verifyRelease, windowsToVerify } from './release-verification.ts';
 import { createChannelSender, type SendToChannels } from './channel-sender.ts';
 import type { Delivery } from '../alarms/channels.ts';
@@ -529,15 +529,7 @@ export function createHandlers(deps: HandlerDeps = {}): Record<ProbeGroup, Handl
     const summary = `journey run skipped: the previous run (${heldBy.holder}) holds the run lease until ${heldBy.until}`;
     out.warn('journey run skipped', { ...(requestId ? { requestId } : {}), environment: config.environment, holder: heldBy.holder, until: heldBy.until, summary });
     const at = (deps.now ?? (() => new Date()))().toISOString();
-    const point: StoreRecord = {
-      type: 'metric',
-      timestamp: at,
-      namespace: config.aws.namespace,
-      name: METRICS.journeyRunSkipped.name,
-      unit: METRICS.journeyRunSkipped.unit,
-      value: 1,
-      dimensions: { [DIMENSIONS.environment]: config.environment },
-    };
+    const point = journeyRunSkippedRecord(config.environment, at, config.aws.namespace);
     await state.sink.inner.write([point]).catch((err: unknown) => monitorFailure(config, 'metrics', `${METRICS.journeyRunSkipped.name} not published: ${describeError(err)}`, requestId));
     return { ok: true, verdict: { ok: true, class: null, owner: null, summary }, results: [], skipped: { holder: heldBy.holder, until: heldBy.until, summary } };
   }

@@ -9,7 +9,7 @@ import { alarmPolicy } from '../../lib/alarms/policy.ts';
 import { policyMarkdown } from '../../lib/cli/alarms.ts';
 import { configSchema, loadConfig } from '../../lib/core/config.ts';
 import { customMetricCount, DIMENSIONS } from '../../lib/core/metric-names.ts';
-import { metricRecords, heartbeatRecord, maintenanceRecord } from '../../lib/core/records.ts';
+import { metricRecords, heartbeatRecord, journeyRunSkippedRecord, maintenanceRecord } from '../../lib/core/records.ts';
 import { JOURNEY_STEPS } from '../../lib/core/contract.ts';
 import { FAILURE_CLASSES, type ClassifiedResult, type FailureClass, type ProbeKind } from '../../lib/core/result.ts';
 
@@ -52,9 +52,9 @@ describe('README', () => {
       ...config.lps.profiles.map((p): [string, ProbeKind, ClassifiedResult['observations']] => [`lps:${p.system}`, 'lps', { system: p.system, launches: 10, rejected: 1, rejectedPercent: 10 }]),
     ];
     // What each kind can fail as: a launch check as the hosting's or the application's, the real launches as lps or the application's (or not judged).
-    const classesOf = (k: ProbeKind): (FailureClass | null)[] => (k === 'lps' ? [null, 'lps', 'application'] : k === 'launch' ? [null, 'infrastructure', 'application', 'monitor'] : [null, ...FAILURE_CLASSES]);
+    const classesOf = (k: ProbeKind): (FailureClass | null)[] => (k === 'lps' ? [null, 'lps', 'application', 'monitor'] : k === 'launch' ? [null, 'infrastructure', 'application', 'monitor'] : [null, ...FAILURE_CLASSES]);
     const records = probes.flatMap(([p, k, o]) => classesOf(k).flatMap((cls) => metricRecords(result(p, k, cls, o), 'sandbox')));
-    records.push(heartbeatRecord('sandbox', '2026-11-22T10:00:00Z'), maintenanceRecord('sandbox', '2026-11-22T10:00:00Z', false));
+    records.push(heartbeatRecord('sandbox', '2026-11-22T10:00:00Z'), maintenanceRecord('sandbox', '2026-11-22T10:00:00Z', false), journeyRunSkippedRecord('sandbox', '2026-11-22T10:00:00Z'));
     const distinct = new Set(records.map((r) => `${r.name} ${JSON.stringify(r.dimensions)}`));
     expect(distinct.size).toBe(customMetricCount(counts()));
     expect(readme).toContain(`**${distinct.size} custom metrics**`);

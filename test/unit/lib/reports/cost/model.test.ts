@@ -153,10 +153,10 @@ describe('the cost of the LPS checks (contract v2)', () => {
     };
   }
 
-  it('counts six metrics per profile and the statistics flag once', () => {
+  it('counts seven metrics per profile (its FailureCount as monitor among them: a key that cannot be read) and the statistics flag once', () => {
     const base = costInputs(shipped()).customMetrics;
     const inputs = costInputs(withLps());
-    expect(inputs.customMetrics).toBe(base + 6 * PROFILES.length + 1);
+    expect(inputs.customMetrics).toBe(base + 7 * PROFILES.length + 1);
     expect(customMetricCount({ journeyEnabled: true, steps: 5, nodes: 3, httpsNodes: 3, sources: 4, classes: FAILURE_CLASSES.length, profiles: 4 })).toBe(inputs.customMetrics);
   });
 
