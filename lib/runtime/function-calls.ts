@@ -19,7 +19,7 @@ import { enabledGroups, type ProbeGroup } from '../core/contract.ts';
 import { releasesKey } from '../core/release-list.ts';
 import { ON_CALL } from '../core/resource-names.ts';
 import { windowsKey } from '../core/windows.ts';
-import { launchKeySecretNames, launchKeysInJourneySecret } from './launch-keys.ts';
+import { launchKeySecretNames, launchKeysInJourneySecret } from '../core/launch-secrets.ts';
 
 /** The stack's Lambda functions: one per probe group, and the notifier. */
 export type FunctionName = ProbeGroup | 'notifier';

@@ -8,15 +8,7 @@
 import type { Config } from '../core/config.ts';
 import type { KeyedLaunchProfile } from '../../probes/launch.ts';
 
-/** The Secrets Manager secrets the signed LPS profiles name (`keySecretName`), each once. */
-export function launchKeySecretNames(config: Pick<Config, 'lps'>): string[] {
-  return [...new Set(config.lps.profiles.filter((p) => p.style === 'signed' && !p.key && p.keySecretName).map((p) => p.keySecretName!))];
-}
-
-/** Whether a signed profile takes its key from the journey secret (`lpsKeys.<system>`): then the LPS launches need that secret too. */
-export function launchKeysInJourneySecret(config: Pick<Config, 'lps' | 'aws'>): boolean {
-  return !!config.aws.journeySecretName && config.lps.profiles.some((p) => p.style === 'signed' && !p.key && !p.keySecretName);
-}
+export { launchKeySecretNames, launchKeysInJourneySecret } from '../core/launch-secrets.ts';
 
 /** A secret's value as a key: the bare string, or the `key` field of a JSON object. */
 export function keyFromSecret(value: string): string | undefined {

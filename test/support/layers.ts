@@ -26,14 +26,13 @@ export const LAYERS: readonly Layer[] = [
   { prefix: 'lib/alarms', may: ['lib/core', 'lib/adapters'] },
   { prefix: 'lib/reports', may: ['lib/core', 'lib/adapters', 'lib/alarms'] },
   { prefix: 'probes', may: ['lib/core', 'lib/adapters'], forbiddenPackages: /^@aws-sdk\// },
-  { prefix: 'lib/runtime', may: ['lib/core', 'lib/adapters', 'lib/alarms', 'lib/reports', 'probes', 'lib/runtime/handler-env.ts', 'lib/runtime/function-calls.ts', 'lib/runtime/launch-keys.ts'] },
+  { prefix: 'lib/runtime', may: ['lib/core', 'lib/adapters', 'lib/alarms', 'lib/reports', 'probes', 'lib/runtime/handler-env.ts', 'lib/runtime/function-calls.ts'] },
   // The env names are the one part of the runtime the stack needs; the file imports nothing.
   { prefix: 'lib/runtime/handler-env.ts', may: [] },
   // The env names too: `window --source aws` reads the deployment's bucket and endpoint by the names the functions use.
   { prefix: 'lib/cli', may: ['lib/core', 'lib/adapters', 'lib/alarms', 'lib/reports', 'lib/runtime', 'lib/runtime/handler-env.ts', 'sandbox'] },
   // What each function's code sends to AWS, composed from the adapters' declarations: the stack grants exactly that (cdk/grants.ts).
-  { prefix: 'lib/runtime/function-calls.ts', may: ['lib/core', 'lib/adapters', 'lib/runtime/launch-keys.ts'] },
-  { prefix: 'lib/runtime/launch-keys.ts', may: ['lib/core'] },
+  { prefix: 'lib/runtime/function-calls.ts', may: ['lib/core', 'lib/adapters'] },
   { prefix: 'cdk', may: ['lib/core', 'lib/alarms', 'lib/reports', 'lib/runtime/handler-env.ts', 'lib/runtime/function-calls.ts'] },
   { prefix: 'sandbox', may: [], typeOnly: ['lib/core'] },
 ];
