@@ -293,7 +293,9 @@ export class ProbeFunctions extends Construct {
       if (timing.runSeconds > timing.rateMinutes * 60)
         Annotations.of(this).addWarningV2(
           `flp:runsOverlap:${group}`,
-          `The ${group} function may run ${timing.runSeconds} s, longer than its ${timing.rateMinutes} min schedule: a slow run overlaps the next one.`,
+          group === 'journey'
+            ? `The ${group} function may run ${timing.runSeconds} s, longer than its ${timing.rateMinutes} min schedule: the run after a slow one finds the run lease held and skips (JourneyRunSkipped); no two journeys overlap.`
+            : `The ${group} function may run ${timing.runSeconds} s, longer than its ${timing.rateMinutes} min schedule: a slow run overlaps the next one.`,
         );
       if (timing.capped)
         Annotations.of(this).addWarningV2(

@@ -56,10 +56,10 @@ describe('a production-like deployment', () => {
     annotations.hasNoWarning('*', Match.stringLikeRegexp('EventBridge runs at most once a minute'));
     for (const group of PROBE_GROUPS) expect(fnOf(group).Timeout * 1000).toBeGreaterThan(timings[group].boundMs);
     // With the defaults, no ordinary HTTP run outlasts its interval. The journey's worst case (every step
-    // timing out, twice retried) does, and the synth says so: a slow run overlaps the next, in another container.
+    // timing out, twice retried) does, and the synth says so: the run after a slow one skips under the run lease.
     for (const group of ['sync', 'nodes'] as const) expect(timings[group].runSeconds).toBeLessThanOrEqual(timings[group].rateMinutes * 60);
     expect(timings.journey.runSeconds).toBeGreaterThan(60);
-    annotations.hasWarning('*', Match.stringLikeRegexp('The journey function may run \\d+ s, longer than its 1 min schedule'));
+    annotations.hasWarning('*', Match.stringLikeRegexp('The journey function may run \\d+ s, longer than its 1 min schedule: the run after a slow one finds the run lease held and skips \\(JourneyRunSkipped\\)'));
     // A release verification at that worst case would need more than Lambda's 900 s: capped, with a warning (the handler verifies only when the time left suffices).
     expect(timings.journey.capped).toBe(true);
     expect(fnOf('journey').Timeout).toBe(900);
