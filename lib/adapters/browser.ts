@@ -5,6 +5,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserType } from 'playwright';
+import { tolerateLateResults } from './playwright-late-results.ts';
 
 // Playwright loads on first use, not at import: the sync and node functions share this module's
 // importers but never start a browser, and ship without Playwright.
@@ -160,6 +161,7 @@ export class BrowserProvider {
       handleSIGTERM: false,
       handleSIGHUP: false,
     });
+    tolerateLateResults(browser);
     browser.on('disconnected', () => {
       if (this.#browser === browser) this.#browser = null;
     });
