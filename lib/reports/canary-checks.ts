@@ -165,4 +165,3 @@ export function latencyChecks(config: Config, runs: readonly RunReport[], baseli
     return row(expected, `${canary}${jitter}`, 'pass');
   });
 }
-

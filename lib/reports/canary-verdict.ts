@@ -38,7 +38,6 @@ export function judgeCanary(input: {
   };
 }
 
-
 export function runOf(r: RunReport, run: number): CanaryRun {
   return { run, startedAt: r.startedAt, durationMs: r.durationMs, ok: r.ok, class: r.verdict.class, owner: r.verdict.owner, summary: r.verdict.summary };
 }

@@ -114,6 +114,7 @@ export async function computeSla(options: ComputeOptions): Promise<SlaReport> {
     notes: [...reportNotes(config, period, series.outcomes), ...windowNotes(handSet.error)],
   };
 }
+
 /** Every service's measured cells → all incidents, oldest first (ties in service order). */
 function reportIncidents(services: readonly SlaService[], measured: readonly (readonly MeasuredCell[])[]): SlaIncident[] {
   const order = (id: string) => services.findIndex((s) => s.id === id);
