@@ -3,12 +3,14 @@
  * PagerDuty's Events API v2 event, a Slack incoming-webhook message in Block Kit, a Teams
  * Workflows webhook message carrying an Adaptive Card, and for `webhook` the notification itself
  * as one JSON document. Every payload says only what the notification says (already CPR-masked),
- * within each service's documented limits: long evidence is cut, with a line saying how much
- * was left out, rather than have the service refuse the whole message. No payload carries a
+ * within each service's limits, whatever the size of the incident: every list is cut one way
+ * (notification.ts's `capLines`), with a line saying how much was left out, and the whole kept
+ * within the service's size (PagerDuty's 512 KB event, Slack's 12,000 characters of blocks,
+ * Teams' 28 KB message), rather than have the service refuse the page. No payload carries a
  * key or a webhook URL, except PagerDuty's `routing_key`, which is how that API authenticates.
  */
 import type { ChannelType } from '../core/config.ts';
-import type { Notification } from './notification.ts';
+import { capLines, clip, countedLines, moreWords, type Notification } from './notification.ts';
 
 /**
  * What a payload needs of its channel: channels.ts's `ChannelTarget` is one. Spelled out here
@@ -42,30 +44,48 @@ export function renderPayload(target: PayloadTarget, n: Notification): unknown {
 // https://developer.pagerduty.com/docs/events-api-v2/trigger-events/ and the API's OpenAPI
 // document (github.com/PagerDuty/api-schema, reference/events-v2/openapiv3.json).
 
-/** The Events API's limits: `payload.summary` and `dedup_key`. */
-const PAGERDUTY = { summary: 1024, dedupKey: 255 } as const;
+/**
+ * The Events API's limits: `payload.summary` and `dedup_key`, and the whole event, which it
+ * refuses over 512 KB (read as 512,000 bytes of the JSON as sent, the smaller reading).
+ */
+const PAGERDUTY = { summary: 1024, dedupKey: 255, bytes: 512_000 } as const;
 
-/** Evidence lines an event carries at most (each cut at 1000 characters): the alert stays readable and small. */
-const PAGERDUTY_EVIDENCE_MAX = 100;
+/** Lines a list of the event carries at most (evidence, each class of symptoms, artifacts, links): the alert stays readable and small. */
+const PAGERDUTY_LINES_MAX = 100;
+/** A line of the event (and the cause, the runbook) is cut here. */
+const PAGERDUTY_LINE_MAX = 1000;
 
-/** A trigger opens (or adds to) the alert under `dedup_key`; a resolve closes it and needs nothing more. */
+/**
+ * A trigger opens (or adds to) the alert under `dedup_key`; a resolve closes it and needs
+ * nothing more. Fewer lines of each list until the event is within the API's size.
+ */
 function pagerDutyEvent(n: Notification, routingKey: string): unknown {
-  const dedup_key = clip(n.key, PAGERDUTY.dedupKey);
-  if (n.kind === 'resolve') return { routing_key: routingKey, event_action: 'resolve', dedup_key };
+  if (n.kind === 'resolve') return { routing_key: routingKey, event_action: 'resolve', dedup_key: clip(n.key, PAGERDUTY.dedupKey) };
+  return fewerLinesUntil(PAGERDUTY.bytes, PAGERDUTY_LINES_MAX, (lines) => pagerDutyAlert(n, routingKey, lines));
+}
+
+/** The trigger, or a notice's change event, carrying at most `maxLines` lines of each list. */
+function pagerDutyAlert(n: Notification, routingKey: string, maxLines: number): unknown {
+  const lines = (list: readonly string[]) => capLines(list, maxLines, PAGERDUTY_LINE_MAX);
   const { web, other } = splitLinks(n.links);
+  const shownWeb = web.slice(0, maxLines);
+  const links = shownWeb.length ? { links: shownWeb.map((l) => ({ href: l.url, text: l.label })) } : {};
+  // PagerDuty opens a link only from `links`: those left out are counted where the reader looks next.
+  const moreLinks = web.length > shownWeb.length ? { more_links: moreWords(web.length - shownWeb.length, 'links') } : {};
+  const cause = clip(n.cause, PAGERDUTY_LINE_MAX);
   // A notice is a change event (POST /v2/change/enqueue): it shows on the service's timeline and opens no incident.
   // https://developer.pagerduty.com/docs/events-api-v2/send-change-events/
   if (n.kind === 'notice')
     return {
       routing_key: routingKey,
-      payload: { summary: clip(n.subject, PAGERDUTY.summary), timestamp: n.at, source: `flp-monitor ${n.environment}`, custom_details: { cause: n.cause, owner: n.owner, class: n.class, checks: n.evidence.slice(0, PAGERDUTY_EVIDENCE_MAX).map((l) => clip(l, 1000)) } },
-      ...(web.length ? { links: web.map((l) => ({ href: l.url, text: l.label })) } : {}),
+      payload: { summary: clip(n.subject, PAGERDUTY.summary), timestamp: n.at, source: `flp-monitor ${n.environment}`, custom_details: { cause, owner: n.owner, class: n.class, checks: lines(n.evidence), ...moreLinks } },
+      ...links,
     };
   const dashboard = web.find((l) => l.label.toLowerCase() === 'dashboard');
   return {
     routing_key: routingKey,
     event_action: 'trigger',
-    dedup_key,
+    dedup_key: clip(n.key, PAGERDUTY.dedupKey),
     payload: {
       summary: clip(n.subject, PAGERDUTY.summary),
       source: `flp-monitor ${n.environment}`,
@@ -75,17 +95,18 @@ function pagerDutyEvent(n: Notification, routingKey: string): unknown {
       group: n.owner,
       class: n.class,
       custom_details: {
-        cause: n.cause,
+        cause,
         owner: n.owner,
         class: n.class,
         ...(n.since ? { since: sinceWords(n.since) } : {}),
-        evidence: [...n.evidence.slice(0, PAGERDUTY_EVIDENCE_MAX).map((l) => clip(l, 1000)), ...(n.evidence.length > PAGERDUTY_EVIDENCE_MAX ? [`… and ${n.evidence.length - PAGERDUTY_EVIDENCE_MAX} more`] : [])],
-        ...(n.symptoms.length ? { symptoms: Object.fromEntries(n.symptoms.map((s) => [s.class, s.lines])) } : {}),
-        ...(other.length ? { artifacts: other.map((l) => `${l.label}: ${l.url}`) } : {}),
-        ...(n.runbook ? { runbook: n.runbook } : {}),
+        evidence: lines(n.evidence),
+        ...(n.symptoms.length ? { symptoms: Object.fromEntries(n.symptoms.map((s) => [s.class, lines(s.lines)])) } : {}),
+        ...(other.length ? { artifacts: lines(other.map((l) => `${l.label}: ${l.url}`)) } : {}),
+        ...moreLinks,
+        ...(n.runbook ? { runbook: clip(n.runbook, PAGERDUTY_LINE_MAX) } : {}),
       },
     },
-    ...(web.length ? { links: web.map((l) => ({ href: l.url, text: l.label })) } : {}),
+    ...links,
     client: 'flp-monitor',
     ...(dashboard ? { client_url: dashboard.url } : {}),
   };
@@ -98,7 +119,12 @@ function pagerDutyEvent(n: Notification, routingKey: string): unknown {
 // .../blocks/context-block (≤ 10 elements; a text object's text ≤ 3000), and
 // https://api.slack.com/docs/message-formatting (escape &, <, > in text; links as <url|label>).
 
-const SLACK = { blocks: 50, header: 150, text: 3000, contextElements: 10 } as const;
+/**
+ * Block Kit's limits, and `total`: all blocks' text together, about where Slack answers
+ * `msg_blocks_too_long` (not in its reference; its users measured about 13,200 characters,
+ * less with other block types mixed in: github.com/slackapi/bolt-js/issues/2509).
+ */
+const SLACK = { blocks: 50, header: 150, text: 3000, contextElements: 10, total: 12_000 } as const;
 /** A line of evidence, symptoms or links is cut here, so one long line does not crowd out the rest. */
 const SLACK_LINE_MAX = 1000;
 /** The longest link line: what a section holds, less room for its heading and the "more" line. */
@@ -109,27 +135,28 @@ const SLACK_SECTIONS_MAX = 10;
 function slackMessage(n: Notification): unknown {
   const header = { type: 'header', text: { type: 'plain_text', text: clip(n.subject, SLACK.header) } };
   const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
-  const blocks: unknown[] = [header];
-  if (n.kind === 'resolve') {
-    blocks.push(section(slackFit(resolvedWords(n), SLACK.text)));
-    return { text: slackFit(n.subject, SLACK.text), blocks };
-  }
+  if (n.kind === 'resolve') return { text: slackFit(n.subject, SLACK.text), blocks: [header, section(slackFit(resolvedWords(n), SLACK.text))] };
   const summary = [`*What broke:* ${slackEscape(n.cause)}`, `*Whose job:* ${slackEscape(n.owner)} (${slackEscape(n.class)})`];
   if (n.since) summary.push(`*Since:* ${slackEscape(sinceWords(n.since))}`);
-  blocks.push(section(slackFit(summary.join('\n'), SLACK.text, true)));
-  const evidence = n.evidence.map((l) => `• ${slackFit(l, SLACK_LINE_MAX)}`);
-  for (const text of pack(['*Evidence*', ...(evidence.length ? evidence : ['(none in the latest runs)'])], SLACK.text, SLACK_SECTIONS_MAX, (k) => `… and ${k} more`)) blocks.push(section(text));
-  if (n.symptoms.length) {
-    const shown = n.symptoms.slice(0, SLACK.contextElements);
-    const elements = shown.map((s, i) => {
-      const more = i === shown.length - 1 && n.symptoms.length > shown.length ? ` (and ${n.symptoms.length - shown.length} more classes)` : '';
-      const lines = pack(s.lines.map((l) => slackFit(l, SLACK_LINE_MAX)), SLACK.text - 200, 1, (k) => `… and ${k} more`)[0] ?? '';
-      return { type: 'mrkdwn', text: `*Held back as symptoms, ${slackEscape(s.class)}${more}:*\n${lines}` };
-    });
-    blocks.push({ type: 'context', elements });
-  }
+  const summaryText = slackFit(summary.join('\n'), SLACK.text, true);
+  const runbookText = n.runbook ? slackFit(`*Runbook:* ${slackEscape(n.runbook)}`, SLACK.text, true) : '';
+
+  // Evidence, symptoms and links share what the header, the summary and the runbook leave of
+  // the message's total: each gets what it needs, or an equal share of what the smaller leave.
+  const { lines: evidenceLines, left: evidenceLeft } = countedLines(n.evidence);
+  const evidence = (budget: number) =>
+    pack(['*Evidence*', ...(n.evidence.length ? evidenceLines.map((l) => `• ${slackFit(l, SLACK_LINE_MAX)}`) : ['(none in the latest runs)'])], SLACK.text, SLACK_SECTIONS_MAX, (k) => moreWords(k), budget, evidenceLeft);
+  const shownClasses = n.symptoms.slice(0, SLACK.contextElements);
+  const symptomLines = shownClasses.map((s, i) => {
+    const more = i === shownClasses.length - 1 && n.symptoms.length > shownClasses.length ? ` (and ${n.symptoms.length - shownClasses.length} more classes)` : '';
+    return [`*Held back as symptoms, ${slackEscape(s.class)}${more}:*`, ...s.lines.map((l) => slackFit(l, SLACK_LINE_MAX))];
+  });
+  const symptoms = (budget: number) => {
+    const perClass = share(symptomLines.map((lines) => length(pack(lines, SLACK.text, 1, (k) => moreWords(k)))), budget);
+    return symptomLines.map((lines, i) => pack(lines, SLACK.text, 1, (k) => moreWords(k), perClass[i]!)[0]!);
+  };
   const { web, other } = splitLinks(n.links);
-  const links = [
+  const linkLines = [
     ...web.map((l) => {
       // A presigned artifact URL runs to a couple of thousand characters: it gets a section to itself.
       const link = `<${slackEscape(l.url)}|${slackFit(l.label.replace(/\|/g, '/'), 200)}>`;
@@ -137,9 +164,32 @@ function slackMessage(n: Notification): unknown {
     }),
     ...other.map((l) => slackFit(`${l.label}: ${l.url}`, SLACK_LINE_MAX)),
   ];
-  if (links.length) for (const text of pack(['*Links*', ...links], SLACK.text, SLACK_SECTIONS_MAX, (k) => `… and ${k} more links`)) blocks.push(section(text));
-  if (n.runbook) blocks.push(section(slackFit(`*Runbook:* ${slackEscape(n.runbook)}`, SLACK.text, true)));
+  const links = (budget: number) => (linkLines.length ? pack(['*Links*', ...linkLines], SLACK.text, SLACK_SECTIONS_MAX, (k) => moreWords(k, 'links'), budget) : []);
+
+  const fixed = header.text.text.length + summaryText.length + runbookText.length;
+  const [evidenceBudget, symptomsBudget, linksBudget] = share([length(evidence(Infinity)), length(symptoms(Infinity)), length(links(Infinity))], SLACK.total - fixed);
+  const blocks: unknown[] = [header, section(summaryText), ...evidence(evidenceBudget!).map(section)];
+  if (shownClasses.length) blocks.push({ type: 'context', elements: symptoms(symptomsBudget!).map((text) => ({ type: 'mrkdwn', text })) });
+  blocks.push(...links(linksBudget!).map(section));
+  if (runbookText) blocks.push(section(runbookText));
   return { text: slackFit(n.subject, SLACK.text), blocks: blocks.slice(0, SLACK.blocks) };
+}
+
+/** Characters of text in all of `texts`. */
+function length(texts: readonly string[]): number {
+  return texts.reduce((sum, t) => sum + t.length, 0);
+}
+
+/** `total` shared among parts that need `needs`: each gets what it needs, or an equal share of what the parts needing less leave, whichever is less. */
+function share(needs: readonly number[], total: number): number[] {
+  const out = needs.map(() => 0);
+  const order = needs.map((_, i) => i).sort((a, b) => needs[a]! - needs[b]!);
+  let left = total;
+  for (const [k, i] of order.entries()) {
+    out[i] = Math.min(needs[i]!, Math.floor(left / (order.length - k)));
+    left -= out[i]!;
+  }
+  return out;
 }
 
 /** Slack's three control characters as the entities it asks for. */
@@ -182,23 +232,29 @@ const TEAMS = {
   bytes: 14_000,
 } as const;
 const TEAMS_LINE_MAX = 500;
+/** Lines of evidence, and of symptoms, a card shows at most. */
+const TEAMS_LINES_MAX = 20;
+/** Links a card lists past its buttons at most: a link is worth more lines than evidence is, and holds fewer characters. */
+const TEAMS_LINKS_LISTED = 50;
 
 function teamsMessage(n: Notification): unknown {
-  // Fewer evidence lines until the message fits; with none left it still says what broke.
-  for (let lines = 20; ; lines = Math.floor(lines / 2)) {
-    const message = teamsWrap(teamsCard(n, lines));
-    if (lines === 0 || Buffer.byteLength(JSON.stringify(message)) <= TEAMS.bytes) return message;
-  }
+  // Fewer lines until the message fits; with none left it still says what broke.
+  return fewerLinesUntil(TEAMS.bytes, TEAMS_LINKS_LISTED, (lines) => teamsWrap(teamsCard(n, Math.min(lines, TEAMS_LINES_MAX), lines)));
 }
 
 function teamsWrap(card: unknown): unknown {
   return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
 }
 
-/** The card, showing at most `maxLines` lines of evidence and of symptoms each. */
-function teamsCard(n: Notification, maxLines: number): unknown {
+/**
+ * The card, showing at most `maxLines` lines of evidence and of symptoms each, and at most
+ * `maxLinks` of the links past the buttons: a card shows {@link TEAMS.actions} buttons, so the
+ * rest are a list of markdown links in the body.
+ */
+function teamsCard(n: Notification, maxLines: number, maxLinks: number): unknown {
   const text = (t: string, extra: Record<string, unknown> = {}) => ({ type: 'TextBlock', text: clip(t, TEAMS_LINE_MAX), wrap: true, ...extra });
-  const shown = (lines: readonly string[]) => [...lines.slice(0, maxLines), ...(lines.length > maxLines ? [`… and ${lines.length - maxLines} more`] : [])];
+  const shown = (lines: readonly string[]) => capLines(lines, maxLines);
+  const { web, other } = splitLinks(n.links);
   const facts = [
     { title: 'Owner', value: n.owner },
     { title: 'Class', value: n.class },
@@ -214,13 +270,18 @@ function teamsCard(n: Notification, maxLines: number): unknown {
       body.push(text('Held back as symptoms of it', { weight: 'bolder', spacing: 'medium' }));
       body.push(...shown(n.symptoms.flatMap((s) => s.lines.map((l) => `${s.class}: ${l}`))).map((l) => text(l, { spacing: 'none', isSubtle: true })));
     }
-    const { other } = splitLinks(n.links);
     if (other.length) body.push(...shown(other.map((l) => `${l.label}: ${l.url}`)).map((l) => text(l, { spacing: 'none', isSubtle: true })));
     if (n.runbook) body.push(text(`Runbook: ${n.runbook}`, { spacing: 'medium' }));
   }
-  const actions = splitLinks(n.links)
-    .web.slice(0, TEAMS.actions)
-    .map((l) => ({ type: 'Action.OpenUrl', title: clip(l.label, 100), url: l.url }));
+  const beyond = web.slice(TEAMS.actions);
+  if (beyond.length) {
+    const listed = beyond.slice(0, maxLinks);
+    body.push(text('More links', { weight: 'bolder', spacing: 'medium' }));
+    // Not cut as the other text blocks are: a link cut short opens nothing. Lines of a list end in \r, as the card format's own example has it.
+    if (listed.length) body.push({ type: 'TextBlock', text: listed.map((l) => `- ${markdownLink(l)}`).join('\r'), wrap: true, spacing: 'none' });
+    if (beyond.length > listed.length) body.push(text(moreWords(beyond.length - listed.length, 'links'), { spacing: 'none', isSubtle: true }));
+  }
+  const actions = web.slice(0, TEAMS.actions).map((l) => ({ type: 'Action.OpenUrl', title: clip(l.label, 100), url: l.url }));
   return {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',
@@ -228,6 +289,12 @@ function teamsCard(n: Notification, maxLines: number): unknown {
     body,
     ...(actions.length ? { actions } : {}),
   };
+}
+
+/** `[label](url)`, the card's markdown link: brackets in the label and parentheses and spaces in the URL would end it early. */
+function markdownLink(l: { label: string; url: string }): string {
+  const label = clip(l.label, 100).replace(/\[/g, '(').replace(/\]/g, ')');
+  return `[${label}](${l.url.replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/ /g, '%20')})`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,34 +322,60 @@ function resolvedWords(n: Notification): string {
   return n.text.split('\n').find((l) => l.startsWith('Resolved at ')) ?? `Resolved at ${n.at}. Was: ${n.cause}.`;
 }
 
-/** `text` cut to `max` characters, ending in "…" when cut. */
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+/**
+ * The payload `build` makes with the most lines, from `start` and halving, whose JSON is at most
+ * `maxBytes` bytes of UTF-8 (as it is posted); with no lines left, the payload that shows none.
+ */
+function fewerLinesUntil(maxBytes: number, start: number, build: (maxLines: number) => unknown): unknown {
+  for (let lines = start; ; lines = Math.floor(lines / 2)) {
+    const payload = build(lines);
+    if (lines === 0 || Buffer.byteLength(JSON.stringify(payload)) <= maxBytes) return payload;
+  }
 }
 
+/** Room kept for the "more" line and the newline before it: `more(count)` is under 40 characters. */
+const MORE_RESERVE = 41;
+
 /**
- * Lines joined into at most `maxChunks` texts of at most `max` characters each; what does not
- * fit is said by `more(count)` (under 40 characters) at the end of the last. Each line must be at
- * most `max - 40` characters.
+ * Lines joined into at most `maxChunks` texts of at most `max` characters each, all of them
+ * together at most `budget` characters (at least {@link MORE_RESERVE}); what does not fit, and
+ * the `left` lines the list had already left out, is said by `more(count)` at the end of the
+ * last. Lines that fit whole are never cut for the "more" line's room. Each line must be at most
+ * `max - MORE_RESERVE` characters.
  */
-function pack(lines: readonly string[], max: number, maxChunks: number, more: (count: number) => string): string[] {
-  const reserve = 40;
+function pack(lines: readonly string[], max: number, maxChunks: number, more: (count: number) => string, budget = Infinity, left = 0): string[] {
+  if (budget !== Infinity) {
+    const whole = pack(lines, max, maxChunks, more, Infinity, left);
+    if (length(whole) <= budget) return whole;
+  }
   const out: string[] = [];
+  let used = 0;
   let current = '';
+  const done = (count: number) => {
+    const words = more(count);
+    if (!current) out.push(words);
+    else if (current.length + 1 + words.length <= max) out.push(`${current}\n${words}`);
+    else out.push(current, words); // only before the last chunk, which keeps the room
+    return out;
+  };
   for (const [i, line] of lines.entries()) {
-    const last = out.length === maxChunks - 1;
+    // Room for the "more" line while anything follows this line: within the budget always, within a chunk in the last.
+    const reserve = i < lines.length - 1 || left > 0 ? MORE_RESERVE : 0;
+    const inChunk = (chunk: number) => (chunk === maxChunks - 1 ? reserve : 0);
     const next = current ? `${current}\n${line}` : line;
-    if (next.length <= (last ? max - reserve : max)) {
+    if (next.length + inChunk(out.length) <= max && used + next.length + reserve <= budget) {
       current = next;
       continue;
     }
-    if (last) {
-      out.push(current ? `${current}\n${more(lines.length - i)}` : more(lines.length - i));
-      return out;
+    if (current && out.length < maxChunks - 1 && line.length + inChunk(out.length + 1) <= max && used + current.length + line.length + reserve <= budget) {
+      out.push(current);
+      used += current.length;
+      current = line;
+      continue;
     }
-    out.push(current);
-    current = line;
+    return done(lines.length - i + left);
   }
+  if (left) return done(left);
   if (current) out.push(current);
   return out;
 }

@@ -320,8 +320,38 @@ export function overranWindow<W extends { start: Date; end: Date }>(windows: rea
   return windows.filter((w) => w.end <= at && at.getTime() - w.end.getTime() <= graceMs && failingSince < w.end).at(-1) ?? null;
 }
 
-function clip(text: string): string {
-  return text.length <= SUBJECT_MAX ? text : `${text.slice(0, SUBJECT_MAX - 1)}…`;
+/** `text` cut to `max` characters (default {@link SUBJECT_MAX}), ending in "…" when cut. */
+export function clip(text: string, max: number = SUBJECT_MAX): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** The line that says how many lines a list left out: "… and 12 more", "… and 3 more links". */
+export function moreWords(count: number, noun?: string): string {
+  return `… and ${count} more${noun ? ` ${noun}` : ''}`;
+}
+
+const MORE_LINE = /^… and (\d+) more(?: [a-z]+)?$/;
+
+/**
+ * A list's own lines, and how many it already left out: a list may end in its own "… and N
+ * more" line (a release notice is cut at 100 checks), which a channel that cuts the list further
+ * adds to its own count rather than show as a line, so the reader gets one count and the right one.
+ */
+export function countedLines(list: readonly string[]): { lines: readonly string[]; left: number } {
+  const m = MORE_LINE.exec(list.at(-1) ?? '');
+  return m ? { lines: list.slice(0, -1), left: Number(m[1]) } : { lines: list, left: 0 };
+}
+
+/**
+ * How every list of a message is cut: its first `max` lines, each cut at `lineMax` characters
+ * (default: not cut), and a last line saying how many were left out ({@link moreWords}), counting
+ * those the list had already left out ({@link countedLines}).
+ */
+export function capLines(list: readonly string[], max: number, lineMax = Infinity, noun?: string): string[] {
+  const { lines, left } = countedLines(list);
+  const shown = lines.slice(0, max).map((l) => clip(l, lineMax));
+  const more = left + lines.length - shown.length;
+  return more ? [...shown, moreWords(more, noun)] : shown;
 }
 
 function textOf(n: Omit<Notification, 'text'>, lasted: string | null): string {

@@ -14,7 +14,7 @@ import type { ReleaseRecord, ResultSink } from '../core/records.ts';
 import type { RunReport } from '../core/result.ts';
 import { actualEnd, windowOwner, type RuntimeWindow } from '../core/windows.ts';
 import type { HistorySource } from '../adapters/history.ts';
-import { notificationKey, type Notification } from '../alarms/notification.ts';
+import { capLines, notificationKey, type Notification } from '../alarms/notification.ts';
 import { recordRelease, runCanary, type CanaryReport, type CanaryRunner } from '../reports/canary.ts';
 import type { ReleaseStore } from '../adapters/release-store.ts';
 import type { Monitor } from './monitor.ts';
@@ -120,6 +120,9 @@ export function verdictOwners(config: Pick<Config, 'owners'>, window: RuntimeWin
   return [...new Set([config.owners.release, windowOwner(window, config.owners)])];
 }
 
+/** Checks a release notice lists at most, of those that failed and of those that passed each; the rest it says as "… and N more". */
+export const RELEASE_NOTICE_CHECKS = 100;
+
 /**
  * The verdict as a notification for KiAP and the window's owner: a failure is a page of class
  * `release` (its own incident, `flp-<env>-release-verification`, resolved by the next passing
@@ -130,8 +133,9 @@ export function releaseNotification(report: CanaryReport, config: Config, window
   const words = verdictWords(report, config);
   const owner = config.owners.release;
   const subject = `[FLP ${config.environment}] ${words}`.slice(0, 100);
-  const evidence = report.checks.filter((c) => c.result === 'fail').map((c) => `${c.check}: ${c.observed} (${c.class} · ${c.owner})`);
-  const passed = report.checks.filter((c) => c.result === 'pass').map((c) => `${c.check}: ${c.observed}`);
+  // A release of many nodes has hundreds of checks: the notice lists the first hundred of each kind and counts the rest.
+  const evidence = capLines(report.checks.filter((c) => c.result === 'fail').map((c) => `${c.check}: ${c.observed} (${c.class} · ${c.owner})`), RELEASE_NOTICE_CHECKS);
+  const passed = capLines(report.checks.filter((c) => c.result === 'pass').map((c) => `${c.check}: ${c.observed}`), RELEASE_NOTICE_CHECKS);
   const windowLine = window ? `Window: ${window.reason} (${window.id}), planned ${window.start} – ${window.end}${window.endedAt ? `, ended ${window.endedAt}` : ''}; owner ${windowOwner(window, config.owners)}` : undefined;
   const lines = [subject, '', pass ? `Verified: ${words}` : `What broke: ${words}`, `Whose job: ${owner} (release)`, ...(windowLine ? [windowLine] : []), ''];
   if (evidence.length) lines.push('Evidence:', ...evidence.map((l) => `  - ${l}`), '');

@@ -49,6 +49,29 @@ export const PAGERDUTY_TRIGGER: Schema = object(['routing_key', 'event_action', 
   images: { type: 'array', items: object(['src'], { src: str({ format: 'uri', pattern: '^https://' }), href: webUrl(), alt: str() }) },
 });
 
+/**
+ * A change event, POST https://events.pagerduty.com/v2/change/enqueue
+ * (https://developer.pagerduty.com/docs/events-api-v2/send-change-events/): routing_key,
+ * payload { summary (at most 1024), timestamp, source, custom_details }, links [{ href, text }].
+ * flp-monitor sends a release notice as one.
+ */
+export const PAGERDUTY_CHANGE: Schema = object(['routing_key', 'payload'], {
+  routing_key: routingKey,
+  payload: object(['summary'], {
+    summary: str({ minLength: 1, maxLength: 1024 }),
+    timestamp: str({ format: 'date-time' }),
+    source: str({ minLength: 1 }),
+    custom_details: { type: 'object' },
+  }),
+  links: { type: 'array', items: object(['href'], { href: webUrl(), text: str() }) },
+});
+
+/**
+ * The Events API refuses an event over 512 KB ("The maximum size of an event is 512 KB"): here
+ * the smaller reading, 512,000 bytes of the JSON as posted.
+ */
+export const PAGERDUTY_MAX_BYTES = 512_000;
+
 export const PAGERDUTY_RESOLVE: Schema = object(['routing_key', 'event_action', 'dedup_key'], {
   routing_key: routingKey,
   event_action: { const: 'resolve' },
@@ -120,6 +143,19 @@ export const SLACK_MESSAGE: Schema = object(['text', 'blocks'], {
   blocks: { type: 'array', minItems: 1, maxItems: 50, items: slackBlock },
 });
 
+/**
+ * Slack answers `msg_blocks_too_long` to a message whose blocks hold a little over 12,000
+ * characters of text together, each block within its own limit: not in Slack's reference, but
+ * measured by its users (about 13,200 characters in https://github.com/slackapi/bolt-js/issues/2509,
+ * less with other block types mixed in). 12,000 is the line flp-monitor keeps to.
+ */
+export const SLACK_MAX_BLOCKS_TEXT = 12_000;
+
+/** Every text in a message's blocks (a header's, a section's and its fields', a context's elements', a button's), in order. */
+export function slackBlockTexts(message: { blocks: readonly Record<string, any>[] }): string[] {
+  return message.blocks.flatMap((b) => [b['text']?.text, ...(b['fields'] ?? []).map((f: { text: string }) => f.text), ...(b['elements'] ?? []).map((e: { text: string | { text: string } }) => (typeof e.text === 'string' ? e.text : e.text?.text))].filter((t): t is string => typeof t === 'string'));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Teams Workflows webhook ("When a Teams webhook request is received", then "Post card in a chat
 // or channel"): { type: "message", attachments: [{ contentType:
@@ -182,7 +218,8 @@ export const TEAMS_MESSAGE: Schema = object(['type', 'attachments'], {
         type: { const: 'AdaptiveCard' },
         version: { enum: ['1.0', '1.1', '1.2', '1.3', '1.4'] },
         body: { type: 'array', minItems: 1, items: cardElement },
-        actions: { type: 'array', items: openUrl },
+        // Teams shows six buttons at most (its host config's maxActions); flp-monitor sends no more.
+        actions: { type: 'array', maxItems: 6, items: openUrl },
         fallbackText: str(),
       }),
     }),
@@ -206,7 +243,7 @@ export const FLP_WEBHOOK_DOCUMENT: Schema = object(
     type: { const: 'flp-monitor.notification' },
     version: { const: 1 },
     key: str({ minLength: 1 }),
-    kind: { enum: ['trigger', 'resolve'] },
+    kind: { enum: ['trigger', 'resolve', 'notice'] },
     severity: { enum: ['page', 'warning'] },
     class: str({ minLength: 1 }),
     owner: str({ minLength: 1 }),
