@@ -30,7 +30,9 @@ import { shipText } from './shipped-files.ts';
 import { grantCalls } from './grants.ts';
 import { functionCalls } from '../lib/runtime/function-calls.ts';
 import type { PolicyAlarms } from './alarms.ts';
-import { bucketLogicalId, checkEnvironmentSize, ESM_BUNDLING, lambdaConfig, logRetention, PROBE_RUNTIME, PROJECT_ROOT, resourceName } from './probe-functions.ts';
+import { ESM_BUNDLING, PROBE_RUNTIME, PROJECT_ROOT } from './bundling.ts';
+import { bucketLogicalId, checkEnvironmentSize, lambdaConfig, logRetention } from './function-config.ts';
+import { resourceName } from '../lib/core/resource-names.ts';
 import { alarmNamePrefix } from '../lib/core/contract.ts';
 import type { OwnerTopics } from './topics.ts';
 
