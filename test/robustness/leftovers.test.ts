@@ -1,8 +1,10 @@
 /**
- * No leftovers: 100 journey runs against the sandbox with its faults in rotation (most of them
- * failing, with screenshots and traces), two at a time, 90 in one warm browser as a warm
- * process or Lambda container does, and 10 each in a browser of their own as a cold start does. Afterwards no
- * Chromium process we started is left, no temporary profile directory, and no synthetic plan.
+ * No leftovers: journey runs against the sandbox with its faults in rotation (most of them
+ * failing, with screenshots and traces), two at a time, nine in ten in one warm browser as a warm
+ * process or Lambda container does, and every tenth in a browser of its own as a cold start does.
+ * Afterwards no Chromium process we started is left, no temporary profile directory, and no
+ * synthetic plan. `npm test` goes once through the rotation (22 runs, 2 cold starts);
+ * `npm run test:soak` makes it 100 (`FLP_LEFTOVER_RUNS`), the soak that shows nothing builds up.
  *
  * Chromium's profile directories go to os.tmpdir(): this file points TMPDIR at a directory of
  * its own, so other test files and processes on the machine cannot be mistaken for ours.
@@ -22,7 +24,6 @@ import { probeJourney, type JourneyContext } from '../../probes/journey/forloebs
 import { startSandbox, type FaultName, type Sandbox } from '../../sandbox/index.ts';
 import { descendantsOf, isChromium, listProcesses, processInfo, userDataDir } from './support/processes.ts';
 
-const RUNS = 100;
 const COLD_EVERY = 10;
 /** Journeys run side by side: half the wall time on two cores, and contexts closing while others open. */
 const AT_ONCE = 2;
@@ -40,6 +41,9 @@ const ROTATION: [FaultName | null, string | null][] = [
   ['lb-502', 'infrastructure'],
   ['page-stale', 'sync'],
 ];
+
+/** Once through the rotation by default, every fault two at a time; the soak sets more. */
+const RUNS = Number(process.env.FLP_LEFTOVER_RUNS) || ROTATION.length * AT_ONCE;
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -90,7 +94,7 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
   return true;
 }
 
-describe('100 journey runs with faults', () => {
+describe(`${RUNS} journey runs with faults`, () => {
   it('leave no Chromium process, no temporary profile directory and no synthetic plan behind', { timeout: 480_000 }, async () => {
     const rules = { [new URL(sandbox.baseUrl).hostname]: '127.0.0.1' };
     const warm = new BrowserProvider({ hostResolverRules: rules });
@@ -138,7 +142,7 @@ describe('100 journey runs with faults', () => {
       }
     };
 
-    // when 100 runs go by, the faults in rotation, two at a time under the same fault (as two
+    // when the runs go by, the faults in rotation, two at a time under the same fault (as two
     // monitors, or a re-check beside a scheduled run, would), every tenth run in a cold browser
     for (let i = 0; i < RUNS; i += AT_ONCE) {
       const [fault, expected] = ROTATION[Math.floor(i / AT_ONCE) % ROTATION.length] as [FaultName | null, string | null];
