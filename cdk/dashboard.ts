@@ -19,7 +19,6 @@ const HALF = 12;
 const GRAPH_HEIGHT = 6;
 const THIRD = 8;
 
-
 /** The dashboard's name: known before deployment, so the notifier can link it without depending on it (the dashboard draws the alarms the notifier is an action of). */
 export function dashboardName(environment: string): string {
   return resourceName(environment, 'monitor');
@@ -39,40 +38,46 @@ export function searchExpression(policy: AlarmPolicy, metricName: string, dimens
   return `SEARCH('${schema} ${terms}', '${statistic}', ${periodSeconds})`;
 }
 
-export class MonitorDashboard extends Construct {
-  readonly dashboard: cloudwatch.Dashboard;
+/** What every row of the dashboard draws with: the policy's specs as lines, their thresholds, a search over the namespace. */
+interface Kit extends MonitorDashboardProps {
+  specsOf: (metricName: string) => AlarmSpec[];
+  lineOf: (spec: AlarmSpec, dimension: string) => cloudwatch.Metric;
+  thresholds: (specs: readonly AlarmSpec[], dimension: string) => cloudwatch.HorizontalAnnotation[];
+  search: (metricName: string, dimension: string, statistic: string, label: string) => cloudwatch.MathExpression;
+  /** The shortest alarm period of the policy: the period of the searches. */
+  fastest: number;
+}
 
-  constructor(scope: Construct, id: string, props: MonitorDashboardProps) {
-    super(scope, id);
-    const { config, policy, alarms } = props;
-    const specsOf = (metricName: string) => policy.alarms.filter((a) => a.metric.name === metricName);
-    const lineOf = (spec: AlarmSpec, dimension: string) =>
-      specMetric(policy, spec).with({ label: spec.metric.dimensions[dimension] ?? spec.id });
-    const thresholds = (specs: readonly AlarmSpec[], dimension: string): cloudwatch.HorizontalAnnotation[] => {
-      const distinct = new Map<number, string[]>();
-      for (const s of specs) distinct.set(s.threshold, [...(distinct.get(s.threshold) ?? []), s.metric.dimensions[dimension] ?? s.id]);
-      return [...distinct].map(([value, who]) => ({
-        value,
-        label: distinct.size === 1 ? 'alarm threshold' : `alarm threshold (${who.join(', ')})`,
-        color: cloudwatch.Color.RED,
-      }));
-    };
-    const fastest = Math.min(...policy.alarms.map((a) => a.periodSeconds));
-    const search = (metricName: string, dimension: string, statistic: string, label: string) =>
-      new cloudwatch.MathExpression({
-        expression: searchExpression(policy, metricName, [DIMENSIONS.environment, dimension], statistic, fastest),
-        usingMetrics: {},
-        label,
-        period: Duration.seconds(fastest),
-      });
-
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: dashboardName(config.environment),
-      defaultInterval: Duration.hours(12),
+function kitOf(props: MonitorDashboardProps): Kit {
+  const { policy } = props;
+  const specsOf = (metricName: string) => policy.alarms.filter((a) => a.metric.name === metricName);
+  const lineOf = (spec: AlarmSpec, dimension: string) =>
+    specMetric(policy, spec).with({ label: spec.metric.dimensions[dimension] ?? spec.id });
+  const thresholds = (specs: readonly AlarmSpec[], dimension: string): cloudwatch.HorizontalAnnotation[] => {
+    const distinct = new Map<number, string[]>();
+    for (const s of specs) distinct.set(s.threshold, [...(distinct.get(s.threshold) ?? []), s.metric.dimensions[dimension] ?? s.id]);
+    return [...distinct].map(([value, who]) => ({
+      value,
+      label: distinct.size === 1 ? 'alarm threshold' : `alarm threshold (${who.join(', ')})`,
+      color: cloudwatch.Color.RED,
+    }));
+  };
+  const fastest = Math.min(...policy.alarms.map((a) => a.periodSeconds));
+  const search = (metricName: string, dimension: string, statistic: string, label: string) =>
+    new cloudwatch.MathExpression({
+      expression: searchExpression(policy, metricName, [DIMENSIONS.environment, dimension], statistic, fastest),
+      usingMetrics: {},
+      label,
+      period: Duration.seconds(fastest),
     });
+  return { ...props, specsOf, lineOf, thresholds, search, fastest };
+}
 
-    const owners = allOwners(config);
-    this.dashboard.addWidgets(
+/** The title, the pages, success and duration per probe, the releases. */
+function overviewRows({ config, alarms, search }: Kit): cloudwatch.IWidget[][] {
+  const owners = allOwners(config);
+  return [
+    [
       new cloudwatch.TextWidget({
         markdown:
           `# flp-monitor: ${config.environment}\n` +
@@ -81,16 +86,16 @@ export class MonitorDashboard extends Construct {
         width: FULL,
         height: 2,
       }),
-    );
-    this.dashboard.addWidgets(
+    ],
+    [
       new cloudwatch.AlarmStatusWidget({
         title: 'Pages (composite alarms: owner and on-call are notified)',
         alarms: [...alarms.composites.values()],
         width: FULL,
         height: 3,
       }),
-    );
-    this.dashboard.addWidgets(
+    ],
+    [
       new cloudwatch.GraphWidget({
         title: 'Success per probe (1 = passed)',
         left: [search(METRICS.success.name, DIMENSIONS.probe, 'Average', '')],
@@ -105,9 +110,8 @@ export class MonitorDashboard extends Construct {
         width: HALF,
         height: GRAPH_HEIGHT,
       }),
-    );
-
-    this.dashboard.addWidgets(
+    ],
+    [
       new cloudwatch.GraphWidget({
         title: 'Releases: 1 = verified, 0 = failed (the monitor at a release window\'s end, or the canary), per version',
         left: [search(METRICS.release.name, DIMENSIONS.version, 'Maximum', '')],
@@ -115,11 +119,20 @@ export class MonitorDashboard extends Construct {
         width: FULL,
         height: 4,
       }),
-    );
+    ],
+  ];
+}
 
-    const steps = specsOf(METRICS.stepDuration.name);
-    const lags = specsOf(METRICS.syncLag.name);
-    this.dashboard.addWidgets(
+/** Journey steps and sync lag; failures by class beside the heartbeat, and certificate days. */
+function measureRows({ policy, specsOf, lineOf, thresholds }: Kit): cloudwatch.IWidget[][] {
+  const steps = specsOf(METRICS.stepDuration.name);
+  const lags = specsOf(METRICS.syncLag.name);
+  const failures = specsOf(METRICS.failures.name);
+  const heartbeat = specsOf(METRICS.heartbeat.name);
+  const maintenance = specsOf(METRICS.maintenance.name);
+  const certs = specsOf(METRICS.certDaysLeft.name);
+  return [
+    [
       new cloudwatch.GraphWidget({
         title: 'Journey step duration (ms, slowest per period)',
         left: steps.map((s) => lineOf(s, DIMENSIONS.step)),
@@ -136,13 +149,8 @@ export class MonitorDashboard extends Construct {
         width: HALF,
         height: GRAPH_HEIGHT,
       }),
-    );
-
-    const failures = specsOf(METRICS.failures.name);
-    const heartbeat = specsOf(METRICS.heartbeat.name);
-    const maintenance = specsOf(METRICS.maintenance.name);
-    const certs = specsOf(METRICS.certDaysLeft.name);
-    this.dashboard.addWidgets(
+    ],
+    [
       new cloudwatch.GraphWidget({
         title: 'Failed runs by class; runs completed (heartbeat), maintenance windows, launch statistics unknown',
         // A class's failures of one probe alone (the journey's, an LPS system's) are labelled with the probe.
@@ -169,47 +177,61 @@ export class MonitorDashboard extends Construct {
         width: HALF,
         height: GRAPH_HEIGHT,
       }),
-    );
-    // A row per LPS vendor: its certified launches, its clinics' refused share, its page.
-    const vendors = [...new Set(config.lps.profiles.map((p) => p.vendor))];
-    const lpsPeriod = policy.alarms.find((a) => a.class === 'lps')?.periodSeconds ?? fastest;
-    const metric = (name: string, dimensions: Record<string, string>, statistic: string, label: string) =>
-      new cloudwatch.Metric({ namespace: policy.namespace, metricName: name, dimensionsMap: { [DIMENSIONS.environment]: policy.environment, ...dimensions }, statistic, period: Duration.seconds(lpsPeriod), label });
-    for (const vendor of vendors) {
-      const systems = config.lps.profiles.filter((p) => p.vendor === vendor);
-      const page = alarms.composites.get(vendorCompositeId(vendor));
-      this.dashboard.addWidgets(
-        new cloudwatch.GraphWidget({
-          title: `${vendor}: certified launch accepted (1 = yes), per system`,
-          left: systems.map((p) => metric(METRICS.success.name, { [DIMENSIONS.probe]: PROBE_IDS.launch(p.system) }, 'Average', `${p.system} (${p.style})`)),
-          leftYAxis: { min: 0, max: 1, showUnits: false },
-          width: THIRD,
-          height: GRAPH_HEIGHT,
-        }),
-        new cloudwatch.GraphWidget({
-          title: `${vendor}: clinics' real launches refused (%), per system`,
-          left: systems.map((p) => metric(METRICS.launchRejectedPercent.name, { [DIMENSIONS.system]: p.system }, 'Maximum', p.system)),
-          leftAnnotations: [{ value: config.lps.maxRejectedPercent, label: `lps threshold (≥ ${config.lps.minLaunches} launches)`, color: cloudwatch.Color.RED }],
-          leftYAxis: { min: 0, max: 100, showUnits: false },
-          width: THIRD,
-          height: GRAPH_HEIGHT,
-        }),
-        new cloudwatch.AlarmStatusWidget({
-          title: `${vendor}: its page (${vendorCompositeId(vendor)}) and its systems' alarms`,
-          alarms: [...(page ? [page] : []), ...systems.map((p) => alarms.alarms.get(lpsAlarmId(p.system))).filter((a): a is cloudwatch.Alarm => !!a)],
-          width: THIRD,
-          height: GRAPH_HEIGHT,
-        }),
-      );
-    }
+    ],
+  ];
+}
 
-    this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({
-        title: 'Every alarm of the policy (no actions of their own)',
-        alarms: [...alarms.alarms.values()],
-        width: FULL,
-        height: 4,
+/** A row per LPS vendor: its certified launches, its clinics' refused share, its page. */
+function vendorRows({ config, policy, alarms, fastest }: Kit): cloudwatch.IWidget[][] {
+  const vendors = [...new Set(config.lps.profiles.map((p) => p.vendor))];
+  const lpsPeriod = policy.alarms.find((a) => a.class === 'lps')?.periodSeconds ?? fastest;
+  const metric = (name: string, dimensions: Record<string, string>, statistic: string, label: string) =>
+    new cloudwatch.Metric({ namespace: policy.namespace, metricName: name, dimensionsMap: { [DIMENSIONS.environment]: policy.environment, ...dimensions }, statistic, period: Duration.seconds(lpsPeriod), label });
+  return vendors.map((vendor) => {
+    const systems = config.lps.profiles.filter((p) => p.vendor === vendor);
+    const page = alarms.composites.get(vendorCompositeId(vendor));
+    return [
+      new cloudwatch.GraphWidget({
+        title: `${vendor}: certified launch accepted (1 = yes), per system`,
+        left: systems.map((p) => metric(METRICS.success.name, { [DIMENSIONS.probe]: PROBE_IDS.launch(p.system) }, 'Average', `${p.system} (${p.style})`)),
+        leftYAxis: { min: 0, max: 1, showUnits: false },
+        width: THIRD,
+        height: GRAPH_HEIGHT,
       }),
-    );
+      new cloudwatch.GraphWidget({
+        title: `${vendor}: clinics' real launches refused (%), per system`,
+        left: systems.map((p) => metric(METRICS.launchRejectedPercent.name, { [DIMENSIONS.system]: p.system }, 'Maximum', p.system)),
+        leftAnnotations: [{ value: config.lps.maxRejectedPercent, label: `lps threshold (≥ ${config.lps.minLaunches} launches)`, color: cloudwatch.Color.RED }],
+        leftYAxis: { min: 0, max: 100, showUnits: false },
+        width: THIRD,
+        height: GRAPH_HEIGHT,
+      }),
+      new cloudwatch.AlarmStatusWidget({
+        title: `${vendor}: its page (${vendorCompositeId(vendor)}) and its systems' alarms`,
+        alarms: [...(page ? [page] : []), ...systems.map((p) => alarms.alarms.get(lpsAlarmId(p.system))).filter((a): a is cloudwatch.Alarm => !!a)],
+        width: THIRD,
+        height: GRAPH_HEIGHT,
+      }),
+    ];
+  });
+}
+
+export class MonitorDashboard extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitorDashboardProps) {
+    super(scope, id);
+    const kit = kitOf(props);
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: dashboardName(props.config.environment),
+      defaultInterval: Duration.hours(12),
+    });
+    const everyAlarm = new cloudwatch.AlarmStatusWidget({
+      title: 'Every alarm of the policy (no actions of their own)',
+      alarms: [...props.alarms.alarms.values()],
+      width: FULL,
+      height: 4,
+    });
+    for (const row of [...overviewRows(kit), ...measureRows(kit), ...vendorRows(kit), [everyAlarm]]) this.dashboard.addWidgets(...row);
   }
 }
