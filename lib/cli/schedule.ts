@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../core/config.ts';
-import { alarmPolicy } from '../alarms/policy.ts';
+import { alarmPolicy, type AlarmPolicy } from '../alarms/policy.ts';
 import { evaluatePolicy, RecentMetrics, type CompositeStatus, type Evaluation } from '../alarms/evaluator.ts';
 import { LocalStore } from '../adapters/local-store.ts';
 import { intervalSeconds, type ProbeGroup } from '../core/contract.ts';
@@ -30,7 +30,55 @@ export interface ScheduleOptions {
   live?: boolean;
 }
 
+/** What the loops share while the schedule runs. */
+interface Running {
+  config: Config;
+  io: Io;
+  policy: AlarmPolicy;
+  recent: RecentMetrics;
+  monitor: Monitor;
+  notifier: PageNotifier;
+  watch: ReleaseWatch;
+  signal: AbortSignal;
+  live: boolean;
+  /** Pages being delivered: waited for at the end. */
+  sends: Set<Promise<void>>;
+  /** The last page sent, for the live table. */
+  last: { sent: SentNotification | null };
+  render: (group: ProbeGroup, monitorNow: Monitor, evaluation: Evaluation) => void;
+}
+
 export async function runSchedule(config: Config, io: Io, options: ScheduleOptions): Promise<number> {
+  const parts = await startParts(config, io);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  if (!options.signal) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  } else options.signal.addEventListener('abort', onSignal, { once: true });
+  const live = options.live ?? styleOf(io).terminal;
+  const last = { sent: null as SentNotification | null };
+  const run: Running = { config, io, ...parts, signal: stop.signal, live, sends: new Set(), last, render: renderer(config, io, options, live, last) };
+  if (!live) for (const h of options.header ?? []) io.out(`${h}\n`);
+
+  const loops = Promise.all([...parts.monitor.groups().map((group) => groupLoop(run, group)), verifyLoop(run)]);
+  // After Ctrl-C, a run in flight gets a moment to finish and be recorded; a journey stuck
+  // on a hung target is not waited for.
+  const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+  try {
+    await Promise.race([loops, stopped.then(() => sleep(3000))]);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await parts.monitor.close();
+    // A page being delivered finishes (its retries are bounded); it is already in the store.
+    await Promise.allSettled([...run.sends]);
+  }
+  return 0;
+}
+
+/** The monitor, the alarm policy over what it writes, the notifier and the release watch. */
+async function startParts(config: Config, io: Io): Promise<Pick<Running, 'policy' | 'recent' | 'monitor' | 'notifier' | 'watch'>> {
   // The production alarm policy at the schedule's own pace (no 60 s floor), evaluated over
   // what this process writes, seeded with the store's recent past.
   const policy = alarmPolicy(config, { minPeriodSeconds: 1 });
@@ -51,18 +99,14 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
   // A release window that ends is verified by the monitor itself; a verified version is expected from then on.
   const watch = new ReleaseWatch({ config, monitor, windows, releases: new ReleaseStore(config.store.dir), history: createLocalHistory(config, { store }), sinks: [toStoreAndEvaluator], notifier });
   await watch.start().catch((e: Error) => io.err(`flp-monitor: the release store could not be read: ${e.message}\n`));
-  let lastSent: SentNotification | null = null;
-  let lastStates = new Map<string, string>();
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  if (!options.signal) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  } else options.signal.addEventListener('abort', onSignal, { once: true });
+  return { policy, recent, monitor, notifier, watch };
+}
+
+/** Draws a run: the live table on a terminal, else a line per run and per alarm that changes state (as SNS would say it). */
+function renderer(config: Config, io: Io, options: ScheduleOptions, live: boolean, last: Running['last']): Running['render'] {
   const style = styleOf(io);
-  const live = options.live ?? style.terminal;
-  const sends = new Set<Promise<void>>();
-  const render = (group: ProbeGroup, monitorNow: Monitor, evaluation: Evaluation) => {
+  let lastStates = new Map<string, string>();
+  return (group, monitorNow, evaluation) => {
     const time = new Date().toLocaleTimeString('en-GB', { hour12: false });
     if (live) {
       const v = monitorNow.verdict();
@@ -75,7 +119,7 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
         resultsTable(monitorNow.latest(), style.width),
         '',
         ...alarmLines(evaluation),
-        ...(lastSent ? [notificationLine(lastSent, 'last page: ')] : []),
+        ...(last.sent ? [notificationLine(last.sent, 'last page: ')] : []),
         '',
         `schedule: journey every ${config.schedule.journeySeconds} s${journeyRecheckSeconds(config) ? ` (after ${config.schedule.journeyRecheckSeconds} s while failing)` : ''}, sync every ${config.schedule.syncSeconds} s, nodes every ${config.schedule.nodesSeconds} s · store ${config.store.dir} · Ctrl-C to stop`,
       ];
@@ -92,73 +136,60 @@ export async function runSchedule(config: Config, io: Io, options: ScheduleOptio
       lastStates = states;
     }
   };
-  if (!live) for (const h of options.header ?? []) io.out(`${h}\n`);
+}
 
-  const loop = async (group: ProbeGroup) => {
-    while (!stop.signal.aborted) {
-      const started = Date.now();
-      let nextSeconds = intervalSeconds(config, group);
-      try {
-        const results = await monitor.runGroup(group);
-        // A failing journey is re-checked after schedule.journeyRecheckSeconds, as the deployment's re-check schedule does.
-        nextSeconds = nextRunSeconds(config, group, results);
-        if (!stop.signal.aborted) {
-          notifier.observe(results);
-          const evaluation = evaluatePolicy(policy, recent.records, new Date());
-          render(group, monitor, evaluation);
-          // Delivery (with its retries) runs beside the probes, never delaying the next run.
-          const sending = notifier.evaluate(evaluation, monitor.latest()).then(
-            (sent) => {
-              for (const n of sent) {
-                lastSent = n;
-                if (!live) io.out(`${new Date().toLocaleTimeString('en-GB', { hour12: false })} notify  ${notificationLine(n)}\n`);
-              }
-            },
-            (e: Error) => io.err(`flp-monitor: a notification could not be sent or kept: ${e.message}\n`),
-          );
-          sends.add(sending);
-          void sending.finally(() => sends.delete(sending));
-        }
-      } catch (e) {
-        io.err(`flp-monitor: the ${group} run failed inside the monitor: ${(e as Error).message}\n`);
+/** One probe group on its interval, never overlapping itself: run, tell the notifier, evaluate the alarms, draw. */
+async function groupLoop({ config, io, policy, recent, monitor, notifier, signal, live, sends, last, render }: Running, group: ProbeGroup): Promise<void> {
+  while (!signal.aborted) {
+    const started = Date.now();
+    let nextSeconds = intervalSeconds(config, group);
+    try {
+      const results = await monitor.runGroup(group);
+      // A failing journey is re-checked after schedule.journeyRecheckSeconds, as the deployment's re-check schedule does.
+      nextSeconds = nextRunSeconds(config, group, results);
+      if (!signal.aborted) {
+        notifier.observe(results);
+        const evaluation = evaluatePolicy(policy, recent.records, new Date());
+        render(group, monitor, evaluation);
+        // Delivery (with its retries) runs beside the probes, never delaying the next run.
+        const sending = notifier.evaluate(evaluation, monitor.latest()).then(
+          (sent) => {
+            for (const n of sent) {
+              last.sent = n;
+              if (!live) io.out(`${new Date().toLocaleTimeString('en-GB', { hour12: false })} notify  ${notificationLine(n)}\n`);
+            }
+          },
+          (e: Error) => io.err(`flp-monitor: a notification could not be sent or kept: ${e.message}\n`),
+        );
+        sends.add(sending);
+        void sending.finally(() => sends.delete(sending));
       }
-      const wait = Math.max(0, nextSeconds * 1000 - (Date.now() - started));
-      await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
+    } catch (e) {
+      io.err(`flp-monitor: the ${group} run failed inside the monitor: ${(e as Error).message}\n`);
     }
-  };
-  // Every few seconds: has a release window ended? Its verification runs beside the probes.
-  const verifyLoop = async () => {
-    const every = Math.max(1, Math.min(config.schedule.nodesSeconds, config.schedule.syncSeconds, 30)) * 1000;
-    while (!stop.signal.aborted) {
-      try {
-        for (const v of await watch.tick(stop.signal)) {
-          const time = new Date().toLocaleTimeString('en-GB', { hour12: false });
-          for (const n of v.sent) {
-            lastSent = n;
-            if (!live) io.out(`${time} release ${notificationLine(n)}\n`);
-          }
-          for (const e of v.errors) io.err(`flp-monitor: the release verdict could not be recorded in a sink: ${e.message}\n`);
-        }
-      } catch (e) {
-        if (!stop.signal.aborted) io.err(`flp-monitor: ${(e as Error).message}\n`);
-      }
-      await sleep(every, undefined, { signal: stop.signal }).catch(() => undefined);
-    }
-  };
-  const loops = Promise.all([...monitor.groups().map(loop), verifyLoop()]);
-  // After Ctrl-C, a run in flight gets a moment to finish and be recorded; a journey stuck
-  // on a hung target is not waited for.
-  const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
-  try {
-    await Promise.race([loops, stopped.then(() => sleep(3000))]);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await monitor.close();
-    // A page being delivered finishes (its retries are bounded); it is already in the store.
-    await Promise.allSettled([...sends]);
+    const wait = Math.max(0, nextSeconds * 1000 - (Date.now() - started));
+    await sleep(wait, undefined, { signal }).catch(() => undefined);
   }
-  return 0;
+}
+
+/** Every few seconds: has a release window ended? Its verification runs beside the probes. */
+async function verifyLoop({ config, io, watch, signal, live, last }: Running): Promise<void> {
+  const every = Math.max(1, Math.min(config.schedule.nodesSeconds, config.schedule.syncSeconds, 30)) * 1000;
+  while (!signal.aborted) {
+    try {
+      for (const v of await watch.tick(signal)) {
+        const time = new Date().toLocaleTimeString('en-GB', { hour12: false });
+        for (const n of v.sent) {
+          last.sent = n;
+          if (!live) io.out(`${time} release ${notificationLine(n)}\n`);
+        }
+        for (const e of v.errors) io.err(`flp-monitor: the release verdict could not be recorded in a sink: ${e.message}\n`);
+      }
+    } catch (e) {
+      if (!signal.aborted) io.err(`flp-monitor: ${(e as Error).message}\n`);
+    }
+    await sleep(every, undefined, { signal }).catch(() => undefined);
+  }
 }
 
 /** A sent notification in one line: its kind, subject and what each channel answered. */
