@@ -127,6 +127,73 @@ function validateOptions(nodes: { name: string }[], domain: string, sources: str
   if (problems.length) throw new Error(`sandbox options are not valid: ${problems.join('; ')}`);
 }
 
+/** Each node's HTTPS server with its three leaf certificates (valid, expired, signed by no one), not yet listening. */
+async function nodeServers(world: World, ca: Awaited<ReturnType<typeof loadOrCreateCa>>['ca'], nodeSpecs: { name: string; port?: number }[], domain: string, ipAddresses: string[]): Promise<NodeServer[]> {
+  const now = Date.now();
+  return Promise.all(
+  nodeSpecs.map(async (spec) => {
+    const names = { commonName: `${spec.name}.${domain}`, dnsNames: [`${spec.name}.${domain}`], ipAddresses };
+    const [valid, expired, untrusted] = await Promise.all([
+      issueCertificate(ca, { ...names, notBefore: new Date(now - DAY), notAfter: new Date(now + 90 * DAY) }),
+      issueCertificate(ca, { ...names, notBefore: new Date(now - 120 * DAY), notAfter: new Date(now - 2 * DAY) }),
+      issueCertificate(null, { ...names, notBefore: new Date(now - DAY), notAfter: new Date(now + 90 * DAY) }),
+    ]);
+    const server = https.createServer({ cert: valid.certPem, key: valid.keyPem }, createNodeApp(world, spec.name));
+    // Longer than the load balancer keeps an idle pooled connection, so it rarely meets a closing one.
+    server.keepAliveTimeout = 65_000;
+    return { name: spec.name, server, sockets: trackSockets(server), port: spec.port ?? 0, up: false, tls: 'valid' as TlsMode, leaves: { valid, expired, untrusted } };
+  }),
+  );
+}
+
+/** What the running sandbox changes as faults come and go. */
+interface Live {
+  host: string;
+  nodes: NodeServer[];
+  faults: FaultState;
+  /** Set when the sandbox closes: nothing is reconciled after. */
+  closed: boolean;
+  /** Servers coming back up (`settled` waits for them). */
+  pending: Promise<unknown>[];
+  /** `transient`: which servers still have to reset one connection. */
+  transientFault: ActiveFault | undefined;
+  transientPending: Set<string>;
+}
+
+/** Brings servers in line with the faults now active. */
+function reconcile(live: Live, lb: ReturnType<typeof createLoadBalancer>): void {
+  if (live.closed) return;
+  for (const n of live.nodes) {
+    const down = live.faults.list().some((f) => f.name === 'node-down' && f.node === n.name);
+    if (down && n.up) {
+      n.up = false;
+      n.server.close();
+      for (const s of n.sockets) s.destroy();
+    } else if (!down && !n.up) {
+      n.up = true;
+      live.pending.push(
+        listen(n.server, n.port, live.host, `node ${n.name}`).catch((err: unknown) => {
+          n.up = false;
+          throw err;
+        }),
+      );
+    }
+  }
+  const tls: TlsMode = live.faults.has('tls-untrusted') ? 'untrusted' : live.faults.has('tls-expired') ? 'expired' : 'valid';
+  for (const n of live.nodes) {
+    if (n.tls === tls) continue;
+    n.tls = tls;
+    n.server.setSecureContext({ cert: n.leaves[tls].certPem, key: n.leaves[tls].keyPem });
+    n.server.closeIdleConnections();
+  }
+  if (!live.faults.has('lb-hang')) lb.releaseHung();
+  const transient = live.faults.find('transient');
+  if (transient !== live.transientFault) {
+    live.transientFault = transient;
+    live.transientPending = new Set(transient ? ['lb', 'sync', ...live.nodes.filter((n) => n.up).map((n) => `node:${n.name}`)] : []);
+  }
+}
+
 /** Starts the sandbox. Rejects (with `code` EADDRINUSE when a port is taken) and leaves nothing running when a server cannot start. */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
@@ -141,22 +208,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const traffic = new LaunchTraffic({ faults, stats: world.launches, clock: world.now });
 
   const { ca, caFile } = await loadOrCreateCa(options.certDir);
-  const now = Date.now();
   const ipAddresses = [...new Set(['127.0.0.1', ...(isIP(host) && host !== '0.0.0.0' && host !== '::' ? [host] : [])])];
-  const nodes: NodeServer[] = await Promise.all(
-    nodeSpecs.map(async (spec) => {
-      const names = { commonName: `${spec.name}.${domain}`, dnsNames: [`${spec.name}.${domain}`], ipAddresses };
-      const [valid, expired, untrusted] = await Promise.all([
-        issueCertificate(ca, { ...names, notBefore: new Date(now - DAY), notAfter: new Date(now + 90 * DAY) }),
-        issueCertificate(ca, { ...names, notBefore: new Date(now - 120 * DAY), notAfter: new Date(now - 2 * DAY) }),
-        issueCertificate(null, { ...names, notBefore: new Date(now - DAY), notAfter: new Date(now + 90 * DAY) }),
-      ]);
-      const server = https.createServer({ cert: valid.certPem, key: valid.keyPem }, createNodeApp(world, spec.name));
-      // Longer than the load balancer keeps an idle pooled connection, so it rarely meets a closing one.
-      server.keepAliveTimeout = 65_000;
-      return { name: spec.name, server, sockets: trackSockets(server), port: spec.port ?? 0, up: false, tls: 'valid' as TlsMode, leaves: { valid, expired, untrusted } };
-    }),
-  );
+  const nodes = await nodeServers(world, ca, nodeSpecs, domain, ipAddresses);
 
   const lbServer = http.createServer();
   const lbSockets = trackSockets(lbServer);
@@ -166,20 +219,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const adminSockets = trackSockets(adminServer);
   let dns: DnsServer | undefined;
 
-  // `transient`: which servers still have to reset one connection.
-  let transientFault: ActiveFault | undefined;
-  let transientPending = new Set<string>();
+  const live: Live = { host, nodes, faults, closed: false, pending: [], transientFault: undefined, transientPending: new Set() };
   const resetOnce = (id: string) => (socket: Socket) => {
-    if (!transientPending.delete(id)) return;
+    if (!live.transientPending.delete(id)) return;
     socket.resetAndDestroy();
-    if (transientPending.size === 0) faults.remove('transient');
+    if (live.transientPending.size === 0) faults.remove('transient');
   };
   lbServer.on('connection', resetOnce('lb'));
   syncServer.on('connection', resetOnce('sync'));
   for (const n of nodes) n.server.on('connection', resetOnce(`node:${n.name}`));
-
-  let closed = false;
-  let pending: Promise<unknown>[] = [];
 
   const closeAll = async () => {
     traffic.stop();
@@ -210,44 +258,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   );
   lbServer.on('request', lb.handle);
 
-  /** Brings servers in line with the faults now active. */
-  const reconcile = () => {
-    if (closed) return;
-    for (const n of nodes) {
-      const down = faults.list().some((f) => f.name === 'node-down' && f.node === n.name);
-      if (down && n.up) {
-        n.up = false;
-        n.server.close();
-        for (const s of n.sockets) s.destroy();
-      } else if (!down && !n.up) {
-        n.up = true;
-        pending.push(
-          listen(n.server, n.port, host, `node ${n.name}`).catch((err: unknown) => {
-            n.up = false;
-            throw err;
-          }),
-        );
-      }
-    }
-    const tls: TlsMode = faults.has('tls-untrusted') ? 'untrusted' : faults.has('tls-expired') ? 'expired' : 'valid';
-    for (const n of nodes) {
-      if (n.tls === tls) continue;
-      n.tls = tls;
-      n.server.setSecureContext({ cert: n.leaves[tls].certPem, key: n.leaves[tls].keyPem });
-      n.server.closeIdleConnections();
-    }
-    if (!faults.has('lb-hang')) lb.releaseHung();
-    const transient = faults.find('transient');
-    if (transient !== transientFault) {
-      transientFault = transient;
-      transientPending = new Set(transient ? ['lb', 'sync', ...nodes.filter((n) => n.up).map((n) => `node:${n.name}`)] : []);
-    }
-  };
-  faults.onChange(reconcile);
+  faults.onChange(() => reconcile(live, lb));
 
   const settled = async () => {
-    const waiting = pending;
-    pending = [];
+    const waiting = live.pending;
+    live.pending = [];
     await Promise.all(waiting);
   };
 
@@ -267,7 +282,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     close: (() => {
       let closing: Promise<void> | undefined;
       return () => {
-        closed = true;
+        live.closed = true;
         closing ??= closeAll();
         return closing;
       };
