@@ -54,6 +54,13 @@ const everything = parseConfig(
 );
 const nothing = parseConfig(rawConfig());
 
+describe('docs/deploy.md', () => {
+  it('holds how to deploy (the README\'s former section) before what a deploy depends on', () => {
+    const headings = doc.split('\n').filter((l) => l.startsWith('## '));
+    expect(headings).toEqual(['## Deploy', '## Secrets: create them before `cdk deploy`', '## The Lambda Chromium and Playwright', '## Network: functions in a VPC']);
+  });
+});
+
 describe('docs/deploy.md, the VPC endpoints', () => {
   it('has the section and a row for each endpoint', () => {
     expect([...table().keys()].sort()).toEqual(['monitoring', 's3', 'secretsmanager', 'sns']);
