@@ -14,11 +14,12 @@ import tls from 'node:tls';
 import type { HttpClient, HttpFailure, HttpRequestOptions, HttpResponse, PeerCertificate, Resolve } from '../core/context.ts';
 import { SYNTHETIC_HEADER, SYNTHETIC_HEADER_VALUE } from '../core/context.ts';
 import type { Evidence, PhaseTimings } from '../core/result.ts';
+import { asErrno, errorEvidence, peerCertificate, verificationFailure } from './http-evidence.ts';
+
+export { errorEvidence } from './http-evidence.ts';
 
 /** Default body limit: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-
-const DAY_MS = 86_400_000;
 
 export interface HttpClientOptions {
   /** Resolves host names; its time is reported as `dnsMs`. */
@@ -33,30 +34,6 @@ export interface HttpClientOptions {
    */
   now?: () => number;
 }
-
-/**
- * Certificate verification codes OpenSSL reports (as Node's `code`), with the words for them.
- * Anything else the handshake fails with is still `tls` evidence when its code says so
- * (`ERR_SSL_…`, `ERR_TLS_…`).
- */
-const CERT_ERRORS: Record<string, string> = {
-  CERT_HAS_EXPIRED: 'certificate has expired',
-  CERT_NOT_YET_VALID: 'certificate is not yet valid',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
-  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in certificate chain',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unable to verify the first certificate',
-  UNABLE_TO_GET_ISSUER_CERT: 'unable to get issuer certificate',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unable to get local issuer certificate',
-  CERT_SIGNATURE_FAILURE: 'certificate signature failure',
-  CERT_REVOKED: 'certificate revoked',
-  CERT_UNTRUSTED: 'certificate not trusted',
-  CERT_REJECTED: 'certificate rejected',
-  INVALID_CA: 'invalid CA certificate',
-  INVALID_PURPOSE: 'unsupported certificate purpose',
-  PATH_LENGTH_EXCEEDED: 'path length constraint exceeded',
-  HOSTNAME_MISMATCH: 'hostname mismatch',
-  ERR_TLS_CERT_ALTNAME_INVALID: "host name is not in the certificate's names",
-};
 
 /** Builds the client. Throws only when `caFile` cannot be read (a local configuration problem). */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
@@ -91,61 +68,6 @@ function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-/** A socket or resolver error as evidence: TLS codes as `tls`, everything else as `network`. */
-export function errorEvidence(err: unknown, url: string): Evidence {
-  const e = err as NodeJS.ErrnoException;
-  const code = typeof e?.code === 'string' && e.code ? e.code : 'ERR_UNKNOWN';
-  const message = (e instanceof Error ? e.message : String(err)).trim();
-  // OpenSSL's message is a stack of internal locations; its `reason` is the readable part.
-  const reason = (err as { reason?: unknown })?.reason;
-  if (code in CERT_ERRORS || /^ERR_(SSL|TLS|OSSL)_/.test(code))
-    return { type: 'tls', url, code, message: typeof reason === 'string' && reason ? reason : message };
-  return { type: 'network', url, code, message };
-}
-
-function asErrno(err: unknown, code: string): NodeJS.ErrnoException {
-  const e: NodeJS.ErrnoException = err instanceof Error ? err : new Error(String(err));
-  if (typeof e.code !== 'string' || !e.code) e.code = code;
-  return e;
-}
-
-function describeName(name: tls.Certificate | undefined): string {
-  if (!name) return '';
-  return Object.entries(name)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
-    .join(', ');
-}
-
-function toIso(text: string): string {
-  const d = new Date(text);
-  return Number.isNaN(d.getTime()) ? text : d.toISOString();
-}
-
-function peerCertificate(socket: tls.TLSSocket, nowMs: number): PeerCertificate | undefined {
-  const c = socket.getPeerCertificate();
-  if (!c || !c.valid_to) return undefined;
-  const validTo = new Date(c.valid_to).getTime();
-  return {
-    subject: describeName(c.subject),
-    issuer: describeName(c.issuer),
-    validFrom: toIso(c.valid_from),
-    validTo: toIso(c.valid_to),
-    daysLeft: Number.isNaN(validTo) ? 0 : Math.floor((validTo - nowMs) / DAY_MS),
-  };
-}
-
-/** Node's verdict on the certificate just received, or null when it is trusted and names the host. */
-function verificationFailure(socket: tls.TLSSocket, hostname: string, url: string): Evidence | null {
-  if (socket.authorized) return null;
-  const code = String(socket.authorizationError ?? 'CERT_UNTRUSTED');
-  let message = CERT_ERRORS[code] ?? code;
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    const detail = tls.checkServerIdentity(hostname, socket.getPeerCertificate());
-    if (detail) message = detail.message;
-  }
-  return { type: 'tls', url, code, message };
-}
-
 function flattenHeaders(raw: http.IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -164,166 +86,242 @@ function outgoingHeaders(url: URL, given: Record<string, string> | undefined): R
   return headers;
 }
 
+/** One request in flight: what it targets, what it has measured so far, and its one way out. */
+interface Exchange {
+  readonly rawUrl: string;
+  readonly url: URL;
+  readonly secure: boolean;
+  readonly hostname: string;
+  readonly port: number;
+  readonly maxBody: number;
+  readonly o: HttpRequestOptions;
+  readonly env: Env;
+  readonly t0: number;
+  readonly timings: PhaseTimings;
+  /** Set once the result is out; late events then change nothing. */
+  settled: boolean;
+  socket?: net.Socket;
+  certificate?: PeerCertificate;
+  /** Stops the deadline and the abort listener; set by `armDeadline`. */
+  disarm: () => void;
+  /** Hands out the result (the first one only) and tears the connection down. */
+  finish: (result: HttpResponse | HttpFailure) => void;
+  /** Ends the request with this evidence, and the certificate when one was received. */
+  fail: (evidence: Evidence) => void;
+}
+
 function send(rawUrl: string, o: HttpRequestOptions, env: Env): Promise<HttpResponse | HttpFailure> {
   const t0 = env.now();
-  const timings: PhaseTimings = {};
-  const at = () => round(env.now() - t0);
+  const url = parseUrl(rawUrl);
+  if (!(url instanceof URL)) return Promise.resolve(url);
+  return new Promise((resolve) => {
+    const x = newExchange(rawUrl, url, o, env, t0, resolve);
+    if (!armDeadline(x)) return;
+    openConnection(x);
+  });
+}
 
-  let url: URL;
+function parseUrl(rawUrl: string): URL | HttpFailure {
   try {
-    url = new URL(rawUrl);
+    const url = new URL(rawUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol ${url.protocol}`);
+    return url;
   } catch (err) {
     const evidence: Evidence = { type: 'network', url: rawUrl, code: 'ERR_INVALID_URL', message: `not an http(s) URL: ${(err as Error).message}` };
-    return Promise.resolve({ ok: false, url: rawUrl, evidence, timings: { totalMs: 0 } });
+    return { ok: false, url: rawUrl, evidence, timings: { totalMs: 0 } };
   }
+}
 
+function newExchange(
+  rawUrl: string,
+  url: URL,
+  o: HttpRequestOptions,
+  env: Env,
+  t0: number,
+  resolve: (result: HttpResponse | HttpFailure) => void,
+): Exchange {
   const secure = url.protocol === 'https:';
-  const hostname = bare(url.hostname);
-  const port = Number(url.port) || (secure ? 443 : 80);
-  const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const signal = o.signal;
-
-  return new Promise((resolve) => {
-    let settled = false;
-    let socket: net.Socket | undefined;
-    let certificate: PeerCertificate | undefined;
-
-    const finish = (result: HttpResponse | HttpFailure) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      signal?.removeEventListener('abort', onAbort);
-      socket?.destroy();
+  const x: Exchange = {
+    rawUrl,
+    url,
+    secure,
+    hostname: bare(url.hostname),
+    port: Number(url.port) || (secure ? 443 : 80),
+    maxBody: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    o,
+    env,
+    t0,
+    timings: {},
+    settled: false,
+    disarm: () => {},
+    finish: (result) => {
+      if (x.settled) return;
+      x.settled = true;
+      x.disarm();
+      x.socket?.destroy();
       resolve(result);
-    };
-    const fail = (evidence: Evidence) => {
-      timings.totalMs ??= at();
-      finish({ ok: false, url: rawUrl, evidence, timings, ...(certificate ? { certificate } : {}) });
-    };
-    const timedOut = (afterMs = Math.round(env.now() - t0)): Evidence => ({
-      type: 'timeout',
-      url: rawUrl,
-      // Any byte of an answer means something behind the address responded.
-      phase: timings.firstByteMs === undefined ? 'first-byte' : 'body',
-      afterMs,
-    });
-    const onAbort = () => {
-      const reason: unknown = signal?.reason;
-      if (reason instanceof Error && reason.name === 'TimeoutError') return fail(timedOut());
-      const why = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
-      fail({ type: 'monitor', message: `request to ${rawUrl} aborted${why ? `: ${why}` : ''}` });
-    };
+    },
+    fail: (evidence) => {
+      x.timings.totalMs ??= at(x);
+      x.finish({ ok: false, url: rawUrl, evidence, timings: x.timings, ...(x.certificate ? { certificate: x.certificate } : {}) });
+    },
+  };
+  return x;
+}
 
-    // Our own deadline reports the budget it enforced ("no response within 3000 ms").
-    const deadline = setTimeout(() => fail(timedOut(o.timeoutMs)), o.timeoutMs);
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+/** Milliseconds since the request started, to 0.1 ms. */
+function at(x: Exchange): number {
+  return round(x.env.now() - x.t0);
+}
 
-    const lookup: net.LookupFunction = (host, lookupOptions, callback) => {
-      const resolveAndConnect = async () => {
-        let addresses: Awaited<ReturnType<Resolve>>;
-        try {
-          addresses = await env.resolve(host);
-        } catch (err) {
-          if (settled) return;
-          timings.dnsMs = at();
-          return callback(asErrno(err, 'ERR_RESOLVE'), '', 0);
-        }
-        // Past the deadline the result is already out; leave its timings alone.
-        if (settled) return;
-        timings.dnsMs = at();
-        const family = lookupOptions.family;
-        const wanted = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
-        const first = wanted[0];
-        if (!first) return callback(asErrno(new Error(`${host} has no usable address`), 'ENOTFOUND'), '', 0);
-        if (lookupOptions.all) callback(null, wanted);
-        else callback(null, first.address, first.family);
-      };
-      // A resolver that throws instead of rejecting, or a connect that throws, still ends as evidence.
-      resolveAndConnect().catch((err: unknown) => fail(errorEvidence(err, rawUrl)));
-    };
+function timedOut(x: Exchange, afterMs = Math.round(x.env.now() - x.t0)): Evidence {
+  return {
+    type: 'timeout',
+    url: x.rawUrl,
+    // Any byte of an answer means something behind the address responded.
+    phase: x.timings.firstByteMs === undefined ? 'first-byte' : 'body',
+    afterMs,
+  };
+}
 
-    const common = { host: hostname, port, lookup, autoSelectFamily: false };
-    try {
-      socket = connect();
-      socket.once('connect', () => {
-        timings.connectMs = at();
-      });
-      socket.on('error', (err) => fail(errorEvidence(err, rawUrl)));
-    } catch (err) {
-      fail(errorEvidence(err, rawUrl));
-    }
+function abortEvidence(x: Exchange, reason: unknown): Evidence {
+  if (reason instanceof Error && reason.name === 'TimeoutError') return timedOut(x);
+  const why = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
+  return { type: 'monitor', message: `request to ${x.rawUrl} aborted${why ? `: ${why}` : ''}` };
+}
 
-    function connect(): net.Socket {
-      if (!secure) {
-        const s = net.connect(common);
-        s.once('connect', () => write(s));
-        return s;
+/** Starts the deadline and listens to the caller's signal; false when that signal has already aborted (then the result is out). */
+function armDeadline(x: Exchange): boolean {
+  const signal = x.o.signal;
+  const onAbort = () => x.fail(abortEvidence(x, signal?.reason));
+  // Our own deadline reports the budget it enforced ("no response within 3000 ms").
+  const deadline = setTimeout(() => x.fail(timedOut(x, x.o.timeoutMs)), x.o.timeoutMs);
+  x.disarm = () => {
+    clearTimeout(deadline);
+    signal?.removeEventListener('abort', onAbort);
+  };
+  if (signal?.aborted) {
+    onAbort();
+    return false;
+  }
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return true;
+}
+
+/** Resolves through the injected resolver, timing it as `dnsMs`, for `net.connect`. */
+function lookupVia(x: Exchange): net.LookupFunction {
+  return (host, lookupOptions, callback) => {
+    const resolveAndConnect = async () => {
+      let addresses: Awaited<ReturnType<Resolve>>;
+      try {
+        addresses = await x.env.resolve(host);
+      } catch (err) {
+        if (x.settled) return;
+        x.timings.dnsMs = at(x);
+        return callback(asErrno(err, 'ERR_RESOLVE'), '', 0);
       }
-      const s = tls.connect({
-        ...common,
-        servername: net.isIP(hostname) ? undefined : hostname,
-        secureContext: env.secureContext,
-        // Verified below, by hand, so the certificate can be reported along with the error.
-        rejectUnauthorized: false,
-        ALPNProtocols: ['http/1.1'],
-      });
-      s.once('secureConnect', () => {
-        timings.tlsMs = at();
-        certificate = peerCertificate(s, env.now());
-        const rejected = verificationFailure(s, hostname, rawUrl);
-        if (rejected) return fail(rejected);
-        write(s);
-      });
-      return s;
-    }
+      // Past the deadline the result is already out; leave its timings alone.
+      if (x.settled) return;
+      x.timings.dnsMs = at(x);
+      const family = lookupOptions.family;
+      const wanted = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
+      const first = wanted[0];
+      if (!first) return callback(asErrno(new Error(`${host} has no usable address`), 'ENOTFOUND'), '', 0);
+      if (lookupOptions.all) callback(null, wanted);
+      else callback(null, first.address, first.family);
+    };
+    // A resolver that throws instead of rejecting, or a connect that throws, still ends as evidence.
+    resolveAndConnect().catch((err: unknown) => x.fail(errorEvidence(err, x.rawUrl)));
+  };
+}
 
-    function write(conn: net.Socket) {
-      if (settled) return;
-      conn.once('data', () => {
-        timings.firstByteMs ??= at();
-      });
-      const req = http.request({
-        method: o.method ?? 'GET',
-        host: hostname,
-        port,
-        path: `${url.pathname}${url.search}`,
-        headers: outgoingHeaders(url, o.headers),
-        // The connection is ours and already verified; without an agent Node sends `Connection: close`.
-        createConnection: () => conn,
-      });
-      req.on('error', (err) => fail(errorEvidence(err, rawUrl)));
-      req.on('response', (res) => {
-        timings.firstByteMs ??= at();
-        const status = res.statusCode ?? 0;
-        const headers = flattenHeaders(res.headers);
-        const tooLarge = () => fail({ type: 'bad-response', url: rawUrl, problem: `body larger than ${maxBody} bytes` });
-        // A HEAD, 204 or 304 declares the length of a body it does not send.
-        const bodiless = (o.method ?? 'GET') === 'HEAD' || status === 204 || status === 304;
-        const declared = Number(res.headers['content-length']);
-        if (!bodiless && Number.isFinite(declared) && declared > maxBody) return tooLarge();
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBody) return tooLarge();
-          chunks.push(chunk);
-        });
-        res.on('end', () => {
-          timings.totalMs = at();
-          finish({ ok: true, url: rawUrl, status, headers, body: Buffer.concat(chunks), timings, ...(certificate ? { certificate } : {}) });
-        });
-        res.on('error', (err) => fail(errorEvidence(err, rawUrl)));
-        res.on('close', () => {
-          if (!res.complete) {
-            const err: NodeJS.ErrnoException = new Error('connection closed before the response was complete');
-            err.code = 'ECONNRESET';
-            fail(errorEvidence(err, rawUrl));
-          }
-        });
-      });
-      req.end(o.body);
-    }
+function openConnection(x: Exchange): void {
+  const common = { host: x.hostname, port: x.port, lookup: lookupVia(x), autoSelectFamily: false };
+  try {
+    x.socket = x.secure ? connectTls(x, common) : connectPlain(x, common);
+    x.socket.once('connect', () => {
+      x.timings.connectMs = at(x);
+    });
+    x.socket.on('error', (err) => x.fail(errorEvidence(err, x.rawUrl)));
+  } catch (err) {
+    x.fail(errorEvidence(err, x.rawUrl));
+  }
+}
+
+type ConnectOptions = { host: string; port: number; lookup: net.LookupFunction; autoSelectFamily: boolean };
+
+function connectPlain(x: Exchange, common: ConnectOptions): net.Socket {
+  const s = net.connect(common);
+  s.once('connect', () => writeRequest(x, s));
+  return s;
+}
+
+function connectTls(x: Exchange, common: ConnectOptions): net.Socket {
+  const s = tls.connect({
+    ...common,
+    servername: net.isIP(x.hostname) ? undefined : x.hostname,
+    secureContext: x.env.secureContext,
+    // Verified below, by hand, so the certificate can be reported along with the error.
+    rejectUnauthorized: false,
+    ALPNProtocols: ['http/1.1'],
   });
+  s.once('secureConnect', () => {
+    x.timings.tlsMs = at(x);
+    x.certificate = peerCertificate(s, x.env.now());
+    const rejected = verificationFailure(s, x.hostname, x.rawUrl);
+    if (rejected) return x.fail(rejected);
+    writeRequest(x, s);
+  });
+  return s;
+}
+
+function writeRequest(x: Exchange, conn: net.Socket): void {
+  if (x.settled) return;
+  conn.once('data', () => {
+    x.timings.firstByteMs ??= at(x);
+  });
+  const req = http.request({
+    method: x.o.method ?? 'GET',
+    host: x.hostname,
+    port: x.port,
+    path: `${x.url.pathname}${x.url.search}`,
+    headers: outgoingHeaders(x.url, x.o.headers),
+    // The connection is ours and already verified; without an agent Node sends `Connection: close`.
+    createConnection: () => conn,
+  });
+  req.on('error', (err) => x.fail(errorEvidence(err, x.rawUrl)));
+  req.on('response', (res) => readResponse(x, res));
+  req.end(x.o.body);
+}
+
+function readResponse(x: Exchange, res: http.IncomingMessage): void {
+  x.timings.firstByteMs ??= at(x);
+  const status = res.statusCode ?? 0;
+  const headers = flattenHeaders(res.headers);
+  const tooLarge = () => x.fail({ type: 'bad-response', url: x.rawUrl, problem: `body larger than ${x.maxBody} bytes` });
+  // A HEAD, 204 or 304 declares the length of a body it does not send.
+  const bodiless = (x.o.method ?? 'GET') === 'HEAD' || status === 204 || status === 304;
+  const declared = Number(res.headers['content-length']);
+  if (!bodiless && Number.isFinite(declared) && declared > x.maxBody) return tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > x.maxBody) return tooLarge();
+    chunks.push(chunk);
+  });
+  res.on('end', () => {
+    x.timings.totalMs = at(x);
+    x.finish({ ok: true, url: x.rawUrl, status, headers, body: Buffer.concat(chunks), timings: x.timings, ...(x.certificate ? { certificate: x.certificate } : {}) });
+  });
+  res.on('error', (err) => x.fail(errorEvidence(err, x.rawUrl)));
+  res.on('close', () => {
+    if (!res.complete) x.fail(errorEvidence(incompleteResponse(), x.rawUrl));
+  });
+}
+
+function incompleteResponse(): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error('connection closed before the response was complete');
+  err.code = 'ECONNRESET';
+  return err;
 }
