@@ -10,11 +10,11 @@
  * holder's. A holder that crashes gives nothing back: its expiry, which the caller derives from
  * its own time left, frees the lease.
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { AwsCall } from '../core/aws-calls.ts';
 import { STATE_PREFIX } from '../core/windows.ts';
 import { s3ClientFor, type CreateS3ArtifactStoreOptions } from './artifacts-s3.ts';
-import { describeS3Error, s3Status } from './s3-state.ts';
+import { describeS3Error, S3StateObject, s3Status } from './s3-state.ts';
 
 /** How often a take is tried again after losing a race to a holder that then let go at once. */
 export const MAX_LEASE_ATTEMPTS = 3;
@@ -85,26 +85,25 @@ export class S3Lease {
   readonly bucket: string;
   readonly key: string;
 
+  readonly #object: S3StateObject;
+
   constructor(options: { client: S3Client; bucket: string; key: string }) {
     this.#client = options.client;
     this.bucket = options.bucket;
     this.key = options.key;
+    this.#object = new S3StateObject(options);
   }
 
   get where(): string {
     return `s3://${this.bucket}/${this.key}`;
   }
 
-  /** The lease as stored, with its ETag; null when there is none (404, or 403 without s3:ListBucket). */
+  /** The lease as stored, with its ETag; null when there is none (404, or 403 without s3:ListBucket), read as every state object is (lib/adapters/s3-state.ts). */
   async read(options: { abortSignal?: AbortSignal } = {}): Promise<{ lease: LeaseState | null; etag: string | null; exists: boolean }> {
     try {
-      const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key }), send(options));
-      const text = (await answer.Body?.transformToString('utf8')) ?? '';
-      return { lease: parseLease(text), etag: answer.ETag ?? null, exists: true };
+      const { text, etag } = await this.#object.get(options);
+      return text === null ? { lease: null, etag: null, exists: false } : { lease: parseLease(text), etag, exists: true };
     } catch (err) {
-      const status = s3Status(err);
-      const name = (err as Error).name;
-      if (name === 'NoSuchKey' || status === 404 || name === 'AccessDenied' || status === 403) return { lease: null, etag: null, exists: false };
       throw new LeaseError(`${this.where}: the lease could not be read: ${describeS3Error(err)}`, { cause: err });
     }
   }
