@@ -1,31 +1,23 @@
 /**
  * `npm start` paging an LPS vendor whose system stopped launching FLP as certified.
  */
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli/main.ts';
 import { startStallMeter } from '../support/stall-meter.ts';
 import { sandboxLps } from '../support/sandbox.ts';
-import { startMonitor, startReceiver, stopStarted, waitForOutput, writeSandboxConfig } from '../support/start-monitor.ts';
+import { cliOn, ctrlC, startScenario, stopStarted, waitForOutput } from '../support/start-monitor.ts';
 
 afterAll(stopStarted);
 
 describe('npm start', () => {
   it("pages MedSign ApS, and tells KiAP, when its LPS stops launching FLP as certified (vendor-changed), and nobody else", async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-start-'));
-    const hub = await startReceiver();
-    const hook = (name: string, owner: string) => ({ type: 'webhook', name, owners: [owner], url: `${hub.url}/${name}` });
-    const configFile = await writeSandboxConfig(dir, hub.url, {
+    const hook = (url: string, name: string, owner: string) => ({ type: 'webhook', name, owners: [owner], url: `${url}/${name}` });
+    const { hub, configFile, proc, seen, stderr } = await startScenario((url) => ({
       lps: { ...sandboxLps(), maxRejectedPercent: 20, minLaunches: 5 },
-      notify: { channels: [hook('medsign', 'MedSign ApS'), hook('kiap', 'KiAP'), hook('plsp', 'PLSP'), hook('nordlys', 'Nordlys Data')] },
-    });
-    const { proc, seen, stderr } = startMonitor(configFile, dir);
-    await waitForOutput(proc, /journey +OK: all \d+ checks passed/, 20_000, seen);
+      notify: { channels: [hook(url, 'medsign', 'MedSign ApS'), hook(url, 'kiap', 'KiAP'), hook(url, 'plsp', 'PLSP'), hook(url, 'nordlys', 'Nordlys Data')] },
+    }));
 
-    let out = '';
-    expect(await main(['sandbox', 'fault', 'vendor-changed', '--system', 'medsign', '--config', configFile], { out: (s) => (out += s), err: (s) => (out += s) })).toBe(0);
+    const { code, out } = await cliOn(configFile, 'sandbox', 'fault', 'vendor-changed', '--system', 'medsign');
+    expect(code).toBe(0);
     expect(out).toContain('fault vendor-changed is on');
     const injectedAt = Date.now();
     const stall = startStallMeter();
@@ -45,9 +37,7 @@ describe('npm start', () => {
     expect(got('nordlys')).toEqual([]);
     expect(seen.text).not.toMatch(/alarm +ALARM (application|infrastructure)-page/);
 
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
-    proc.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await ctrlC(proc)).toBe(0);
     expect(stderr()).toBe('');
   }, 120_000);
 });

@@ -1,23 +1,16 @@
 /**
  * `npm start` verifying a release at its window's end, and paging a window that overran.
  */
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliOn, startMonitor, startReceiver, stopStarted, waitForOutput, writeSandboxConfig } from '../support/start-monitor.ts';
+import { cliOn, ctrlC, startScenario, stopStarted, waitForOutput } from '../support/start-monitor.ts';
 
 afterAll(stopStarted);
 
 describe('npm start', () => {
   it('verifies a release at its window\'s end (FAILED naming flp-3 and KiAP; then PASS), and pages an overrun of a window that ends while the database is down', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-start-'));
-    const hub = await startReceiver();
-    const configFile = await writeSandboxConfig(dir, hub.url);
-    const { proc, seen, stderr } = startMonitor(configFile, dir);
+    const { hub, configFile, proc, seen, stderr } = await startScenario();
     const cli = (...args: string[]) => cliOn(configFile, ...args);
     const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
-    await waitForOutput(proc, /journey +OK: all \d+ checks passed/, 20_000, seen);
 
     // A release window of a few seconds, one node left behind.
     expect((await cli('sandbox', 'fault', 'version-drift')).code).toBe(0);
@@ -61,9 +54,7 @@ describe('npm start', () => {
     expect(patch).toMatchObject({ owner: 'PLSP', overran: true });
     expect(patch.overrunMs).toBeGreaterThan(0);
 
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
-    proc.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await ctrlC(proc)).toBe(0);
     expect(stderr()).toBe('');
   }, 240_000);
 });

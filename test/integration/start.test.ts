@@ -4,29 +4,21 @@
  * schedule interval, and Ctrl-C stopping it cleanly. (The release and LPS scenarios are
  * start-release.test.ts and start-lps.test.ts, so that the three run side by side.)
  */
-import { mkdtemp, readdir } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli/main.ts';
 import { LocalStore } from '../../lib/adapters/local-store.ts';
 import { startStallMeter } from '../support/stall-meter.ts';
 import { PAGERDUTY_RESOLVE, PAGERDUTY_TRIGGER, validate } from '../support/vendor-formats.ts';
-import { startMonitor, startReceiver, stopStarted, waitForOutput, writeSandboxConfig } from '../support/start-monitor.ts';
+import { cliOn, ctrlC, startScenario, stopStarted, waitForOutput } from '../support/start-monitor.ts';
 
 afterAll(stopStarted);
 
 describe('npm start', () => {
   it('shows the verdict, turns it to infrastructure / PLSP within one interval of db-down, pages PLSP through PagerDuty and resolves it, and stops on Ctrl-C', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-start-'));
-    const hub = await startReceiver();
-    const configFile = await writeSandboxConfig(dir, hub.url);
-    const { proc, seen, stderr } = startMonitor(configFile, dir);
+    const { dir, hub, configFile, proc, seen, stderr } = await startScenario();
 
-    await waitForOutput(proc, /journey +OK: all \d+ checks passed/, 20_000, seen);
-
-    let out = '';
-    const code = await main(['sandbox', 'fault', 'db-down', '--config', configFile], { out: (s) => (out += s), err: (s) => (out += s) });
+    const { code, out } = await cliOn(configFile, 'sandbox', 'fault', 'db-down');
     expect(code).toBe(0);
     expect(out).toContain('fault db-down is on');
     const injectedAt = Date.now();
@@ -49,7 +41,7 @@ describe('npm start', () => {
     expect(validate(PAGERDUTY_TRIGGER, trigger)).toEqual([]);
     expect(hub.events.filter((e) => e.path === '/hook').map((e) => e.body.subject)).toEqual([trigger.payload.summary]);
 
-    await main(['sandbox', 'clear', '--config', configFile], { out: () => {}, err: () => {} });
+    await cliOn(configFile, 'sandbox', 'clear');
     seen.text = '';
     await waitForOutput(proc, /OK: all \d+ checks passed/, 15_000, seen);
     await waitForOutput(proc, /notify +resolve \[FLP sandbox\] resolved: infrastructure · PLSP/, 30_000, seen);
@@ -62,9 +54,7 @@ describe('npm start', () => {
     const stored = await readdir(path.join(dir, 'store/notifications'));
     expect(stored.sort().map((f) => f.replace(/^[\dTZ-]+?-(flp-)/, '$1'))).toEqual(['flp-sandbox-infrastructure-trigger.json', 'flp-sandbox-infrastructure-resolve.json']);
 
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
-    proc.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await ctrlC(proc)).toBe(0);
     expect(stderr()).toBe('');
 
     // Every result went to the local store as metric and result records, every line whole (Ctrl-C waits for a write under way).

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../lib/cli/main.ts';
@@ -23,7 +23,7 @@ export function stopStarted(): void {
 }
 
 /** A stand-in for PagerDuty's Events API and a plain webhook on loopback: records every event, answers as PagerDuty does (202). */
-export async function startReceiver(): Promise<{ url: string; events: { path: string; body: Record<string, unknown> }[] }> {
+async function startReceiver(): Promise<{ url: string; events: { path: string; body: Record<string, unknown> }[] }> {
   const events: { path: string; body: Record<string, unknown> }[] = [];
   receiver = http.createServer((req, res) => {
     let text = '';
@@ -38,7 +38,7 @@ export async function startReceiver(): Promise<{ url: string; events: { path: st
   return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`, events };
 }
 
-export async function writeSandboxConfig(dir: string, receiverUrl: string, extra: Record<string, unknown> = {}) {
+async function writeSandboxConfig(dir: string, receiverUrl: string, extra: Record<string, unknown> = {}) {
   const [lb, n1, n2, n3, sync, dns, admin] = await freePorts(7);
   const host = (name: string, port: number, scheme = 'http') => `${scheme}://${name}.sandbox.test:${port}`;
   const config = {
@@ -76,7 +76,7 @@ export async function writeSandboxConfig(dir: string, receiverUrl: string, extra
 }
 
 /** `flp-monitor start` as `npm start` runs it, in `dir`: its screen so far, and its stderr. */
-export function startMonitor(configFile: string, dir: string): { proc: ChildProcessWithoutNullStreams; seen: { text: string }; stderr: () => string } {
+function startMonitor(configFile: string, dir: string): { proc: ChildProcessWithoutNullStreams; seen: { text: string }; stderr: () => string } {
   const proc = spawn(process.execPath, [path.join(root, 'lib/cli/bin.mjs'), 'start', '--config', configFile], { cwd: dir, stdio: 'pipe' });
   child = proc;
   const seen = { text: '' };
@@ -110,5 +110,26 @@ export async function cliOn(configFile: string, ...args: string[]): Promise<{ co
   let out = '';
   const code = await main([...args, '--config', configFile], { out: (s) => (out += s), err: (s) => (out += s) });
   return { code, out };
+}
+
+/**
+ * A scenario's start: a fresh directory, the receiver, the sandbox config (with `extra` over
+ * it; a function of the receiver's URL where the config names the receiver), and the monitor
+ * started in it, once its first journey has passed.
+ */
+export async function startScenario(extra: Record<string, unknown> | ((receiverUrl: string) => Record<string, unknown>) = {}) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'flp-start-'));
+  const hub = await startReceiver();
+  const configFile = await writeSandboxConfig(dir, hub.url, typeof extra === 'function' ? extra(hub.url) : extra);
+  const { proc, seen, stderr } = startMonitor(configFile, dir);
+  await waitForOutput(proc, /journey +OK: all \d+ checks passed/, 20_000, seen);
+  return { dir, hub, configFile, proc, seen, stderr };
+}
+
+/** Ctrl-C to the monitor: the exit code it ends with. */
+export function ctrlC(proc: ChildProcessWithoutNullStreams): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+  proc.kill('SIGINT');
+  return exited;
 }
 
