@@ -89,10 +89,17 @@ export interface AlarmPeriods {
   journey: number;
   nodes: number;
   sync: number;
-  /** Infrastructure and monitor failures come from every probe group: judged at the pace of the fastest. */
+  /** The fastest group: what any group's run may report (a channel, the maintenance window) is looked at this often. */
   fastest: number;
   /** The heartbeat comes from every group: it is missing only when the slowest has had its turn. */
   slowest: number;
+  /**
+   * The slower of the two HTTP groups (sync, nodes): each of its periods holds a run of both, so
+   * a class whose failures either group reports (infrastructure, monitor) is judged at this pace.
+   * At the faster group's pace the slower group's failures would fill only some periods and,
+   * missing ones not breaching, never the consecutive ones an alarm needs.
+   */
+  probes: number;
 }
 
 /** A period no shorter than `min` and, when `min` > 1, a whole multiple of it. */
@@ -111,6 +118,6 @@ export function alarmPeriods(schedule: ScheduleSeconds, minPeriodSeconds: number
   const journey = periodOf(schedule.journeySeconds, minPeriodSeconds);
   const nodes = periodOf(schedule.nodesSeconds, minPeriodSeconds);
   const sync = periodOf(schedule.syncSeconds, minPeriodSeconds);
-  return { journey, nodes, sync, fastest: Math.min(journey, nodes, sync), slowest: Math.max(journey, nodes, sync) };
+  return { journey, nodes, sync, fastest: Math.min(journey, nodes, sync), slowest: Math.max(journey, nodes, sync), probes: Math.max(nodes, sync) };
 }
 

@@ -54,7 +54,7 @@ export function alarmPolicy(config: Config, options: PolicyOptions = {}): AlarmP
   const alarms: AlarmSpec[] = [
     b.classFailures({
       class: 'infrastructure',
-      periodSeconds: p.fastest,
+      periodSeconds: p.probes,
       title: 'FLP hosting failing',
       runbook: 'Check first: the load balancer and each node directly (/health), the database, DNS and TLS. The failing probe and its socket, TLS or status evidence are in the summary.',
     }),
@@ -84,7 +84,7 @@ export function alarmPolicy(config: Config, options: PolicyOptions = {}): AlarmP
     b.releaseDrift(p.nodes),
     b.classFailures({
       class: 'monitor',
-      periodSeconds: p.fastest,
+      periodSeconds: p.probes,
       title: 'flp-monitor itself failing',
       runbook: 'Check first: the probe function logs (browser start, config, metric publishing). FLP may be fine; the monitor cannot tell.',
     }),

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startStallMeter } from '../support/stall-meter.ts';
 import { sandboxLps } from '../support/sandbox.ts';
-import { cliOn, ctrlC, startScenario, stopStarted, waitForOutput } from '../support/start-monitor.ts';
+import { cliOn, ctrlC, SLOW_MACHINE_SCHEDULE, startScenario, stopStarted, waitForOutput } from '../support/start-monitor.ts';
 
 afterAll(stopStarted);
 
@@ -12,6 +12,7 @@ describe('npm start', () => {
   it("pages MedSign ApS, and tells KiAP, when its LPS stops launching FLP as certified (vendor-changed), and nobody else", async () => {
     const hook = (url: string, name: string, owner: string) => ({ type: 'webhook', name, owners: [owner], url: `${url}/${name}` });
     const { hub, configFile, proc, seen, stderr } = await startScenario((url) => ({
+      schedule: SLOW_MACHINE_SCHEDULE,
       lps: { ...sandboxLps(), maxRejectedPercent: 20, minLaunches: 5 },
       notify: { channels: [hook(url, 'medsign', 'MedSign ApS'), hook(url, 'kiap', 'KiAP'), hook(url, 'plsp', 'PLSP'), hook(url, 'nordlys', 'Nordlys Data')] },
     }));

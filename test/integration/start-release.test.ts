@@ -2,13 +2,13 @@
  * `npm start` verifying a release at its window's end, and paging a window that overran.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliOn, ctrlC, startScenario, stopStarted, waitForOutput } from '../support/start-monitor.ts';
+import { cliOn, ctrlC, SLOW_MACHINE_SCHEDULE, startScenario, stopStarted, waitForOutput } from '../support/start-monitor.ts';
 
 afterAll(stopStarted);
 
 describe('npm start', () => {
   it('verifies a release at its window\'s end (FAILED naming flp-3 and KiAP; then PASS), and pages an overrun of a window that ends while the database is down', async () => {
-    const { hub, configFile, proc, seen, stderr } = await startScenario();
+    const { hub, configFile, proc, seen, stderr } = await startScenario({ schedule: SLOW_MACHINE_SCHEDULE });
     const cli = (...args: string[]) => cliOn(configFile, ...args);
     const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
 

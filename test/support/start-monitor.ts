@@ -38,6 +38,15 @@ async function startReceiver(): Promise<{ url: string; events: { path: string; b
   return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`, events };
 }
 
+/**
+ * The schedule for scenarios that wait on a nodes-group alarm: an alarm's period is its group's
+ * interval and it fires on consecutive breaching periods (missing ones not breaching), so a nodes
+ * run that takes longer than a 1 s interval on a loaded machine leaves a period empty and puts
+ * the page off, run after run. Two seconds leave such a run room; the scenarios that time their
+ * detection to the second (start.test.ts) keep the sandbox's 1 s.
+ */
+export const SLOW_MACHINE_SCHEDULE = { journeySeconds: 4, syncSeconds: 1, nodesSeconds: 2 };
+
 async function writeSandboxConfig(dir: string, receiverUrl: string, extra: Record<string, unknown> = {}) {
   const [lb, n1, n2, n3, sync, dns, admin] = await freePorts(7);
   const host = (name: string, port: number, scheme = 'http') => `${scheme}://${name}.sandbox.test:${port}`;

@@ -25,6 +25,17 @@ describe('local alarm evaluation (CloudWatch semantics)', () => {
     expect(s.reason).toBe('2 of 2 periods of 60 s breach Sum >= 1 [1, 1]');
   });
 
+  it('fires the hosting alarm on failures only the slower HTTP group sees (db-down: the nodes every 120 s, the sync every 60 s)', () => {
+    const slowNodes = alarmPolicy(parseConfig(rawConfig({ schedule: { journeySeconds: 300, syncSeconds: 60, nodesSeconds: 120 } }), { baseDir: '/tmp' }));
+    const hosting = slowNodes.alarms.find((a) => a.id === 'infrastructure-failures')!;
+    expect(hosting.periodSeconds).toBe(120);
+    // The nodes group's runs, two minutes apart; the sync group's runs in between pass and publish no failure.
+    const nodesRuns = [infraFailure('2026-11-22T10:00:10Z'), infraFailure('2026-11-22T10:02:10Z')];
+    const s = evaluateAlarm(hosting, slowNodes.namespace, nodesRuns, new Date('2026-11-22T10:03:30Z'));
+    expect(s.state).toBe('ALARM');
+    expect(paging(evaluatePolicy(slowNodes, nodesRuns, new Date('2026-11-22T10:03:30Z'))).map((c) => c.spec.id)).toContain('infrastructure-page');
+  });
+
   it('reads missing failure counts as healthy, and a missing heartbeat as the monitor being down', () => {
     expect(evaluateAlarm(spec('infrastructure-failures'), policy.namespace, [], new Date('2026-11-22T10:05:00Z')).state).toBe('OK');
     const hb = spec('monitor-heartbeat');

@@ -47,7 +47,7 @@ describe('the alarm spec builder', () => {
   });
 
   it('rounds periods up to whole multiples of the minimum, and takes the schedule as it is at 1', () => {
-    expect(alarmPeriods({ journeySeconds: 45, nodesSeconds: 20, syncSeconds: 130 }, 60)).toEqual({ journey: 60, nodes: 60, sync: 180, fastest: 60, slowest: 180 });
-    expect(alarmPeriods({ journeySeconds: 45, nodesSeconds: 20, syncSeconds: 130 }, 1)).toEqual({ journey: 45, nodes: 20, sync: 130, fastest: 20, slowest: 130 });
+    expect(alarmPeriods({ journeySeconds: 45, nodesSeconds: 20, syncSeconds: 130 }, 60)).toEqual({ journey: 60, nodes: 60, sync: 180, fastest: 60, slowest: 180, probes: 180 });
+    expect(alarmPeriods({ journeySeconds: 45, nodesSeconds: 20, syncSeconds: 130 }, 1)).toEqual({ journey: 45, nodes: 20, sync: 130, fastest: 20, slowest: 130, probes: 130 });
   });
 });
