@@ -38,6 +38,9 @@ async function startReceiver(): Promise<{ url: string; events: { path: string; b
   return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`, events };
 }
 
+/** The sandbox scenarios' schedule: a journey every 4 s, sync and nodes every second. */
+const SANDBOX_SCHEDULE = { journeySeconds: 4, syncSeconds: 1, nodesSeconds: 1 };
+
 /**
  * The schedule for scenarios that wait on a nodes-group alarm: an alarm's period is its group's
  * interval and it fires on consecutive breaching periods (missing ones not breaching), so a nodes
@@ -45,7 +48,7 @@ async function startReceiver(): Promise<{ url: string; events: { path: string; b
  * the page off, run after run. Two seconds leave such a run room; the scenarios that time their
  * detection to the second (start.test.ts) keep the sandbox's 1 s.
  */
-export const SLOW_MACHINE_SCHEDULE = { journeySeconds: 4, syncSeconds: 1, nodesSeconds: 2 };
+export const SLOW_MACHINE_SCHEDULE = { ...SANDBOX_SCHEDULE, nodesSeconds: 2 };
 
 async function writeSandboxConfig(dir: string, receiverUrl: string, extra: Record<string, unknown> = {}) {
   const [lb, n1, n2, n3, sync, dns, admin] = await freePorts(7);
@@ -66,7 +69,7 @@ async function writeSandboxConfig(dir: string, receiverUrl: string, extra: Recor
     journey: { clinic: '012345', cpr: '2512489996', lpsSystem: 'test-journal' },
     sync: ['lab', 'diagnoses', 'medication', 'measurements'].map((s) => ({ source: s, url: `${host('sync', sync!)}/sync/${s}/status`, maxLagMinutes: 120 })),
     timeouts: { requestMs: 1500, stepMs: 3000 },
-    schedule: { journeySeconds: 4, syncSeconds: 1, nodesSeconds: 1 },
+    schedule: SANDBOX_SCHEDULE,
     // A release verification beside the schedule's own journeys on a busy 2-core machine: latency is judged, loosely.
     canary: { latencyRegressionRatio: 3, minLatencyIncreaseMs: 1500 },
     store: { dir: 'store' },
